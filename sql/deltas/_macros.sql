@@ -1,0 +1,61 @@
+-- Helpers shared by the delta statements (TEMP: they live on the connection only). Files starting with "_"
+-- are not deltas: woofort_assets/defs/deltas/build.py runs them before the delta files that need them.
+-- Money arithmetic that needs a division is done in integer cents (HUGEINT): DuckDB divides DECIMALs as
+-- DOUBLE, and a DOUBLE never touches money here. Rounding is half away from zero (Fortnox R1, Python
+-- ROUND_HALF_UP), see woofort_assets/lib/fortnox_arithmetic.py.
+
+-- An amount in cents (öre), rounded half-up to 2 decimals first.
+CREATE OR REPLACE TEMP MACRO wf_cents(x) AS CAST(round(CAST(x AS DECIMAL(38, 6)), 2) * 100 AS HUGEINT);
+
+-- Cents back to DECIMAL(18,2).
+CREATE OR REPLACE TEMP MACRO wf_amount(c) AS CAST(CAST(c AS DECIMAL(38, 0)) * 0.01 AS DECIMAL(18, 2));
+
+-- Integer division n/d (d > 0) rounded half away from zero, rounded up (ceil) and down (floor).
+CREATE OR REPLACE TEMP MACRO wf_div_half_up(n, d) AS
+    CASE WHEN n >= 0 THEN (2 * n + d) // (2 * d) ELSE -((2 * (-n) + d) // (2 * d)) END;
+CREATE OR REPLACE TEMP MACRO wf_div_ceil(n, d) AS CASE WHEN n >= 0 THEN (n + d - 1) // d ELSE -((-n) // d) END;
+CREATE OR REPLACE TEMP MACRO wf_div_floor(n, d) AS CASE WHEN n >= 0 THEN n // d ELSE -((-n + d - 1) // d) END;
+
+-- A VAT rate in units of 1/10000 percent: 25 -> 250000, 25.5 -> 255000.
+CREATE OR REPLACE TEMP MACRO wf_rate_units(r) AS CAST(CAST(r AS DECIMAL(18, 4)) * 10000 AS HUGEINT);
+
+-- Fortnox's VAT of the per-rate sum `a` (cents) of a document's rows (fortnox_arithmetic R5):
+-- net rows (VATIncluded false): round2(a * r / 100); gross rows (VATIncluded true): a - round2(a / (1 + r/100)).
+CREATE OR REPLACE TEMP MACRO wf_vat(a, ru, gross) AS
+    CASE WHEN gross THEN a - wf_div_half_up(a * 1000000, 1000000 + ru)
+         ELSE wf_div_half_up(a * ru, 1000000) END;
+
+-- The amount to add to the per-rate sum `a` so that Fortnox's VAT becomes `t` (first guess; the exact value
+-- is searched around it in _orders.sql).
+CREATE OR REPLACE TEMP MACRO wf_vat_base_guess(a, t, ru, gross) AS
+    CASE WHEN ru = 0 THEN 0
+         WHEN gross THEN wf_div_half_up(t * (1000000 + ru), ru) - a
+         ELSE wf_div_half_up(t * 1000000, ru) - a END;
+
+-- A normalised e-mail address (NULL when empty).
+CREATE OR REPLACE TEMP MACRO wf_email(e) AS nullif(lower(trim(e)), '');
+
+-- The Fortnox CustomerNumber of an order's buyer (docs/accounting.md "Customer numbers").
+CREATE OR REPLACE TEMP MACRO wf_customer_number(customer_id, email, order_id) AS
+    CASE WHEN customer_id > 0 THEN (SELECT registered_prefix FROM map_settings) || customer_id::VARCHAR
+         WHEN wf_email(email) IS NOT NULL
+             THEN (SELECT guest_email_prefix FROM map_settings) || upper(left(md5(wf_email(email)), 12))
+         ELSE (SELECT guest_order_prefix FROM map_settings) || order_id::VARCHAR END;
+
+-- The country whose VAT applies to an order: where the goods go (shipping), else the billing country, else home.
+CREATE OR REPLACE TEMP MACRO wf_tax_country(shipping_country, billing_country) AS
+    upper(coalesce(nullif(trim(shipping_country), ''), nullif(trim(billing_country), ''),
+                   (SELECT home_country FROM map_settings)));
+
+-- sweden | eu_consumer (OSS) | eu_business (reverse charge) | export.
+CREATE OR REPLACE TEMP MACRO wf_region(tax_country, vat_number, total_tax) AS
+    CASE WHEN tax_country = (SELECT home_country FROM map_settings) THEN 'sweden'
+         WHEN tax_country IN (SELECT country FROM map_eu_countries)
+             THEN CASE WHEN nullif(trim(vat_number), '') IS NOT NULL AND total_tax = 0 THEN 'eu_business'
+                       ELSE 'eu_consumer' END
+         ELSE 'export' END;
+
+-- Fortnox customer VATType of a region.
+CREATE OR REPLACE TEMP MACRO wf_vat_type(region) AS
+    CASE region WHEN 'sweden' THEN 'SEVAT' WHEN 'eu_consumer' THEN 'EUVAT' WHEN 'eu_business' THEN 'EUREVERSEDVAT'
+                ELSE 'EXPORT' END;

@@ -1,0 +1,260 @@
+-- wf_orders, wf_lines, wf_invoices: every staged order of the shop turned into the Fortnox invoice it
+-- becomes (whether or not it is invoiced now), with the reason when it cannot be invoiced.
+-- Shared by invoice_delta, credit_delta, payment_delta and customer_delta. Needs _macros.sql, _articles.sql.
+-- The arithmetic is Fortnox's (woofort_assets/lib/fortnox_arithmetic.py) in integer cents; see
+-- docs/accounting.md "Rows, VAT and rounding" for why each row looks the way it does.
+
+-- 1. Orders with the derived invoice header fields.
+CREATE OR REPLACE TEMP TABLE wf_orders AS
+WITH o AS (
+    SELECT o.*,
+           wf_tax_country(o.shipping_country, o.billing_country) AS tax_country,
+           s.invoice_date_rule, s.start_date, s.skip_zero_total
+    FROM staging.orders o, map_settings s
+    WHERE o.shop = s.shop
+)
+SELECT o.*,
+       wf_region(o.tax_country, o.billing_vat_number, o.total_tax) AS region,
+       CAST(CASE o.invoice_date_rule
+                WHEN 'paid' THEN coalesce(o.date_paid, o.date_created)
+                WHEN 'completed' THEN coalesce(o.date_completed, o.date_created)
+                ELSE o.date_created END AS DATE) AS invoice_date,
+       wf_customer_number(o.customer_id, o.billing_email, o.order_id) AS customer_number,
+       CASE WHEN upper(o.currency) <> 'SEK' AND o.currency_rate > 0 THEN CAST(o.currency_rate AS DECIMAL(18, 6)) END AS fx_rate,
+       (SELECT r.value FROM map_dimension_rules r
+        WHERE r.dimension = 'cost_center' AND (r.payment_method IS NULL OR r.payment_method = o.payment_method)
+          AND (r.country IS NULL OR r.country = o.tax_country) AND (r.currency IS NULL OR r.currency = o.currency)
+          AND (r.created_via IS NULL OR r.created_via = o.created_via)
+        ORDER BY r.priority LIMIT 1) AS cost_center,
+       (SELECT r.value FROM map_dimension_rules r
+        WHERE r.dimension = 'project' AND (r.payment_method IS NULL OR r.payment_method = o.payment_method)
+          AND (r.country IS NULL OR r.country = o.tax_country) AND (r.currency IS NULL OR r.currency = o.currency)
+          AND (r.created_via IS NULL OR r.created_via = o.created_via)
+        ORDER BY r.priority LIMIT 1) AS project,
+       CASE WHEN CAST(o.date_created AS DATE) < o.start_date THEN 'before_start_date'
+            WHEN o.status NOT IN (SELECT status FROM map_trigger_statuses) THEN 'status_not_trigger'
+            WHEN upper(o.currency) NOT IN (SELECT currency FROM map_currencies) THEN 'currency_not_allowed'
+            WHEN o.skip_zero_total AND o.total = 0 THEN 'zero_total'
+       END AS order_reason,
+       CASE WHEN CAST(o.date_created AS DATE) < o.start_date
+                THEN 'created ' || CAST(o.date_created AS DATE) || ' before WOOFORT_START_DATE ' || o.start_date
+            WHEN o.status NOT IN (SELECT status FROM map_trigger_statuses) THEN 'status ' || o.status
+            WHEN upper(o.currency) NOT IN (SELECT currency FROM map_currencies)
+                THEN 'currency ' || o.currency || ' not in invoicing.allowed_currencies'
+            WHEN o.skip_zero_total AND o.total = 0 THEN 'order total is 0'
+       END AS order_reason_detail
+FROM o;
+
+-- 2. The VAT rate of every order line: from its taxes (tax_lines.rate_percent, else staging.tax_rates), 0 when
+-- no tax was charged, else the mapped rate that reproduces the line's tax.
+CREATE OR REPLACE TEMP TABLE wf_line_rates AS
+WITH ids AS (
+    SELECT l.order_id, l.line_id, unnest(l.tax_rate_ids) AS rate_id
+    FROM staging.order_lines l, map_settings s WHERE l.shop = s.shop
+),
+rates AS (
+    SELECT ids.order_id, ids.line_id, coalesce(tl.rate_percent, tr.rate) AS rate
+    FROM ids
+    LEFT JOIN (SELECT order_id, rate_id, max(rate_percent) AS rate_percent
+               FROM staging.order_tax_lines x, map_settings s WHERE x.shop = s.shop GROUP BY ALL) tl
+           ON tl.order_id = ids.order_id AND tl.rate_id = ids.rate_id
+    LEFT JOIN (SELECT t.tax_rate_id, t.rate FROM staging.tax_rates t, map_settings s WHERE t.shop = s.shop) tr
+           ON tr.tax_rate_id = ids.rate_id
+)
+SELECT order_id, line_id, count(DISTINCT rate) AS n_rates, count(*) FILTER (WHERE rate IS NULL) AS n_unknown,
+       min(rate) AS rate
+FROM rates GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE wf_lines AS
+WITH l AS (
+    SELECT l.*, o.region, o.tax_country, o.prices_include_tax AS gross,
+           CASE l.line_type WHEN 'line_item' THEN 'sales' WHEN 'shipping' THEN 'freight' ELSE 'fee' END AS kind,
+           CASE l.line_type WHEN 'line_item' THEN 1 WHEN 'fee' THEN 2 ELSE 3 END AS type_order,
+           r.n_rates, r.n_unknown, r.rate AS tax_rate
+    FROM staging.order_lines l
+    JOIN wf_orders o ON o.shop = l.shop AND o.order_id = l.order_id
+    LEFT JOIN wf_line_rates r ON r.order_id = l.order_id AND r.line_id = l.line_id
+),
+rated AS (
+    SELECT l.*,
+           CASE WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0
+                     AND abs(round(l.total * l.tax_rate * 0.01, 2) - l.total_tax) <= 0.01 THEN l.tax_rate
+                WHEN l.total_tax = 0 THEN CAST(0 AS DECIMAL(9, 4))
+                WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0 THEN l.tax_rate
+                WHEN coalesce(l.n_rates, 0) = 0 THEN (
+                    SELECT a.vat_rate FROM map_accounts a
+                    WHERE a.region = l.region AND a.kind = l.kind AND a.vat_rate > 0
+                      AND a.country IS NOT DISTINCT FROM CASE WHEN l.region = 'eu_consumer' THEN l.tax_country END
+                      AND abs(round(l.total * a.vat_rate * 0.01, 2) - l.total_tax) <= 0.01
+                    ORDER BY abs(round(l.total * a.vat_rate * 0.01, 2) - l.total_tax), a.vat_rate DESC LIMIT 1)
+           END AS vat_rate
+    FROM l
+),
+amounts AS (
+    SELECT r.*,
+           -- the row amounts as Fortnox sees them: ex VAT, or incl. VAT when the order's prices include tax
+           wf_cents(CASE WHEN gross THEN subtotal + subtotal_tax ELSE subtotal END) AS sub_cents,
+           wf_cents(CASE WHEN gross THEN total + total_tax ELSE total END) AS amount_cents,
+           wf_cents(total_tax) AS tax_cents,
+           CASE WHEN line_type = 'line_item' AND quantity > 0 AND quantity = round(quantity, 2)
+                THEN CAST(quantity AS DECIMAL(18, 2)) ELSE CAST(1 AS DECIMAL(18, 2)) END AS qty
+    FROM rated r
+)
+SELECT a.shop, a.order_id, a.line_id, a.line_type, a.type_order, a.kind, a.gross, a.product_id, a.variation_id,
+       a.quantity, a.vat_rate, wf_rate_units(a.vat_rate) AS rate_units,
+       m.account, art.article_number,
+       left(CASE WHEN a.line_type = 'line_item' AND a.qty <> a.quantity
+                 THEN CAST(a.quantity AS VARCHAR) || ' x ' ELSE '' END
+            || coalesce(nullif(trim(a.name), ''), CASE a.line_type WHEN 'shipping' THEN 'Frakt' WHEN 'fee' THEN 'Avgift'
+                                                                ELSE 'Artikel' END), 255) AS description,
+       a.qty,
+       -- unit price rounded up to whole öre so that the row discount (AMOUNT) is never negative
+       wf_amount(wf_div_ceil(greatest(a.sub_cents, a.amount_cents) * 100, CAST(a.qty * 100 AS HUGEINT))) AS price,
+       a.amount_cents, a.tax_cents,
+       CASE WHEN coalesce(a.n_rates, 0) > 1 OR a.n_unknown > 0 THEN 'line_vat_rate_unknown'
+            WHEN a.vat_rate IS NULL THEN 'line_vat_rate_unknown'
+            WHEN m.account IS NULL THEN 'vat_rate_not_in_mapping'
+            WHEN a.vat_rate <> round(a.vat_rate, 0) THEN 'vat_rate_not_integer'
+       END AS line_reason,
+       CASE WHEN coalesce(a.n_rates, 0) > 1 THEN a.line_type || ' ' || a.line_id || ' is taxed at several rates'
+            WHEN a.n_unknown > 0 OR a.vat_rate IS NULL THEN a.line_type || ' ' || a.line_id || ': tax rate not found'
+            WHEN m.account IS NULL THEN 'no ' || a.kind || ' account for ' || a.region
+                 || coalesce(' ' || CASE WHEN a.region = 'eu_consumer' THEN a.tax_country END, '')
+                 || ' at ' || CAST(CAST(a.vat_rate AS DOUBLE) AS VARCHAR) || ' % in the mapping'
+            WHEN a.vat_rate <> round(a.vat_rate, 0) THEN 'Fortnox rows take whole VAT percentages, not '
+                 || CAST(CAST(a.vat_rate AS DOUBLE) AS VARCHAR)
+       END AS line_reason_detail
+FROM amounts a
+LEFT JOIN map_accounts m
+       ON m.region = a.region AND m.kind = a.kind AND m.vat_rate = a.vat_rate
+      AND m.country IS NOT DISTINCT FROM CASE WHEN a.region = 'eu_consumer' THEN a.tax_country END
+LEFT JOIN wf_articles art
+       ON a.line_type = 'line_item' AND art.product_id = a.product_id
+      AND art.variation_id IS NOT DISTINCT FROM nullif(a.variation_id, 0);
+
+-- 3. Per order and VAT rate: Fortnox's VAT of the row sum, and the smallest VAT rounding amount x (cents) that
+-- makes it equal WooCommerce's tax at that rate (0 when it already does).
+CREATE OR REPLACE TEMP TABLE wf_rate_sums AS
+WITH g AS (
+    SELECT order_id, vat_rate, any_value(rate_units) AS ru, any_value(gross) AS gross,
+           sum(amount_cents) AS a, sum(tax_cents) AS t, count(*) AS n_rows,
+           arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account
+    FROM wf_lines
+    WHERE vat_rate IS NOT NULL
+    GROUP BY order_id, vat_rate
+),
+cand AS (
+    SELECT g.order_id, g.vat_rate, wf_vat_base_guess(g.a, g.t, g.ru, g.gross) + k.range AS x
+    FROM g CROSS JOIN range(-100, 101) k
+    WHERE g.ru > 0
+    UNION ALL
+    SELECT g.order_id, g.vat_rate, CAST(0 AS HUGEINT) FROM g
+),
+best AS (
+    SELECT c.order_id, c.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
+    FROM cand c JOIN g USING (order_id, vat_rate)
+    WHERE wf_vat(g.a + c.x, g.ru, g.gross) = g.t
+      -- per-line rounding moves WooCommerce's tax by at most half an öre per row: a larger gap is a wrong rate
+      AND 2 * abs(c.x) * g.ru <= (g.n_rows + 2) * 1000000
+    GROUP BY ALL
+)
+SELECT g.*, coalesce(b.x, 0) AS x, b.x IS NULL AS vat_unmatched,
+       wf_vat(g.a + coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
+FROM g LEFT JOIN best b USING (order_id, vat_rate);
+
+-- 4. One invoice per order: rows (lines, VAT rounding rows, the round-off row), totals and the payload.
+CREATE OR REPLACE TEMP TABLE wf_invoices AS
+WITH sums AS (
+    SELECT order_id,
+           sum(a + x + CASE WHEN gross THEN 0 ELSE fortnox_vat END) AS fortnox_total,
+           sum(x) AS vat_adjustment,
+           sum(fortnox_vat) AS fortnox_vat,
+           bool_or(vat_unmatched) AS vat_unmatched
+    FROM wf_rate_sums GROUP BY order_id
+),
+line_reasons AS (
+    SELECT order_id, min(line_reason) AS line_reason,
+           string_agg(line_reason_detail, '; ' ORDER BY type_order, line_id) AS line_reason_detail, count(*) AS n_lines
+    FROM wf_lines GROUP BY order_id
+),
+hdr AS (
+    SELECT o.*, coalesce(s.fortnox_total, 0) AS fortnox_total_cents,
+           wf_cents(o.total) - coalesce(s.fortnox_total, 0) AS round_off_cents,
+           coalesce(s.vat_adjustment, 0) AS vat_adjustment_cents, coalesce(s.vat_unmatched, false) AS vat_unmatched,
+           coalesce(s.fortnox_vat, 0) AS fortnox_vat_cents,
+           lr.line_reason, lr.line_reason_detail, coalesce(lr.n_lines, 0) AS n_lines,
+           m.round_off_account, m.price_list, m.bookkeep
+    FROM wf_orders o
+    JOIN map_settings m ON true
+    LEFT JOIN sums s ON s.order_id = o.order_id
+    LEFT JOIN line_reasons lr ON lr.order_id = o.order_id
+),
+rows_ AS (
+    SELECT order_id, type_order AS g, line_id AS k,
+           json_merge_patch(
+               json_object('Description', description, 'DeliveredQuantity', qty, 'Price', price,
+                           'Discount', CAST(price * qty - wf_amount(amount_cents) AS DECIMAL(18, 2)),
+                           'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account),
+               json_object('ArticleNumber', article_number)) AS row_json
+    FROM wf_lines
+    UNION ALL
+    SELECT r.order_id, 4, CAST(r.vat_rate * 100 AS BIGINT),
+           json_object('Description', 'Momsavrundning ' || CAST(CAST(r.vat_rate AS INTEGER) AS VARCHAR) || ' %',
+                       'DeliveredQuantity', CAST(1 AS DECIMAL(18, 2)), 'Price', wf_amount(r.x),
+                       'Discount', CAST(0 AS DECIMAL(18, 2)), 'DiscountType', 'AMOUNT',
+                       'VAT', CAST(r.vat_rate AS INTEGER), 'AccountNumber', r.account)
+    FROM wf_rate_sums r WHERE r.x <> 0
+    UNION ALL
+    SELECT h.order_id, 5, 0,
+           json_object('Description', 'Öresavrundning', 'DeliveredQuantity', CAST(1 AS DECIMAL(18, 2)),
+                       'Price', wf_amount(h.round_off_cents), 'Discount', CAST(0 AS DECIMAL(18, 2)),
+                       'DiscountType', 'AMOUNT', 'VAT', 0, 'AccountNumber', h.round_off_account)
+    FROM hdr h WHERE h.round_off_cents <> 0
+),
+rows_json AS (
+    SELECT order_id, to_json(list(row_json ORDER BY g, k)) AS invoice_rows
+    FROM rows_ GROUP BY order_id
+),
+coupons AS (
+    SELECT c.order_id, string_agg(c.code, ', ' ORDER BY c.line_id) AS codes
+    FROM staging.order_coupon_lines c, map_settings s WHERE c.shop = s.shop GROUP BY c.order_id
+)
+SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, h.tax_country, h.invoice_date,
+       h.customer_number, h.total, h.total_tax, h.prices_include_tax, h.bookkeep,
+       h.payment_method, h.date_paid, h.date_created,
+       wf_amount(h.round_off_cents) AS round_off,
+       wf_amount(h.vat_adjustment_cents) AS vat_adjustment,
+       wf_amount(h.fortnox_vat_cents) AS fortnox_vat,
+       h.vat_unmatched,
+       coalesce(h.order_reason,
+                CASE WHEN h.n_lines = 0 THEN 'no_lines' END,
+                h.line_reason,
+                CASE WHEN h.vat_unmatched THEN 'vat_mismatch' END) AS reason,
+       coalesce(h.order_reason_detail,
+                CASE WHEN h.n_lines = 0 THEN 'the order has no line items, shipping or fee lines' END,
+                h.line_reason_detail,
+                CASE WHEN h.vat_unmatched THEN 'the tax WooCommerce charged does not fit the VAT rate of its lines '
+                                               || '(more than per-line rounding)' END) AS reason_detail,
+       json_object('Invoice', json_merge_patch(
+           json_object(
+               'CustomerNumber', h.customer_number,
+               'InvoiceDate', strftime(h.invoice_date, '%Y-%m-%d'),
+               'Currency', upper(h.currency),
+               'VATIncluded', h.prices_include_tax,
+               'PriceList', h.price_list,
+               'YourOrderNumber', left(coalesce(h.number, CAST(h.order_id AS VARCHAR)), 75),
+               'ExternalInvoiceReference1', CAST(h.order_id AS VARCHAR),
+               'CustomerName', left(coalesce(nullif(trim(h.billing_company), ''),
+                                             nullif(trim(concat_ws(' ', trim(h.billing_first_name), trim(h.billing_last_name))), ''),
+                                             wf_email(h.billing_email), 'Order ' || h.order_id), 1024),
+               'Address1', coalesce(h.billing_address_1, ''),
+               'Address2', coalesce(h.billing_address_2, ''),
+               'ZipCode', left(coalesce(h.billing_postcode, ''), 10),
+               'City', coalesce(h.billing_city, ''),
+               'InvoiceRows', coalesce(rj.invoice_rows, json('[]'))),
+           json_object('CurrencyRate', h.fx_rate, 'CostCenter', h.cost_center, 'Project', h.project,
+                       'Remarks', CASE WHEN cp.codes IS NOT NULL THEN left('Rabattkod: ' || cp.codes, 1024) END)
+       )) AS payload
+FROM hdr h
+LEFT JOIN rows_json rj ON rj.order_id = h.order_id
+LEFT JOIN coupons cp ON cp.order_id = h.order_id;

@@ -1,0 +1,244 @@
+-- deltas.credit_delta: credit invoices for WooCommerce refunds, and whole-order reversals of invoiced orders that
+-- were cancelled or refunded afterwards. Needs _macros.sql, _articles.sql, _orders.sql; reads deltas.invoice_delta.
+--   refund (full or partial, shipping-only included)  -> action credit, source_key = refund id
+--   order cancelled/refunded, invoice not booked       -> action cancel, source_key = 'order-<order id>'
+--     (its refunds are then not credited one by one: the cancellation covers them)
+--   order cancelled/refunded without refunds, booked   -> action credit of the whole invoice, source_key 'order-<id>'
+-- ref_entity 'invoice', ref_source_key = order id: the sink puts the original's DocumentNumber in
+-- CreditInvoiceReference. A credit already in the ledger with a Fortnox number is never re-sent.
+
+-- Orders whose invoice exists in Fortnox (ledger) or is being created/changed in this run.
+CREATE OR REPLACE TEMP TABLE wf_invoiced AS
+SELECT o.shop, o.order_id, d.booked, d.fortnox_number IS NOT NULL AS in_fortnox
+FROM wf_invoices o
+JOIN ledger.documents d ON d.shop = o.shop AND d.entity = 'invoice' AND d.source_key = CAST(o.order_id AS VARCHAR)
+WHERE d.fortnox_number IS NOT NULL AND d.status <> 'cancelled'
+UNION ALL
+SELECT i.shop, i.order_id, false, false
+FROM deltas.invoice_delta i, map_settings s
+WHERE i.shop = s.shop AND i.action = 'create'
+  AND NOT EXISTS (SELECT 1 FROM ledger.documents d WHERE d.shop = i.shop AND d.entity = 'invoice'
+                  AND d.source_key = i.source_key AND d.fortnox_number IS NOT NULL AND d.status <> 'cancelled');
+
+-- Whole-order reversals.
+CREATE OR REPLACE TEMP TABLE wf_reversals AS
+SELECT o.shop, o.order_id, o.status,
+       CASE WHEN NOT v.booked THEN 'cancel' ELSE 'credit' END AS action,
+       EXISTS (SELECT 1 FROM staging.refunds r WHERE r.shop = o.shop AND r.order_id = o.order_id) AS has_refunds
+FROM wf_invoices o
+JOIN wf_invoiced v ON v.order_id = o.order_id AND v.in_fortnox
+WHERE o.status IN ('cancelled', 'refunded');
+
+-- Credit rows: refund lines mapped to the order line they refund (its rate, account, article, description),
+-- whole-invoice credits from the invoice's own lines; quantities negative, prices positive.
+CREATE OR REPLACE TEMP TABLE wf_credit_lines AS
+WITH refunds AS (
+    SELECT r.*, o.prices_include_tax AS gross, o.region, o.tax_country
+    FROM staging.refunds r
+    JOIN wf_invoices o ON o.shop = r.shop AND o.order_id = r.order_id
+    JOIN wf_invoiced v ON v.order_id = r.order_id
+    WHERE NOT EXISTS (SELECT 1 FROM wf_reversals x WHERE x.order_id = r.order_id AND x.action = 'cancel')
+),
+refund_lines AS (
+    SELECT CAST(rf.refund_id AS VARCHAR) AS credit_key, rf.order_id, rf.refund_id, rl.line_id,
+           rl.line_type, coalesce(ol.type_order, 9) AS type_order, rf.gross,
+           coalesce(ol.description, left(coalesce(rl.name, rl.line_type), 255)) AS description,
+           ol.article_number,
+           coalesce(ol.vat_rate, CASE WHEN rl.total_tax = 0 THEN CAST(0 AS DECIMAL(9, 4)) END) AS vat_rate,
+           ol.account,
+           abs(rl.quantity) AS quantity,
+           -- refund lines are negative; a refunded negative fee (a discount) comes back positive
+           wf_cents(CASE WHEN rf.gross THEN rl.total + rl.total_tax ELSE rl.total END) AS amount_cents,
+           wf_cents(rl.total_tax) AS tax_cents
+    FROM refunds rf
+    JOIN staging.refund_lines rl ON rl.shop = rf.shop AND rl.refund_id = rf.refund_id
+    LEFT JOIN wf_lines ol ON ol.order_id = rf.order_id AND ol.line_id = rl.refunded_item_id
+    WHERE rl.total <> 0 OR rl.total_tax <> 0
+),
+whole AS (
+    SELECT 'order-' || x.order_id AS credit_key, x.order_id, CAST(NULL AS BIGINT) AS refund_id, l.line_id,
+           l.line_type, l.type_order, l.gross, l.description, l.article_number, l.vat_rate, l.account,
+           l.qty AS quantity, -l.amount_cents AS amount_cents, -l.tax_cents AS tax_cents
+    FROM wf_reversals x JOIN wf_lines l ON l.order_id = x.order_id
+    WHERE x.action = 'credit' AND NOT x.has_refunds
+),
+-- a refund with no lines (an amount only): spread over the order's VAT rates in proportion to their gross
+amount_only AS (
+    SELECT rf.refund_id, rf.order_id, wf_cents(rf.amount) AS cents
+    FROM refunds rf
+    WHERE NOT EXISTS (SELECT 1 FROM staging.refund_lines rl WHERE rl.shop = rf.shop AND rl.refund_id = rf.refund_id
+                      AND (rl.total <> 0 OR rl.total_tax <> 0))
+),
+order_rates AS (
+    SELECT order_id, vat_rate, arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account,
+           sum(wf_cents(CASE WHEN gross THEN wf_amount(amount_cents) ELSE wf_amount(amount_cents + tax_cents) END)) AS gross_cents
+    FROM wf_lines WHERE vat_rate IS NOT NULL GROUP BY ALL
+),
+alloc AS (
+    SELECT a.refund_id, a.order_id, r.vat_rate, r.account, a.cents,
+           r.gross_cents, sum(r.gross_cents) OVER (PARTITION BY a.refund_id) AS order_gross,
+           row_number() OVER (PARTITION BY a.refund_id ORDER BY r.gross_cents DESC, r.vat_rate DESC) AS rn
+    FROM amount_only a JOIN order_rates r ON r.order_id = a.order_id
+    WHERE r.gross_cents > 0
+),
+alloc2 AS (
+    SELECT *, CASE WHEN order_gross = 0 THEN 0 ELSE wf_div_floor(cents * gross_cents, order_gross) END AS share
+    FROM alloc
+),
+alloc3 AS (
+    SELECT *, share + CASE WHEN rn = 1 THEN cents - sum(share) OVER (PARTITION BY refund_id) ELSE 0 END AS g_cents
+    FROM alloc2
+)
+SELECT credit_key, order_id, refund_id, line_id, line_type, type_order, gross, description, article_number,
+       vat_rate, account, quantity, amount_cents, tax_cents
+FROM refund_lines
+UNION ALL
+SELECT * FROM whole
+UNION ALL
+-- amount-only refunds are credited incl. VAT (VATIncluded true); their VAT is what Fortnox computes
+SELECT CAST(refund_id AS VARCHAR), order_id, refund_id, CAST(rn AS BIGINT), 'refund', 6, true,
+       'Återbetalning', NULL, vat_rate, account, CAST(1 AS DECIMAL(18, 4)), -g_cents,
+       wf_vat(-g_cents, wf_rate_units(vat_rate), true)
+FROM alloc3 WHERE g_cents <> 0;
+
+CREATE OR REPLACE TEMP TABLE wf_credit_rows AS
+SELECT c.*, wf_rate_units(c.vat_rate) AS rate_units,
+       CASE WHEN c.quantity > 0 AND c.quantity = round(c.quantity, 2) THEN CAST(c.quantity AS DECIMAL(18, 2))
+            ELSE CAST(1 AS DECIMAL(18, 2)) END AS qty
+FROM wf_credit_lines c;
+
+-- VAT rounding per credit and rate, as for invoices (_orders.sql step 3).
+CREATE OR REPLACE TEMP TABLE wf_credit_rate_sums AS
+WITH g AS (
+    SELECT credit_key, vat_rate, any_value(rate_units) AS ru, any_value(gross) AS gross,
+           sum(amount_cents) AS a, sum(tax_cents) AS t, count(*) AS n_rows,
+           arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account
+    FROM wf_credit_rows WHERE vat_rate IS NOT NULL GROUP BY credit_key, vat_rate
+),
+cand AS (
+    SELECT g.credit_key, g.vat_rate, wf_vat_base_guess(g.a, g.t, g.ru, g.gross) + k.range AS x
+    FROM g CROSS JOIN range(-100, 101) k WHERE g.ru > 0
+    UNION ALL
+    SELECT g.credit_key, g.vat_rate, CAST(0 AS HUGEINT) FROM g
+),
+best AS (
+    SELECT c.credit_key, c.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
+    FROM cand c JOIN g USING (credit_key, vat_rate)
+    WHERE wf_vat(g.a + c.x, g.ru, g.gross) = g.t
+      AND 2 * abs(c.x) * g.ru <= (g.n_rows + 2) * 1000000
+    GROUP BY ALL
+)
+SELECT g.*, coalesce(b.x, 0) AS x, b.x IS NULL AS vat_unmatched,
+       wf_vat(g.a + coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
+FROM g LEFT JOIN best b USING (credit_key, vat_rate);
+
+CREATE OR REPLACE TEMP TABLE wf_credits AS
+WITH keys AS (
+    SELECT DISTINCT credit_key, order_id, refund_id, gross FROM wf_credit_rows
+),
+target AS (
+    SELECT k.credit_key, k.order_id, k.refund_id, bool_and(k.gross) AS gross,
+           CASE WHEN any_value(k.refund_id) IS NOT NULL THEN -wf_cents(any_value(r.amount))
+                ELSE -wf_cents(any_value(o.total)) END AS target_cents,
+           any_value(r.date_created) AS refund_date, any_value(r.reason) AS reason
+    FROM keys k
+    LEFT JOIN staging.refunds r ON r.refund_id = k.refund_id AND r.shop = (SELECT shop FROM map_settings)
+    LEFT JOIN wf_invoices o ON o.order_id = k.order_id
+    GROUP BY k.credit_key, k.order_id, k.refund_id
+),
+sums AS (
+    SELECT credit_key, sum(a + x + CASE WHEN gross THEN 0 ELSE fortnox_vat END) AS fortnox_total,
+           sum(x) AS vat_adjustment, bool_or(vat_unmatched) AS vat_unmatched
+    FROM wf_credit_rate_sums GROUP BY credit_key
+),
+hdr AS (
+    SELECT t.*, o.customer_number, o.currency, o.fx_rate, o.invoice_date, o.number, o.region, o.status,
+           w.billing_company, w.billing_first_name, w.billing_last_name, w.billing_email,
+           w.billing_address_1, w.billing_address_2, w.billing_postcode, w.billing_city,
+           greatest(coalesce(CAST(t.refund_date AS DATE), o.invoice_date), o.invoice_date) AS credit_date,
+           t.target_cents - coalesce(s.fortnox_total, 0) AS round_off_cents,
+           coalesce(s.vat_adjustment, 0) AS vat_adjustment_cents, coalesce(s.vat_unmatched, false) AS vat_unmatched,
+           m.round_off_account, m.price_list, m.bookkeep
+    FROM target t
+    JOIN wf_invoices o ON o.order_id = t.order_id
+    JOIN wf_orders w ON w.order_id = t.order_id
+    JOIN map_settings m ON true
+    LEFT JOIN sums s ON s.credit_key = t.credit_key
+),
+rows_ AS (
+    SELECT credit_key, type_order AS g, line_id AS k,
+           json_merge_patch(
+               json_object('Description', description, 'DeliveredQuantity', -qty,
+                           -- unit price rounded down so that the AMOUNT discount of a negative row is never negative
+                           'Price', wf_amount(wf_div_floor(-amount_cents * 100, CAST(qty * 100 AS HUGEINT))),
+                           'Discount', CAST(wf_amount(-amount_cents) - qty * wf_amount(wf_div_floor(-amount_cents * 100, CAST(qty * 100 AS HUGEINT))) AS DECIMAL(18, 2)),
+                           'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account),
+               json_object('ArticleNumber', article_number)) AS row_json
+    FROM wf_credit_rows
+    UNION ALL
+    SELECT credit_key, 7, CAST(vat_rate * 100 AS BIGINT),
+           json_object('Description', 'Momsavrundning ' || CAST(CAST(vat_rate AS INTEGER) AS VARCHAR) || ' %',
+                       'DeliveredQuantity', CAST(-1 AS DECIMAL(18, 2)), 'Price', wf_amount(-x),
+                       'Discount', CAST(0 AS DECIMAL(18, 2)), 'DiscountType', 'AMOUNT',
+                       'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account)
+    FROM wf_credit_rate_sums WHERE x <> 0
+    UNION ALL
+    SELECT credit_key, 8, 0,
+           json_object('Description', 'Öresavrundning', 'DeliveredQuantity', CAST(-1 AS DECIMAL(18, 2)),
+                       'Price', wf_amount(-round_off_cents), 'Discount', CAST(0 AS DECIMAL(18, 2)),
+                       'DiscountType', 'AMOUNT', 'VAT', 0, 'AccountNumber', round_off_account)
+    FROM hdr WHERE round_off_cents <> 0
+),
+rows_json AS (
+    SELECT credit_key, to_json(list(row_json ORDER BY g, k)) AS invoice_rows FROM rows_ GROUP BY credit_key
+)
+SELECT h.*, wf_amount(h.round_off_cents) AS round_off, wf_amount(h.vat_adjustment_cents) AS vat_adjustment,
+       wf_amount(h.target_cents) AS total,
+       json_object('Invoice', json_merge_patch(
+           json_object(
+               'CustomerNumber', h.customer_number,
+               'InvoiceDate', strftime(h.credit_date, '%Y-%m-%d'),
+               'CreditInvoiceReference', NULL,
+               'Currency', upper(h.currency),
+               'VATIncluded', h.gross,
+               'PriceList', h.price_list,
+               'YourOrderNumber', left(coalesce(h.number, CAST(h.order_id AS VARCHAR)), 75),
+               'ExternalInvoiceReference1', CAST(h.order_id AS VARCHAR),
+               'ExternalInvoiceReference2', CASE WHEN h.refund_id IS NOT NULL THEN 'refund ' || h.refund_id
+                                                 ELSE 'order ' || h.status END,
+               'CustomerName', left(coalesce(nullif(trim(h.billing_company), ''),
+                                             nullif(trim(concat_ws(' ', trim(h.billing_first_name), trim(h.billing_last_name))), ''),
+                                             wf_email(h.billing_email), 'Order ' || h.order_id), 1024),
+               'Address1', coalesce(h.billing_address_1, ''),
+               'Address2', coalesce(h.billing_address_2, ''),
+               'ZipCode', left(coalesce(h.billing_postcode, ''), 10),
+               'City', coalesce(h.billing_city, ''),
+               'Remarks', left('Kredit av order ' || coalesce(h.number, CAST(h.order_id AS VARCHAR))
+                               || coalesce(': ' || nullif(trim(h.reason), ''), ''), 1024),
+               'InvoiceRows', coalesce(rj.invoice_rows, json('[]'))),
+           json_object('CurrencyRate', h.fx_rate))) AS payload
+FROM hdr h LEFT JOIN rows_json rj ON rj.credit_key = h.credit_key;
+
+CREATE OR REPLACE TABLE deltas.credit_delta AS
+WITH all_ AS (
+    SELECT c.credit_key AS source_key, 'credit' AS action, c.payload, c.order_id, c.refund_id, c.credit_date,
+           c.total, c.round_off, c.vat_adjustment, c.bookkeep, c.vat_unmatched
+    FROM wf_credits c
+    UNION ALL
+    SELECT 'order-' || x.order_id, 'cancel',
+           json_object('Invoice', json_object('ExternalInvoiceReference1', CAST(x.order_id AS VARCHAR),
+                                              'Comments', 'Makulerad: WooCommerce-order ' || x.status)),
+           x.order_id, NULL, NULL, NULL, NULL, NULL, NULL, false
+    FROM wf_reversals x WHERE x.action = 'cancel'
+)
+SELECT (SELECT shop FROM map_settings) AS shop, a.source_key, 'credit_invoice' AS entity, a.action, a.payload,
+       md5(CAST(a.payload AS VARCHAR)) AS payload_hash, a.order_id,
+       'invoice' AS ref_entity, CAST(a.order_id AS VARCHAR) AS ref_source_key,
+       a.refund_id, a.credit_date, a.total, a.round_off, a.vat_adjustment, a.bookkeep, a.vat_unmatched
+FROM all_ a
+WHERE NOT EXISTS (SELECT 1 FROM ledger.documents d
+                  WHERE d.shop = (SELECT shop FROM map_settings) AND d.entity = 'credit_invoice'
+                    AND d.source_key = a.source_key
+                    AND (d.payload_hash = md5(CAST(a.payload AS VARCHAR)) OR d.fortnox_number IS NOT NULL
+                         OR d.status IN ('cancelled', 'synced', 'adopted')))
+ORDER BY a.order_id, a.source_key;

@@ -1,0 +1,83 @@
+-- deltas.payment_delta: invoice payments. Needs _macros.sql, _articles.sql, _orders.sql; reads deltas.invoice_delta
+-- and deltas.credit_delta.
+--   paid order (date_paid set, status a trigger status) whose invoice is in Fortnox or created in this run
+--     -> source_key = order id, ref invoice/<order id>, Amount = the order total (the invoice's TotalToPay)
+--   refund paid back (refunded_payment) whose credit invoice is in Fortnox or created in this run
+--     -> source_key = 'refund-<refund id>', ref credit_invoice/<refund id>, negative Amount
+-- PaymentDate = the paid (refund) date in store time, never before the invoice date. ModeOfPayment and its
+-- account from the mapping's payments.methods (else payments.default). Foreign currency: AmountCurrency is the
+-- document amount; Amount (SEK) = AmountCurrency x CurrencyRate when the order carries a rate, else null (the
+-- sink fills it from the Fortnox invoice's CurrencyRate). A payment in the ledger with a Fortnox number is
+-- never re-sent. deltas.payment_exclusions lists paid, invoiced orders that get no payment, with the reason.
+CREATE OR REPLACE TEMP TABLE wf_payment_src AS
+WITH invoiced AS (
+    SELECT CAST(d.source_key AS VARCHAR) AS source_key FROM ledger.documents d, map_settings s
+    WHERE d.shop = s.shop AND d.entity = 'invoice' AND d.fortnox_number IS NOT NULL AND d.status <> 'cancelled'
+    UNION
+    SELECT i.source_key FROM deltas.invoice_delta i, map_settings s WHERE i.shop = s.shop
+),
+credited AS (
+    SELECT CAST(d.source_key AS VARCHAR) AS source_key FROM ledger.documents d, map_settings s
+    WHERE d.shop = s.shop AND d.entity = 'credit_invoice' AND d.fortnox_number IS NOT NULL AND d.status <> 'cancelled'
+    UNION
+    SELECT c.source_key FROM deltas.credit_delta c, map_settings s WHERE c.shop = s.shop AND c.action = 'credit'
+)
+SELECT CAST(o.order_id AS VARCHAR) AS source_key, o.order_id, CAST(NULL AS BIGINT) AS refund_id,
+       'invoice' AS ref_entity, CAST(o.order_id AS VARCHAR) AS ref_source_key,
+       o.payment_method, o.currency, o.fx_rate, wf_cents(o.total) AS amount_cents,
+       greatest(CAST(o.date_paid AS DATE), o.invoice_date) AS payment_date
+FROM wf_invoices o
+WHERE o.reason IS NULL AND o.date_paid IS NOT NULL
+  AND CAST(o.order_id AS VARCHAR) IN (SELECT source_key FROM invoiced)
+UNION ALL
+SELECT 'refund-' || r.refund_id, r.order_id, r.refund_id, 'credit_invoice', CAST(r.refund_id AS VARCHAR),
+       o.payment_method, o.currency, o.fx_rate, -wf_cents(r.amount),
+       greatest(CAST(r.date_created AS DATE), o.invoice_date)
+FROM staging.refunds r
+JOIN map_settings s ON r.shop = s.shop
+JOIN wf_invoices o ON o.order_id = r.order_id
+WHERE coalesce(r.refunded_payment, false) AND r.amount <> 0
+  AND CAST(r.refund_id AS VARCHAR) IN (SELECT source_key FROM credited);
+
+CREATE OR REPLACE TEMP TABLE wf_payments AS
+SELECT p.*, coalesce(m.mode_of_payment, dm.mode_of_payment) AS mode_of_payment,
+       coalesce(m.account, dm.account) AS mode_account,
+       upper(p.currency) <> 'SEK' AS foreign_currency
+FROM wf_payment_src p
+LEFT JOIN map_payment_methods m ON m.payment_method = p.payment_method AND NOT m.is_default
+LEFT JOIN map_payment_methods dm ON dm.is_default;
+
+CREATE OR REPLACE TABLE deltas.payment_delta AS
+WITH pay AS (
+    SELECT p.*,
+           json_object('InvoicePayment', json_merge_patch(
+               json_object('InvoiceNumber', NULL,
+                           'Amount', CASE WHEN NOT p.foreign_currency THEN wf_amount(p.amount_cents)
+                                          WHEN p.fx_rate IS NOT NULL
+                                              THEN CAST(round(wf_amount(p.amount_cents) * p.fx_rate, 2) AS DECIMAL(18, 2)) END,
+                           'PaymentDate', strftime(p.payment_date, '%Y-%m-%d'),
+                           'ModeOfPayment', p.mode_of_payment,
+                           'ModeOfPaymentAccount', p.mode_account),
+               json_object('AmountCurrency', CASE WHEN p.foreign_currency THEN wf_amount(p.amount_cents) END,
+                           'CurrencyRate', CASE WHEN p.foreign_currency THEN p.fx_rate END))) AS payload
+    FROM wf_payments p
+    WHERE p.mode_of_payment IS NOT NULL
+)
+SELECT (SELECT shop FROM map_settings) AS shop, pay.source_key, 'invoice_payment' AS entity, 'create' AS action,
+       pay.payload, md5(CAST(pay.payload AS VARCHAR)) AS payload_hash, pay.order_id,
+       pay.ref_entity, pay.ref_source_key, pay.refund_id, pay.payment_date,
+       wf_amount(pay.amount_cents) AS amount, upper(pay.currency) AS currency
+FROM pay
+WHERE NOT EXISTS (SELECT 1 FROM ledger.documents d
+                  WHERE d.shop = (SELECT shop FROM map_settings) AND d.entity = 'invoice_payment'
+                    AND d.source_key = pay.source_key
+                    AND (d.payload_hash = md5(CAST(pay.payload AS VARCHAR)) OR d.fortnox_number IS NOT NULL))
+ORDER BY pay.order_id, pay.source_key;
+
+CREATE OR REPLACE TABLE deltas.payment_exclusions AS
+SELECT (SELECT shop FROM map_settings) AS shop, p.order_id, p.source_key, 'payment_method_not_mapped' AS reason,
+       'payment_method ' || coalesce(p.payment_method, '(none)') || ' is not in the mapping (payments.methods) and '
+       || 'payments.default is null' AS detail
+FROM wf_payments p
+WHERE p.mode_of_payment IS NULL
+ORDER BY p.order_id, p.source_key;

@@ -1,0 +1,14 @@
+-- A record Fortnox rejected (4xx): its code, message and payload. Retried on the next run.
+-- Params: shop, entity, source_key, error_code, error_message, http_status, payload
+INSERT INTO ledger.dead_letter AS d (shop, entity, source_key, error_code, error_message, http_status, payload,
+                                     attempts, first_failed_at, last_failed_at, status)
+VALUES (?, ?, ?, ?, ?, ?, ?, 1, now(), now(), 'open')
+ON CONFLICT (shop, entity, source_key) DO UPDATE SET
+    error_code = EXCLUDED.error_code,
+    error_message = EXCLUDED.error_message,
+    http_status = EXCLUDED.http_status,
+    payload = EXCLUDED.payload,
+    attempts = CASE WHEN status = 'open' THEN attempts + 1 ELSE 1 END,
+    first_failed_at = CASE WHEN status = 'open' THEN first_failed_at ELSE EXCLUDED.first_failed_at END,
+    last_failed_at = EXCLUDED.last_failed_at,
+    status = 'open'

@@ -1,0 +1,68 @@
+-- The Fortnox side of the books, per document and VAT rate (TEMP tables), from ledger.fortnox_documents (what
+-- Fortnox answered or holds: docs/accounting.md §12), restricted to the shop's documents: those whose
+-- ExternalInvoiceReference1 is a staged order of the shop or whose number is in the shop's ledger.
+-- Per rate: the rows' Total summed per VAT rate (gross rows when VATIncluded, else net), the VAT computed on that
+-- sum as Fortnox does (fortnox_arithmetic R5); rows on the round-off account (accounts.round_off, 3740) and
+-- Fortnox's own RoundOff (tenant öresavrundning) form the bucket "öresavrundning" (vat_rate NULL). The VAT per
+-- rate adds up to the document's TotalVAT and the buckets to its Total; a document where they do not is listed
+-- (vat_model_ok false), so the per-rate split never hides a difference in Fortnox's own totals.
+
+CREATE OR REPLACE TEMP TABLE rc_fx_docs AS
+WITH ledger_numbers AS (
+    SELECT fortnox_number AS number FROM ledger.documents d, map_settings s
+    WHERE d.shop = s.shop AND d.entity IN ('invoice', 'credit_invoice', 'invoice_reissue')
+      AND d.fortnox_number IS NOT NULL
+),
+orders AS (SELECT CAST(o.order_id AS VARCHAR) AS ref FROM staging.orders o, map_settings s WHERE o.shop = s.shop),
+docs AS (
+    SELECT f.shop, f.number, f.document AS d, f.source, trim(coalesce(json_extract_string(f.document, '$.ExternalInvoiceReference1'), '')) AS ref1
+    FROM ledger.fortnox_documents f, map_settings s
+    WHERE f.shop = s.shop AND f.kind = 'invoice'
+)
+SELECT docs.shop, docs.number, docs.d, docs.source, docs.ref1, TRY_CAST(docs.ref1 AS BIGINT) AS order_id,
+       CAST(json_extract_string(d, '$.InvoiceDate') AS DATE) AS day,
+       upper(coalesce(json_extract_string(d, '$.Currency'), 'SEK')) AS currency,
+       CAST(coalesce(TRY_CAST(json_extract_string(d, '$.CurrencyRate') AS DECIMAL(18, 6)), 1)
+            / coalesce(nullif(TRY_CAST(json_extract_string(d, '$.CurrencyUnit') AS DECIMAL(18, 6)), 0), 1)
+            AS DECIMAL(18, 6)) AS rate,
+       lower(coalesce(json_extract_string(d, '$.VATIncluded'), 'false')) = 'true' AS vat_included,
+       lower(coalesce(json_extract_string(d, '$.Cancelled'), 'false')) = 'true' AS cancelled,
+       lower(coalesce(json_extract_string(d, '$.Credit'), 'false')) = 'true' AS credit,
+       nullif(nullif(json_extract_string(d, '$.CreditInvoiceReference'), ''), '0') AS credit_ref,
+       json_extract_string(d, '$.ExternalInvoiceReference2') AS ref2,
+       wf_cents(CAST(json_extract_string(d, '$.Total') AS DECIMAL(18, 4))) AS total_cents,
+       wf_cents(coalesce(TRY_CAST(json_extract_string(d, '$.TotalVAT') AS DECIMAL(18, 4)), 0)) AS total_vat_cents,
+       wf_cents(coalesce(TRY_CAST(json_extract_string(d, '$.RoundOff') AS DECIMAL(18, 4)), 0)) AS roundoff_cents
+FROM docs
+WHERE docs.ref1 IN (SELECT ref FROM orders) OR docs.number IN (SELECT number FROM ledger_numbers);
+
+CREATE OR REPLACE TEMP TABLE rc_fx_rows AS
+SELECT x.number, x.vat_included,
+       TRY_CAST(json_extract_string(r.j, '$.VAT') AS DECIMAL(9, 4)) AS vat_rate,
+       coalesce(TRY_CAST(json_extract_string(r.j, '$.AccountNumber') AS INTEGER), 0) AS account,
+       wf_cents(coalesce(TRY_CAST(json_extract_string(r.j, '$.Total') AS DECIMAL(18, 4)), 0)) AS total_cents,
+       json_extract_string(r.j, '$.Description') AS description
+FROM rc_fx_docs x, LATERAL (SELECT unnest(json_extract(x.d, '$.InvoiceRows[*]')) AS j) r;
+
+CREATE OR REPLACE TEMP TABLE rc_fx_rates AS
+WITH by_rate AS (
+    SELECT r.number, r.vat_rate, any_value(r.vat_included) AS vat_included, count(*) AS n_rows,
+           sum(r.total_cents) AS a,
+           sum(r.total_cents) FILTER (WHERE r.description LIKE 'Momsavrundning%') AS vat_rounding_cents
+    FROM rc_fx_rows r, map_settings s
+    WHERE r.account <> 0 AND r.account <> s.round_off_account
+    GROUP BY ALL
+)
+SELECT number, vat_rate, n_rows, coalesce(vat_rounding_cents, 0) AS vat_rounding_cents,
+       wf_vat(a, wf_rate_units(vat_rate), vat_included) AS vat_cents,
+       a - CASE WHEN vat_included THEN wf_vat(a, wf_rate_units(vat_rate), vat_included) ELSE 0 END AS net_cents
+FROM by_rate;
+
+-- per document: the round-off bucket (woofort's Öresavrundning rows + Fortnox's RoundOff) and the model check
+CREATE OR REPLACE TEMP TABLE rc_fx_doc_totals AS
+SELECT x.number,
+       coalesce((SELECT sum(r.total_cents) FROM rc_fx_rows r, map_settings s
+                 WHERE r.number = x.number AND r.account = s.round_off_account), 0) AS roundoff_rows_cents,
+       coalesce((SELECT sum(vat_cents) FROM rc_fx_rates t WHERE t.number = x.number), 0) AS vat_sum_cents,
+       coalesce((SELECT sum(vat_cents + net_cents) FROM rc_fx_rates t WHERE t.number = x.number), 0) AS rates_gross_cents
+FROM rc_fx_docs x;

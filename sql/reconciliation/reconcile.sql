@@ -1,0 +1,216 @@
+-- reconciliation.*: WooCommerce (rc_woo_*) against Fortnox (rc_fx_*), rebuilt on every run. Needs
+-- _woocommerce.sql, _fortnox.sql, deltas.invoice_exclusions and deltas.payment_exclusions. Money in DECIMAL(18,2):
+-- `*_cur` columns in the document currency, `*_sek` in SEK (document amount x the document's CurrencyRate, per
+-- document and rate, rounded half-up to öre, the same rate on both sides: the order's, else Fortnox's).
+-- Fortnox documents that are cancelled (makulerade) are not in the books and count nowhere.
+
+-- The SEK rate of each WooCommerce document: the order's own rate, else the rate on its Fortnox invoice.
+CREATE OR REPLACE TEMP TABLE rc_woo_docs_sek AS
+SELECT d.*, CASE WHEN d.currency = 'SEK' THEN CAST(1 AS DECIMAL(18, 6))
+                 ELSE coalesce(d.fx_rate, (SELECT max(x.rate) FROM rc_fx_docs x WHERE x.order_id = d.order_id
+                                           AND NOT x.credit AND NOT x.cancelled), CAST(1 AS DECIMAL(18, 6))) END AS rate
+FROM rc_woo_docs d;
+
+CREATE OR REPLACE TEMP MACRO rc_sek(cents, rate) AS CAST(round(CAST(cents AS DECIMAL(38, 0)) * rate, 0) AS HUGEINT);
+
+-- Both sides as rows (side, doc, day, currency, rate bucket, net, vat, gross) in cents; vat_rate NULL = öresavrundning.
+CREATE OR REPLACE TEMP TABLE rc_buckets AS
+SELECT 'woocommerce' AS side, d.doc_key AS doc, d.kind, d.order_id, d.day, d.currency, d.rate, r.vat_rate,
+       r.n_lines AS n_rows, r.net_cents, r.vat_cents, CAST(0 AS HUGEINT) AS vat_rounding_cents
+FROM rc_woo_docs_sek d JOIN rc_woo_rates r ON r.doc_key = d.doc_key
+UNION ALL
+-- WooCommerce's own rounding: the document total minus its lines (stores whose totals differ from the REST lines)
+SELECT 'woocommerce', d.doc_key, d.kind, d.order_id, d.day, d.currency, d.rate, NULL, 0,
+       d.gross_cents - coalesce((SELECT sum(r.net_cents + r.vat_cents) FROM rc_woo_rates r WHERE r.doc_key = d.doc_key), 0),
+       0, 0
+FROM rc_woo_docs_sek d
+UNION ALL
+SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, x.day, x.currency, x.rate,
+       t.vat_rate, t.n_rows, t.net_cents, t.vat_cents, t.vat_rounding_cents
+FROM rc_fx_docs x JOIN rc_fx_rates t ON t.number = x.number
+WHERE NOT x.cancelled
+UNION ALL
+SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, x.day, x.currency, x.rate,
+       NULL, 0, x.total_cents - dt.rates_gross_cents, 0, 0
+FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number
+WHERE NOT x.cancelled;
+
+-- Per day, currency and VAT rate. net_diff is expected to be woofort's own VAT rounding rows ("Momsavrundning",
+-- docs/accounting.md §3): they are shown as fx_vat_rounding, and net_unexplained = net_diff - fx_vat_rounding
+-- must be 0 for net-mode documents; for gross-mode documents the rounding row carries VAT too, so the check
+-- allows the documented bound (half an öre per row, converted at the rate): net_bound.
+CREATE OR REPLACE TABLE reconciliation.by_day_rate AS
+WITH agg AS (
+    SELECT day, currency, vat_rate,
+           count(DISTINCT doc) FILTER (WHERE side = 'woocommerce') AS woo_docs,
+           count(DISTINCT doc) FILTER (WHERE side = 'fortnox') AS fx_docs,
+           coalesce(sum(net_cents) FILTER (WHERE side = 'woocommerce'), 0) AS woo_net,
+           coalesce(sum(vat_cents) FILTER (WHERE side = 'woocommerce'), 0) AS woo_vat,
+           coalesce(sum(net_cents) FILTER (WHERE side = 'fortnox'), 0) AS fx_net,
+           coalesce(sum(vat_cents) FILTER (WHERE side = 'fortnox'), 0) AS fx_vat,
+           coalesce(sum(vat_rounding_cents) FILTER (WHERE side = 'fortnox'), 0) AS fx_vat_rounding,
+           coalesce(sum(rc_sek(net_cents, rate)) FILTER (WHERE side = 'woocommerce'), 0) AS woo_net_sek,
+           coalesce(sum(rc_sek(vat_cents, rate)) FILTER (WHERE side = 'woocommerce'), 0) AS woo_vat_sek,
+           coalesce(sum(rc_sek(net_cents, rate)) FILTER (WHERE side = 'fortnox'), 0) AS fx_net_sek,
+           coalesce(sum(rc_sek(vat_cents, rate)) FILTER (WHERE side = 'fortnox'), 0) AS fx_vat_sek,
+           coalesce(sum(n_rows + 2) FILTER (WHERE side = 'fortnox'), 0) AS bound_rows
+    FROM rc_buckets GROUP BY ALL
+)
+SELECT (SELECT shop FROM map_settings) AS shop, day, currency, vat_rate, woo_docs, fx_docs,
+       wf_amount(woo_net) AS woo_net, wf_amount(woo_vat) AS woo_vat, wf_amount(woo_net + woo_vat) AS woo_gross,
+       wf_amount(fx_net) AS fx_net, wf_amount(fx_vat) AS fx_vat, wf_amount(fx_net + fx_vat) AS fx_gross,
+       wf_amount(fx_net - woo_net) AS net_diff, wf_amount(fx_vat - woo_vat) AS vat_diff,
+       wf_amount(fx_net + fx_vat - woo_net - woo_vat) AS gross_diff,
+       wf_amount(fx_vat_rounding) AS fx_vat_rounding,
+       -- |x| <= (rows + 2) x 100 / (2 r) öre per document and rate (the VAT rounding row's bound, _orders.sql step 3)
+       wf_amount(CASE WHEN vat_rate IS NULL OR vat_rate = 0 THEN 0
+                      ELSE wf_div_ceil(bound_rows * 100 * 10000, 2 * wf_rate_units(vat_rate)) END) AS net_bound,
+       wf_amount(woo_net_sek) AS woo_net_sek, wf_amount(woo_vat_sek) AS woo_vat_sek,
+       wf_amount(fx_net_sek) AS fx_net_sek, wf_amount(fx_vat_sek) AS fx_vat_sek,
+       wf_amount(fx_vat_sek - woo_vat_sek) AS vat_diff_sek,
+       wf_amount(fx_net_sek + fx_vat_sek - woo_net_sek - woo_vat_sek) AS gross_diff_sek
+FROM agg
+ORDER BY day, currency, vat_rate NULLS LAST;
+
+-- Per day and currency: the document totals (WooCommerce order totals minus refunds; Fortnox Total of invoices
+-- minus credit invoices).
+CREATE OR REPLACE TABLE reconciliation.by_day_currency AS
+WITH w AS (
+    SELECT day, currency, sum(gross_cents) AS cur, sum(rc_sek(gross_cents, rate)) AS sek FROM rc_woo_docs_sek GROUP BY ALL
+),
+f AS (
+    SELECT day, currency, sum(total_cents) AS cur, sum(rc_sek(total_cents, rate)) AS sek,
+           sum(roundoff_cents) AS roundoff
+    FROM rc_fx_docs WHERE NOT cancelled GROUP BY ALL
+)
+SELECT (SELECT shop FROM map_settings) AS shop, coalesce(w.day, f.day) AS day, coalesce(w.currency, f.currency) AS currency,
+       wf_amount(coalesce(w.cur, 0)) AS woo_gross, wf_amount(coalesce(f.cur, 0)) AS fx_gross,
+       wf_amount(coalesce(f.cur, 0) - coalesce(w.cur, 0)) AS difference,
+       wf_amount(coalesce(w.sek, 0)) AS woo_gross_sek, wf_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
+       wf_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
+       wf_amount(coalesce(f.roundoff, 0)) AS fx_roundoff
+FROM w FULL OUTER JOIN f ON w.day = f.day AND w.currency = f.currency
+ORDER BY 2, 3;
+
+-- Every staged order: invoiced once, excluded with its reason, or a problem.
+--   live invoice = a customer invoice (not a credit), not cancelled, not cancelled out by credit invoices
+--   (Total + the credits that reference it <> 0, or Total 0).
+CREATE OR REPLACE TABLE reconciliation.orders AS
+WITH inv AS (
+    SELECT x.order_id, x.number, x.total_cents,
+           coalesce((SELECT sum(c.total_cents) FROM rc_fx_docs c
+                     WHERE c.credit AND NOT c.cancelled AND c.credit_ref = x.number), 0) AS credited_cents
+    FROM rc_fx_docs x WHERE NOT x.credit AND NOT x.cancelled AND x.order_id IS NOT NULL
+),
+per_order AS (
+    SELECT order_id, count(*) AS n_invoices,
+           count(*) FILTER (WHERE total_cents = 0 OR total_cents + credited_cents <> 0) AS n_live,
+           string_agg(number, ', ' ORDER BY length(number), number) AS numbers
+    FROM inv GROUP BY order_id
+),
+led AS (
+    SELECT CAST(d.source_key AS BIGINT) AS order_id, d.status, dl.error_code, dl.error_message
+    FROM ledger.documents d
+    JOIN map_settings s ON d.shop = s.shop
+    LEFT JOIN ledger.dead_letter dl ON dl.shop = d.shop AND dl.entity = d.entity AND dl.source_key = d.source_key
+                                   AND dl.status = 'open'
+    WHERE d.entity = 'invoice' AND TRY_CAST(d.source_key AS BIGINT) IS NOT NULL
+)
+SELECT i.shop, i.order_id, CAST(i.date_created AS DATE) AS order_date, i.invoice_date, i.status AS order_status,
+       CAST(i.total AS DECIMAL(18, 2)) AS total, upper(i.currency) AS currency,
+       coalesce(p.n_invoices, 0) AS fortnox_invoices, coalesce(p.n_live, 0) AS live_invoices, p.numbers AS fortnox_numbers,
+       CASE WHEN coalesce(p.n_live, 0) >= 2 THEN 'duplicate'
+            WHEN s.order_id IS NOT NULL AND coalesce(p.n_invoices, 0) >= 1 THEN 'invoiced'
+            WHEN s.order_id IS NOT NULL THEN 'missing'
+            WHEN coalesce(p.n_live, 0) >= 1 THEN 'invoiced_although_excluded'
+            WHEN e.order_id IS NOT NULL THEN 'excluded'
+            ELSE 'not_invoiced' END AS outcome,
+       coalesce(e.reason, CASE WHEN s.order_id IS NULL THEN i.reason END) AS reason,
+       CASE WHEN coalesce(p.n_live, 0) >= 2 THEN 'live invoices ' || p.numbers || ' all carry ExternalInvoiceReference1 ' || i.order_id
+            WHEN s.order_id IS NOT NULL AND coalesce(p.n_invoices, 0) = 0
+                THEN 'no Fortnox invoice; ledger: ' || coalesce(l.status, 'no row')
+                     || coalesce(' (dead letter ' || coalesce(CAST(l.error_code AS VARCHAR) || ' ', '') || l.error_message || ')', '')
+            ELSE e.detail END AS detail
+FROM wf_invoices i
+LEFT JOIN rc_sales s ON s.order_id = i.order_id
+LEFT JOIN per_order p ON p.order_id = i.order_id
+LEFT JOIN deltas.invoice_exclusions e ON e.shop = i.shop AND e.order_id = i.order_id
+LEFT JOIN led l ON l.order_id = i.order_id
+ORDER BY i.order_id;
+
+-- Payments per order, in the document currency: WooCommerce's paid total (when date_paid is set) minus refunds
+-- paid back through the gateway, against Fortnox's payments on the order's invoice and credit invoices.
+CREATE OR REPLACE TABLE reconciliation.payments AS
+WITH expected AS (
+    SELECT s.order_id, s.currency,
+           CASE WHEN s.date_paid IS NOT NULL THEN s.gross_cents ELSE 0 END
+           - coalesce((SELECT sum(wf_cents(r.amount)) FROM staging.refunds r
+                       WHERE r.shop = s.shop AND r.order_id = s.order_id AND coalesce(r.refunded_payment, false)), 0)
+               AS cents
+    FROM rc_sales s
+),
+fx AS (
+    SELECT x.order_id, count(*) AS n_payments,
+           sum(wf_cents(CAST(coalesce(json_extract_string(p.document, '$.AmountCurrency'),
+                                      json_extract_string(p.document, '$.Amount')) AS DECIMAL(18, 4)))) AS cents
+    FROM ledger.fortnox_documents p
+    JOIN map_settings m ON p.shop = m.shop
+    JOIN rc_fx_docs x ON x.number = json_extract_string(p.document, '$.InvoiceNumber') AND NOT x.cancelled
+    WHERE p.kind = 'invoice_payment' AND x.order_id IS NOT NULL
+    GROUP BY x.order_id
+),
+excl AS (
+    SELECT order_id, string_agg(DISTINCT reason, ', ') AS reason FROM deltas.payment_exclusions e, map_settings m
+    WHERE e.shop = m.shop GROUP BY order_id
+)
+SELECT (SELECT shop FROM map_settings) AS shop, coalesce(e.order_id, f.order_id) AS order_id,
+       coalesce(e.currency, (SELECT any_value(currency) FROM rc_fx_docs x WHERE x.order_id = f.order_id)) AS currency,
+       wf_amount(coalesce(e.cents, 0)) AS woo_paid, wf_amount(coalesce(f.cents, 0)) AS fx_paid,
+       coalesce(f.n_payments, 0) AS fx_payments,
+       wf_amount(coalesce(f.cents, 0) - coalesce(e.cents, 0)) AS difference,
+       CASE WHEN coalesce(f.cents, 0) = coalesce(e.cents, 0) THEN 'ok'
+            WHEN x.reason IS NOT NULL THEN 'excluded'
+            ELSE 'difference' END AS outcome,
+       x.reason
+FROM expected e
+FULL OUTER JOIN fx f ON f.order_id = e.order_id
+LEFT JOIN excl x ON x.order_id = coalesce(e.order_id, f.order_id)
+WHERE coalesce(e.cents, 0) <> 0 OR coalesce(f.cents, 0) <> 0
+ORDER BY 2;
+
+-- Fortnox documents whose totals woofort did not choose: Fortnox's own RoundOff (the tenant's öresavrundning is
+-- on), or a document whose per-rate VAT does not add up to its TotalVAT.
+CREATE OR REPLACE TABLE reconciliation.fortnox_document_problems AS
+SELECT (SELECT shop FROM map_settings) AS shop, x.number, x.order_id, x.day, x.currency,
+       wf_amount(x.total_cents) AS total, wf_amount(x.roundoff_cents) AS fortnox_roundoff,
+       wf_amount(x.total_vat_cents) AS total_vat, wf_amount(dt.vat_sum_cents) AS vat_by_rate_sum,
+       CASE WHEN x.roundoff_cents <> 0
+                THEN 'Fortnox added its own öresavrundning (RoundOff ' || wf_amount(x.roundoff_cents)
+                     || '): turn off Öresavrundning in Fortnox (Inställningar > Fakturering); woofort writes its own round-off row'
+            ELSE 'TotalVAT ' || wf_amount(x.total_vat_cents) || ' differs from the VAT per rate '
+                 || wf_amount(dt.vat_sum_cents) END AS problem
+FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number
+WHERE NOT x.cancelled AND (x.roundoff_cents <> 0 OR x.total_vat_cents <> dt.vat_sum_cents)
+ORDER BY x.day, x.number;
+
+-- The per-day summary the demo prints (SEK).
+CREATE OR REPLACE TABLE reconciliation.by_day AS
+WITH days AS (
+    SELECT day FROM rc_woo_docs UNION SELECT day FROM rc_fx_docs WHERE NOT cancelled
+    UNION SELECT order_date FROM deltas.invoice_exclusions e, map_settings m WHERE e.shop = m.shop
+),
+w AS (SELECT day, count(*) FILTER (WHERE kind = 'invoice') AS orders, count(*) FILTER (WHERE kind = 'credit') AS refunds,
+             sum(rc_sek(gross_cents, rate)) AS sek FROM rc_woo_docs_sek GROUP BY day),
+f AS (SELECT day, count(*) FILTER (WHERE NOT credit) AS invoiced, count(*) FILTER (WHERE credit) AS credits,
+             sum(rc_sek(total_cents, rate)) AS sek, sum(rc_sek(roundoff_cents, rate)) AS roundoff
+      FROM rc_fx_docs WHERE NOT cancelled GROUP BY day),
+e AS (SELECT order_date AS day, count(*) AS excluded FROM deltas.invoice_exclusions x, map_settings m
+      WHERE x.shop = m.shop GROUP BY ALL)
+SELECT (SELECT shop FROM map_settings) AS shop, d.day, coalesce(w.orders, 0) AS orders,
+       coalesce(f.invoiced, 0) AS invoiced, coalesce(e.excluded, 0) AS excluded,
+       coalesce(w.refunds, 0) AS refunds, coalesce(f.credits, 0) AS credits,
+       wf_amount(coalesce(w.sek, 0)) AS woo_gross_sek, wf_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
+       wf_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
+       wf_amount(coalesce(f.roundoff, 0)) AS fx_roundoff_sek
+FROM days d LEFT JOIN w ON w.day = d.day LEFT JOIN f ON f.day = d.day LEFT JOIN e ON e.day = d.day
+ORDER BY d.day;

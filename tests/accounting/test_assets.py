@@ -1,0 +1,43 @@
+"""The delta assets materialize against a DuckDB file through the duckdb resource, with row counts."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from tests.accounting import factory as f
+from woofort_assets.defs.deltas.assets import assets
+from woofort_assets.lib.duckdb import connect
+
+
+def test_delta_assets_materialize_with_row_counts(tmp_path, monkeypatch):
+    db = tmp_path / "woofort.duckdb"
+    monkeypatch.setenv("WOOFORT_START_DATE", "2026-10-01")
+    monkeypatch.delenv("WOOFORT_MAPPING", raising=False)
+    with connect(db) as con:
+        f.insert_tax_rates(con)
+        o = f.Order(1001, [f.item(1, D("100.00"), 2, D(25), False), f.charge(2, "shipping", D("49"), D(25))])
+        o.refunds = [f.refund_of(o, 7001, [(2, D(1))])]
+        f.insert_order(con, o)
+        f.insert_order(con, f.Order(1002, [f.item(1, D("10"), 1, D(6), False)], status="pending"))
+    keys = {a.key.to_user_string() for a in assets}
+    assert keys == {f"deltas/{n}" for n in ("article_delta", "price_delta", "stock_delta", "customer_delta",
+                                            "invoice_delta", "credit_delta", "payment_delta")}
+    for a in assets:
+        spec = next(iter(a.specs))
+        assert spec.group_name == "deltas" and set(spec.kinds) == {"duckdb"} and a.op.pool == "duckdb"
+    result = dg.materialize(assets, resources={"duckdb": DuckDBResource(database=str(db))})
+    assert result.success
+    counts = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        counts[mat.asset_key.to_user_string()] = mat.metadata["dagster/row_count"].value
+        assert "preview" in mat.metadata
+    assert counts["deltas/invoice_delta"] == 1 and counts["deltas/customer_delta"] == 1
+    # the invoice is created in the same run; the sink sends it before the credit that refers to it
+    assert counts["deltas/credit_delta"] == 1 and counts["deltas/payment_delta"] == 2
+    inv_mat = next(e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+                   if e.event_specific_data.materialization.asset_key.to_user_string() == "deltas/invoice_delta")
+    assert inv_mat.metadata["invoice_exclusions_reasons"].value == {"status_not_trigger": 1}

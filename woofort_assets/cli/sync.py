@@ -1,0 +1,163 @@
+"""`woofort sync --from --to [--dry-run]`: the whole graph for a range of days, as one run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import dagster as dg
+
+from woofort_assets.lib.settings import duckdb_path, shop_key, woocommerce_settings
+
+@dataclass
+class SyncOutcome:
+    success: bool
+    run_id: str
+    materializations: dict[str, dict] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
+    warned_checks: list[str] = field(default_factory=list)
+    passed_checks: int = 0
+    set_aside: list[tuple] = field(default_factory=list)
+    error: str | None = None
+
+
+def _parse_day(value: str, flag: str) -> date:
+    from woofort_assets.cli import UsageError
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _instance() -> dg.DagsterInstance:
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def _sink_run_config(defs: dg.Definitions, dry_run: bool) -> dict:
+    """Sets the `dry_run` flag on every sink asset that takes one."""
+    ops = {
+        assets_def.op.name: {"config": {"dry_run": dry_run}}
+        for assets_def in defs.assets or []
+        if isinstance(assets_def, dg.AssetsDefinition)
+        and "dry_run" in getattr(assets_def.op.config_schema.config_type, "fields", {})
+    }
+    return {"ops": ops} if ops else {}
+
+
+def _set_aside(since: datetime) -> list[tuple]:
+    """Records quarantined or dead-lettered by this run, for the summary and exit code 3."""
+    from woofort_assets.lib.duckdb import connect
+
+    with connect(duckdb_path()) as con:
+        return con.execute(
+            """
+            SELECT 'quarantine' AS kind, entity, record_key, reason FROM quarantine.records
+             WHERE shop = $shop AND status = 'open' AND quarantined_at >= $since
+            UNION ALL
+            SELECT 'dead-letter', entity, source_key, coalesce(error_code::VARCHAR || ' ', '') || error_message
+              FROM ledger.dead_letter
+             WHERE shop = $shop AND status = 'open' AND last_failed_at >= $since
+            UNION ALL
+            SELECT 'vanished', 'invoice', CAST(order_id AS VARCHAR),
+                   'order ' || state || ' in WooCommerce after invoice ' || coalesce(fortnox_number, '?')
+                   || ' was created: credit it in Fortnox or restore the order'
+              FROM ledger.vanished_orders
+             WHERE shop = $shop AND last_seen_at >= $since
+            ORDER BY 1, 2, 3
+            """,
+            {"shop": shop_key(), "since": since},
+        ).fetchall()
+
+
+def run_sync(first: date, last: date, dry_run: bool = False, log_level: str = "WARNING") -> SyncOutcome:
+    from woofort_assets.cli import UsageError
+    from woofort_assets.definitions import build_definitions
+    from woofort_assets.lib.partitions import daily_partitions
+
+    woocommerce_settings()  # fail fast with exit 2 when the shop is not configured
+    if last < first:
+        raise UsageError(f"--to {last} is before --from {first}")
+    keys = daily_partitions().get_partition_keys()
+    if first.isoformat() not in keys or last.isoformat() not in keys:
+        raise UsageError(f"days must lie between {keys[0]} and {keys[-1]} (WOOFORT_START_DATE to today)")
+    defs = build_definitions()
+    started = datetime.now(UTC)
+    result = defs.resolve_job_def("sync").execute_in_process(
+        instance=_instance(),
+        run_config={**_sink_run_config(defs, dry_run), "loggers": {"console": {"config": {"log_level": log_level}}}},
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+            "woofort/dry_run": str(dry_run).lower(),
+        },
+        raise_on_error=False,
+    )
+    outcome = SyncOutcome(success=result.success, run_id=result.run_id)
+    for event in result.all_events:
+        if event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            outcome.materializations["/".join(materialization.asset_key.path)] = {
+                key: value.value for key, value in materialization.metadata.items()
+            }
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            name = f"{'/'.join(evaluation.asset_key.path)}:{evaluation.check_name}"
+            if evaluation.passed:
+                outcome.passed_checks += 1
+            elif evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                outcome.failed_checks.append(name)
+            else:
+                outcome.warned_checks.append(name)
+        elif event.is_step_failure:
+            outcome.error = str(event.step_failure_data.error.message).strip()
+    outcome.success = outcome.success and not outcome.failed_checks
+    outcome.set_aside = _set_aside(started)
+    return outcome
+
+
+def print_summary(outcome: SyncOutcome) -> None:
+    print(f"run {outcome.run_id}: {'succeeded' if outcome.success else 'FAILED'}")
+    for asset, metadata in sorted(outcome.materializations.items()):
+        shown = {k: v for k, v in metadata.items() if isinstance(v, (int, float, bool)) and not k.startswith("dagster/")}
+        print(f"  {asset:<28} " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+    print(f"  checks: {outcome.passed_checks} passed, {len(outcome.warned_checks)} warned, "
+          f"{len(outcome.failed_checks)} failed")
+    for name in outcome.warned_checks:
+        print(f"    WARN  {name}")
+    for name in outcome.failed_checks:
+        print(f"    ERROR {name}")
+    if outcome.set_aside:
+        print(f"  set aside ({len(outcome.set_aside)}):")
+        for kind, entity, key, reason in outcome.set_aside[:50]:
+            print(f"    {kind:<11} {entity:<12} {key:<14} {reason}")
+        if len(outcome.set_aside) > 50:
+            print(f"    … and {len(outcome.set_aside) - 50} more (woofort quarantine list)")
+    if outcome.error:
+        print(f"  error: {outcome.error}")
+
+
+def exit_code(outcome: SyncOutcome) -> int:
+    from woofort_assets.cli import EXIT_FAILED, EXIT_OK, EXIT_SET_ASIDE
+
+    if not outcome.success:
+        return EXIT_FAILED
+    return EXIT_SET_ASIDE if outcome.set_aside else EXIT_OK
+
+
+def _handle(args: argparse.Namespace) -> int:
+    outcome = run_sync(_parse_day(args.first, "--from"), _parse_day(args.last, "--to"), args.dry_run,
+                       "DEBUG" if args.verbose else "WARNING")
+    print_summary(outcome)
+    return exit_code(outcome)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("sync", help="materialize the whole graph for a range of days")
+    parser.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
+    parser.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
+    parser.add_argument("--dry-run", action="store_true", help="build and show Fortnox payloads, write nothing")
+    parser.add_argument("--verbose", action="store_true", help="print Dagster's event log while running")
+    parser.set_defaults(handler=_handle)

@@ -1,0 +1,260 @@
+"""Operator tools on the DuckDB file: quarantine and dead-letter list/retry/skip, and forcing one order.
+
+One code path for the terminal (`woofort quarantine|deadletter|resync-order`, cli/ops.py) and the UI
+(the operator jobs in ops.py). Every function takes an open connection from `lib.duckdb.connect()`
+(file-locked), works on one shop, and raises `UnknownIdError` naming every id it does not know before
+changing anything.
+
+What each action does (docs/operations.md repeats this for operators):
+
+- quarantine retry ENTITY KEY...: re-stages the latest raw version of each record by running
+  `stage_batch(entity, run_id)` on the run that fetched that version. A record that now parses moves to
+  staging (its quarantine row is deleted by the staging SQL); one that still fails stays quarantined with
+  its new reason and status 'open'.
+- quarantine skip ENTITY KEY...: status 'skipped' (kept for audit; re-opened automatically when a new,
+  different version of the record is fetched).
+- deadletter retry ENTITY KEY...: deletes the dead-letter row so the next sync's sink tries the record
+  again as new (attempt count starts over). The ledger is not touched: a record that Fortnox rejected has
+  no accepted payload hash, so it is in the next delta anyway.
+- deadletter skip ENTITY KEY...: status 'skipped': kept for audit, no longer counted as open. (The sink does not
+  filter skipped records yet: a new rejection re-opens the row; see docs/operations.md.)
+- resync-order ID: GET orders/ID (and orders/ID/refunds when it has any) from WooCommerce into raw under a
+  run id `resync-<uuid>` (or the Dagster run id), stages that batch, and clears `payload_hash` of the
+  order's ledger rows that are not booked and not pending, so the next sync rebuilds the deltas and the
+  sink re-sends (updates) them even when the payload did not change. Booked documents are left alone:
+  Fortnox cannot change a booked invoice, so an unchanged payload must not trigger a credit + reissue;
+  a changed one is picked up by the delta without any reset.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from woofort_assets.lib.staging import ENTITIES, StagingCounts, stage_batch
+
+QUARANTINE_STATUSES = ("open", "skipped")
+DEAD_LETTER_STATUSES = ("open", "skipped", "resolved")
+DEAD_LETTER_ENTITIES = ("article", "price", "customer", "invoice", "credit_invoice", "invoice_payment", "stock")
+
+
+class UnknownIdError(LookupError):
+    """An id given by the operator does not exist; nothing was changed."""
+
+
+class OperatorUsageError(ValueError):
+    """A bad entity or status name."""
+
+
+def _raw_key_sql(entity: str) -> str:
+    if entity == "tax_classes":
+        return ("CASE WHEN json_type(payload, '$.slug') = 'VARCHAR' AND trim(json_extract_string(payload, '$.slug')) <> '' "
+                "THEN trim(json_extract_string(payload, '$.slug')) ELSE '#' || md5(payload::VARCHAR) END")
+    # Same key as the staging SQL (wc_record_key): the positive integer id as text, else '#' || md5(payload).
+    return ("CASE WHEN regexp_full_match(trim(coalesce(json_extract_string(payload, '$.id'), '')), '[0-9]{1,18}') "
+            "AND TRY_CAST(trim(json_extract_string(payload, '$.id')) AS BIGINT) > 0 "
+            "THEN CAST(TRY_CAST(trim(json_extract_string(payload, '$.id')) AS BIGINT) AS VARCHAR) "
+            "ELSE '#' || md5(payload::VARCHAR) END")
+
+
+def _check_entity(entity: str, allowed: tuple[str, ...]) -> None:
+    if entity not in allowed:
+        raise OperatorUsageError(f"unknown entity {entity!r}; expected one of {', '.join(allowed)}")
+
+
+def _check_status(status: str | None, allowed: tuple[str, ...]) -> None:
+    if status not in (None, "all", *allowed):
+        raise OperatorUsageError(f"unknown status {status!r}; expected one of {', '.join((*allowed, 'all'))}")
+
+
+def _missing(con: duckdb.DuckDBPyConnection, table: str, key_column: str, shop: str, entity: str,
+             keys: list[str]) -> list[str]:
+    present = {
+        row[0]
+        for row in con.execute(
+            f"SELECT {key_column} FROM {table} WHERE shop = ? AND entity = ? AND list_contains(?, {key_column})",
+            [shop, entity, keys],
+        ).fetchall()
+    }
+    return [key for key in keys if key not in present]
+
+
+# ------------------------------------------------------------------------------------------ quarantine
+def quarantine_list(con: duckdb.DuckDBPyConnection, shop: str, status: str | None = "open",
+                    entity: str | None = None) -> list[dict[str, Any]]:
+    _check_status(status, QUARANTINE_STATUSES)
+    if entity is not None:
+        _check_entity(entity, ENTITIES)
+    rows = con.execute(
+        """
+        SELECT entity, record_key, status, reason, fetched_at, quarantined_at FROM quarantine.records
+        WHERE shop = $shop AND ($status = 'all' OR status = $status) AND ($entity IS NULL OR entity = $entity)
+        ORDER BY entity, record_key
+        """,
+        {"shop": shop, "status": status or "all", "entity": entity},
+    ).fetchall()
+    names = ("entity", "record_key", "status", "reason", "fetched_at", "quarantined_at")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+@dataclass
+class RetryOutcome:
+    entity: str
+    record_key: str
+    run_id: str
+    staged: bool
+    reason: str | None = None   # the new quarantine reason when it still fails
+    counts: StagingCounts | None = None
+
+
+def quarantine_retry(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> list[RetryOutcome]:
+    """Re-stages the latest raw version of each record (stage_batch on the run that fetched it)."""
+    _check_entity(entity, ENTITIES)
+    missing = _missing(con, "quarantine.records", "record_key", shop, entity, keys)
+    if missing:
+        raise UnknownIdError(f"not in quarantine ({entity}, shop {shop}): {', '.join(missing)}")
+    latest = dict(
+        con.execute(
+            f"""
+            SELECT record_key, arg_max(run_id, fetched_at) FROM (
+                SELECT {_raw_key_sql(entity)} AS record_key, run_id, fetched_at FROM raw.{entity} WHERE shop = ?)
+            WHERE list_contains(?, record_key) GROUP BY record_key
+            """,
+            [shop, keys],
+        ).fetchall()
+    )
+    no_raw = [key for key in keys if key not in latest]
+    if no_raw:
+        raise UnknownIdError(f"no raw version of {entity} {', '.join(no_raw)} to re-stage (shop {shop})")
+    counts_by_run: dict[str, StagingCounts] = {}
+    for run_id in sorted(set(latest.values())):
+        counts_by_run[run_id] = stage_batch(con, entity, shop, run_id)
+    outcomes = []
+    for key in keys:
+        reason = con.execute(
+            "SELECT reason FROM quarantine.records WHERE shop = ? AND entity = ? AND record_key = ?",
+            [shop, entity, key],
+        ).fetchone()
+        outcomes.append(RetryOutcome(entity, key, latest[key], staged=reason is None,
+                                     reason=reason[0] if reason else None, counts=counts_by_run[latest[key]]))
+    return outcomes
+
+
+def quarantine_skip(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> int:
+    _check_entity(entity, ENTITIES)
+    missing = _missing(con, "quarantine.records", "record_key", shop, entity, keys)
+    if missing:
+        raise UnknownIdError(f"not in quarantine ({entity}, shop {shop}): {', '.join(missing)}")
+    con.execute(
+        "UPDATE quarantine.records SET status = 'skipped' WHERE shop = ? AND entity = ? AND list_contains(?, record_key)",
+        [shop, entity, keys],
+    )
+    return len(keys)
+
+
+# ----------------------------------------------------------------------------------------- dead letter
+def deadletter_list(con: duckdb.DuckDBPyConnection, shop: str, status: str | None = "open",
+                    entity: str | None = None) -> list[dict[str, Any]]:
+    _check_status(status, DEAD_LETTER_STATUSES)
+    if entity is not None:
+        _check_entity(entity, DEAD_LETTER_ENTITIES)
+    rows = con.execute(
+        """
+        SELECT entity, source_key, status, error_code, error_message, http_status, attempts, last_failed_at
+        FROM ledger.dead_letter
+        WHERE shop = $shop AND ($status = 'all' OR status = $status) AND ($entity IS NULL OR entity = $entity)
+        ORDER BY entity, source_key
+        """,
+        {"shop": shop, "status": status or "all", "entity": entity},
+    ).fetchall()
+    names = ("entity", "source_key", "status", "error_code", "error_message", "http_status", "attempts",
+             "last_failed_at")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def deadletter_retry(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> int:
+    """Clears the dead letters so that the next sync's sink sends the records again."""
+    _check_entity(entity, DEAD_LETTER_ENTITIES)
+    missing = _missing(con, "ledger.dead_letter", "source_key", shop, entity, keys)
+    if missing:
+        raise UnknownIdError(f"not in the dead-letter table ({entity}, shop {shop}): {', '.join(missing)}")
+    con.execute("DELETE FROM ledger.dead_letter WHERE shop = ? AND entity = ? AND list_contains(?, source_key)",
+                [shop, entity, keys])
+    return len(keys)
+
+
+def deadletter_skip(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> int:
+    _check_entity(entity, DEAD_LETTER_ENTITIES)
+    missing = _missing(con, "ledger.dead_letter", "source_key", shop, entity, keys)
+    if missing:
+        raise UnknownIdError(f"not in the dead-letter table ({entity}, shop {shop}): {', '.join(missing)}")
+    con.execute(
+        "UPDATE ledger.dead_letter SET status = 'skipped' WHERE shop = ? AND entity = ? AND list_contains(?, source_key)",
+        [shop, entity, keys],
+    )
+    return len(keys)
+
+
+def open_dead_letters(con: duckdb.DuckDBPyConnection, shop: str) -> list[tuple[str, str, str]]:
+    return con.execute(
+        "SELECT entity, source_key, error_message FROM ledger.dead_letter WHERE shop = ? AND status = 'open' "
+        "ORDER BY last_failed_at DESC, entity, source_key",
+        [shop],
+    ).fetchall()
+
+
+# -------------------------------------------------------------------------------------- resync an order
+@dataclass
+class ResyncOutcome:
+    order_id: int
+    run_id: str
+    refunds: int
+    staged: bool
+    reason: str | None
+    ledger_rows_reset: list[tuple[str, str]] = field(default_factory=list)
+
+
+def fetch_order(client, order_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """GET orders/ID (+ its refunds); UnknownIdError when WooCommerce answers 404."""
+    from woofort_assets.resources.woocommerce import WooCommerceError
+
+    try:
+        order = client.get_json(f"orders/{order_id}")
+    except WooCommerceError as error:
+        if error.status == 404:
+            raise UnknownIdError(f"order {order_id} does not exist in WooCommerce ({error.code or 'HTTP 404'})") from None
+        raise
+    refunds = client.get_json(f"orders/{order_id}/refunds") if order.get("refunds") else []
+    return order, list(refunds or [])
+
+
+def resync_order(database: str, shop: str, client, order_id: int, run_id: str | None = None) -> ResyncOutcome:
+    """Re-extracts one order into raw, restages it and makes the sink reconsider its ledger rows."""
+    from woofort_assets.defs.woocommerce.landing import land
+    from woofort_assets.lib.duckdb import connect
+
+    order, refunds = fetch_order(client, order_id)
+    run_id = run_id or f"resync-{uuid.uuid4()}"
+    land(database, "orders", shop, run_id, [order])
+    refund_count = land(database, "refunds", shop, run_id, refunds)
+    with connect(database) as con:
+        stage_batch(con, "orders", shop, run_id)
+        if refund_count:
+            stage_batch(con, "refunds", shop, run_id)
+        quarantined = con.execute(
+            "SELECT reason FROM quarantine.records WHERE shop = ? AND entity = 'orders' AND record_key = ?",
+            [shop, str(order_id)],
+        ).fetchone()
+        reset = con.execute(
+            """
+            UPDATE ledger.documents SET payload_hash = NULL
+            WHERE shop = ? AND order_id = ? AND NOT booked AND status IN ('synced', 'adopted', 'failed')
+            RETURNING entity, source_key
+            """,
+            [shop, order_id],
+        ).fetchall()
+    return ResyncOutcome(order_id, run_id, refund_count, staged=quarantined is None,
+                         reason=quarantined[0] if quarantined else None, ledger_rows_reset=sorted(reset))

@@ -1,0 +1,1 @@
+"""Fortnox sink: assets that write the delta tables to Fortnox exactly once (see docs/fortnox-sink.md)."""

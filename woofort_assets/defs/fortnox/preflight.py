@@ -1,0 +1,248 @@
+"""`fortnox/preflight`: before anything is written, check the Fortnox company against what will be written.
+
+The asset reads the delta tables (GETs only against Fortnox) and carries a blocking ERROR check,
+`fortnox_ready`; every sink asset depends on it, so a failing preflight stops the sinks of the same run and
+nothing is written. Checks:
+1. scopes and licences: one cheap GET per resource that will be written (2000663 -> missing scope,
+   2001101 -> missing module licence, 401 -> not connected);
+2. financial year: one GET /3/financialyears?date= per month of document dates (Swedish financial years start
+   on the first of a month) and, when Fortnox has it, the locked period (/3/settings/lockedperiod);
+3. accounts: every account of the mapping and every AccountNumber / ModeOfPaymentAccount in the payloads exists
+   and is active (GET /3/accounts/{n});
+4. modes of payment: every ModeOfPayment the payment payloads use exists (/3/modesofpayments). Mapped modes no
+   pending payment uses are listed as warnings (they do not block: a shop may map a method it never sees)."""
+
+
+
+from collections import defaultdict
+
+import dagster as dg
+
+from woofort_assets.defs.fortnox.assets import GROUP, KINDS, POOL, PREFLIGHT, delta_key, shop
+from woofort_assets.defs.fortnox.ledger import DELTA_TABLES, DeltaRow, Ledger
+from woofort_assets.defs.fortnox.lookups import get_or_none, is_true
+from woofort_assets.defs.fortnox.sink import envelope_of, fortnox_errors
+
+CHECK_NAME = "fortnox_ready"
+
+# scope -> (probe path, list key, what needs it)
+PROBES = {
+    "article": ("/3/articles", "Articles"),
+    "price": ("/3/prices", "Prices"),
+    "customer": ("/3/customers", "Customers"),
+    "invoice": ("/3/invoices", "Invoices"),
+    "payment": ("/3/invoicepayments", "InvoicePayments"),
+    "bookkeeping": ("/3/financialyears", "FinancialYears"),
+    "settings": ("/3/modesofpayments", "ModesOfPayments"),
+}
+TABLE_SCOPES = {
+    "article_delta": ("article",),
+    "price_delta": ("price",),
+    "stock_delta": ("article",),
+    "customer_delta": ("customer",),
+    "invoice_delta": ("invoice",),
+    "credit_delta": ("invoice",),
+    "payment_delta": ("payment", "settings"),
+}
+DATE_FIELDS = {"invoice_delta": "InvoiceDate", "credit_delta": "InvoiceDate", "payment_delta": "PaymentDate"}
+
+
+def _mapping():
+    """(mapping or None, problem or None)."""
+    try:
+        from woofort_assets.lib.mapping import load_mapping
+        from woofort_assets.lib.settings import mapping_path
+    except ImportError:
+        return None, None
+    try:
+        return load_mapping(mapping_path()), None
+    except Exception as err:  # noqa: BLE001 - reported as a preflight problem
+        return None, f"mapping: {err}"
+
+
+def mapped_accounts(mapping) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    if mapping is None:
+        return out
+    for region, country, kind, rate, account in mapping.account_rows():
+        where = f"accounts.{region}{'.' + country if country else ''}.{kind}"
+        if where not in out[int(account)]:
+            out[int(account)].append(where)
+    out[int(mapping.accounts.round_off)].append("accounts.round_off")
+    for method, spec in (mapping.payments.methods or {}).items():
+        if spec is not None:
+            out[int(spec.account)].append(f"payments.methods.{method}.account")
+    return out
+
+
+def mapped_modes(mapping) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    if mapping is None:
+        return out
+    for method, spec in (mapping.payments.methods or {}).items():
+        if spec is not None:
+            out[spec.mode_of_payment].append(method)
+    return out
+
+
+def payload_refs(deltas: dict[str, list[DeltaRow]]):
+    """Accounts, modes of payment and document dates the pending payloads use."""
+    accounts: dict[int, set[str]] = defaultdict(set)
+    modes: dict[str, set[str]] = defaultdict(set)
+    dates: dict[str, list[str]] = defaultdict(list)   # month -> dates
+    for table, rows in deltas.items():
+        for row in rows:
+            _, inner = envelope_of(row.payload)
+            for field in ("SalesAccount", "ModeOfPaymentAccount", "AccountNumber"):
+                if str(inner.get(field) or "").isdigit():
+                    accounts[int(inner[field])].add(f"{row.entity} {row.source_key}")
+            for item in inner.get("InvoiceRows") or []:
+                if isinstance(item, dict) and str(item.get("AccountNumber") or "").isdigit():
+                    accounts[int(item["AccountNumber"])].add(f"{row.entity} {row.source_key}")
+            if inner.get("ModeOfPayment"):
+                modes[str(inner["ModeOfPayment"])].add(f"{row.entity} {row.source_key}")
+            field = DATE_FIELDS.get(table)
+            if field and row.action not in ("cancel",):
+                value = str(inner.get(field) or "")[:10]
+                if len(value) == 10:
+                    dates[value[:7]].append(value)
+    return accounts, modes, dates
+
+
+def _sample(items, n: int = 5) -> str:
+    items = sorted(items)
+    return ", ".join(items[:n]) + (f" (+{len(items) - n} more)" if len(items) > n else "")
+
+
+def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_problem: str | None):
+    """(problems, warnings, checked): lists of strings and a dict of what was checked."""
+    FortnoxError, _, FortnoxAuthError = fortnox_errors()
+    problems: list[str] = []
+    warnings: list[str] = []
+    checked: dict[str, object] = {}
+    if mapping_problem:
+        problems.append(mapping_problem)
+
+    tables = [t for t, rows in deltas.items() if rows]
+    scopes: dict[str, list[str]] = defaultdict(list)
+    for t in tables:
+        for scope in TABLE_SCOPES[t]:
+            scopes[scope].append(t)
+    scopes["bookkeeping"].append("financial year / account checks")
+    checked["scopes"] = sorted(scopes)
+
+    # 1. scopes and licences
+    for scope, needed_by in sorted(scopes.items()):
+        path, _ = PROBES[scope]
+        try:
+            client.get(path, {"limit": 1})
+        except FortnoxAuthError as err:
+            problems.append(f"not connected to Fortnox ({err.message}): run `woofort fortnox connect`")
+            return problems, warnings, checked
+        except FortnoxError as err:
+            if err.code == 2000663:
+                problems.append(f"scope '{scope}' missing from the authorization (needed for "
+                                f"{', '.join(needed_by)}): Fortnox says '{err.message}' (2000663). Add the scope "
+                                "to the integration and run `woofort fortnox connect` again.")
+            elif err.code == 2001101:
+                problems.append(f"the company has no active licence for the module behind scope '{scope}' "
+                                f"(needed for {', '.join(needed_by)}): Fortnox says '{err.message}' (2001101). "
+                                "Activate the module in Fortnox.")
+            elif err.code == 2001103:
+                problems.append(f"the company has no API licence (2001103): {err.message}")
+            elif err.http_status == 404:
+                warnings.append(f"could not probe scope '{scope}' (GET {path}: 404)")
+            else:
+                problems.append(f"GET {path} failed: {err}")
+    if problems:
+        return problems, warnings, checked
+
+    accounts_used, modes_used, dates = payload_refs(deltas)
+
+    # 2. financial years, one date per month
+    months = sorted(dates)
+    checked["months"] = months
+    for month in months:
+        day = min(dates[month])
+        years = client.get("/3/financialyears", {"date": day}).get("FinancialYears") or []
+        if not years:
+            problems.append(f"no financial year is open in Fortnox for {day} ({len(dates[month])} document(s) "
+                            f"dated {month}): create the financial year in Fortnox (Inställningar > Räkenskapsår)")
+    if months:
+        try:
+            locked = client.get("/3/settings/lockedperiod").get("LockedPeriod") or {}
+            end = str(locked.get("EndDate") or "")[:10]
+            if end:
+                checked["locked_until"] = end
+                for month in months:
+                    bad = [d for d in dates[month] if d <= end]
+                    if bad:
+                        problems.append(f"{len(bad)} document(s) dated {min(bad)}..{max(bad)} fall in the locked "
+                                        f"period (locked until {end}) in Fortnox")
+        except FortnoxAuthError:
+            raise
+        except FortnoxError:
+            pass  # not available (older API / sandbox): the financial-year check stands alone
+
+    # 3. accounts
+    wanted: dict[int, list[str]] = defaultdict(list)
+    for account, where in mapped_accounts(mapping).items():
+        wanted[account].extend(f"mapping {w}" for w in where)
+    for account, users in accounts_used.items():
+        wanted[account].append(f"payloads: {_sample(users, 3)}")
+    checked["accounts"] = sorted(wanted)
+    for account in sorted(wanted):
+        doc = get_or_none(client, f"/3/accounts/{account}", "Account")
+        where = "; ".join(wanted[account][:4])
+        if doc is None:
+            problems.append(f"account {account} does not exist in Fortnox (used by {where})")
+        elif doc.get("Active") is not None and not is_true(doc.get("Active")):
+            problems.append(f"account {account} is inactive in Fortnox (used by {where})")
+
+    # 4. modes of payment
+    existing = {str(m.get("Code")) for m in client.iterate("/3/modesofpayments", "ModesOfPayments")}
+    mapped = mapped_modes(mapping)
+    checked["modes_of_payment"] = sorted(set(mapped) | set(modes_used))
+    for code, users in sorted(modes_used.items()):
+        if code not in existing:
+            problems.append(f"mode of payment {code} does not exist in Fortnox (used by {_sample(users, 3)}; "
+                            "create it under Inställningar > Betalningssätt)")
+    for code, methods in sorted(mapped.items()):
+        if code not in existing and code not in modes_used:
+            warnings.append(f"mode of payment {code} (mapped for {', '.join(methods)}) does not exist in "
+                            "Fortnox; no pending payment uses it yet")
+    return problems, warnings, checked
+
+
+@dg.asset(key=PREFLIGHT, group_name=GROUP, kinds=KINDS, pool=POOL, required_resource_keys={"duckdb", "fortnox"},
+          deps=[delta_key(t) for t in DELTA_TABLES],
+          check_specs=[dg.AssetCheckSpec(CHECK_NAME, asset=PREFLIGHT, blocking=True,
+                                         description="The Fortnox company can take what the deltas will write: "
+                                                     "scopes/modules, open financial year, accounts, modes of "
+                                                     "payment. Blocks every Fortnox sink when it fails.")],
+          description="Checks the Fortnox company against the pending deltas before any sink writes (GETs only).")
+def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    with Ledger(context.resources.duckdb.database, shop()) as ledger:
+        deltas = {t: ledger.delta_rows(t) or [] for t in DELTA_TABLES}
+    mapping, mapping_problem = _mapping()
+    client = context.resources.fortnox.get_client()
+    problems, warnings, checked = run_preflight(client, deltas, mapping, mapping_problem)
+    metadata = {
+        "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
+        "problem_count": dg.MetadataValue.int(len(problems)),
+        "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in warnings) or "none"),
+        "checked": dg.MetadataValue.json(checked),
+        "pending_rows": dg.MetadataValue.json({t: len(r) for t, r in deltas.items()}),
+    }
+    for p in problems:
+        context.log.error(f"fortnox preflight: {p}")
+    for w in warnings:
+        context.log.warning(f"fortnox preflight: {w}")
+    return dg.MaterializeResult(
+        metadata=metadata,
+        check_results=[dg.AssetCheckResult(
+            check_name=CHECK_NAME, passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
+            metadata={**metadata},
+            description=("Fortnox is ready" if not problems else
+                         f"{len(problems)} problem(s): " + " | ".join(problems[:3])))],
+    )

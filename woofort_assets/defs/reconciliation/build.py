@@ -1,0 +1,138 @@
+"""Builds the reconciliation tables (sql/reconciliation/*.sql) and evaluates the checks; one code path for the
+Dagster asset, the CLI report and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from woofort_assets.lib.mapping import Mapping, register_mapping
+from woofort_assets.lib.sql import load_sql
+
+HELPERS = ("deltas/_macros.sql", "deltas/_articles.sql", "deltas/_orders.sql",
+           "reconciliation/_woocommerce.sql", "reconciliation/_fortnox.sql", "reconciliation/reconcile.sql")
+NEEDED = (("deltas", "invoice_exclusions"), ("deltas", "payment_exclusions"), ("staging", "orders"))
+MAX_ROWS = 50
+
+
+def missing_inputs(con) -> list[str]:
+    return [f"{s}.{t}" for s, t in NEEDED
+            if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
+                               "table_name = ?", [s, t]).fetchone()[0]]
+
+
+def build_reconciliation(con, mapping: Mapping, shop: str, start_date: str) -> None:
+    """Rebuilds reconciliation.* in one transaction (the delta helpers run as TEMP tables on this connection)."""
+    missing = missing_inputs(con)
+    if missing:
+        raise RuntimeError(f"reconciliation needs {', '.join(missing)}: materialize the deltas first")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        register_mapping(con, mapping, shop, start_date)
+        for name in HELPERS:
+            con.execute(load_sql(name))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+@dataclass
+class CheckOutcome:
+    name: str
+    passed: bool
+    severity: str                  # ERROR | WARN
+    description: str
+    count: int
+    rows: list[tuple] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+def _query(con, sql: str, params: list) -> tuple[list[str], list[tuple]]:
+    cur = con.execute(sql, params)
+    return [d[0] for d in cur.description], cur.fetchall()
+
+
+# name -> (severity, description, SQL of the offending rows)
+CHECKS: dict[str, tuple[str, str, str]] = {
+    "gross_per_day": (
+        "ERROR",
+        "Per invoice date and currency, WooCommerce's order totals minus refunds equal Fortnox's invoices minus "
+        "credit invoices (Total), in the document currency and in SEK.",
+        "SELECT day, currency, woo_gross, fx_gross, difference, woo_gross_sek, fx_gross_sek, difference_sek, "
+        "fx_roundoff FROM reconciliation.by_day_currency WHERE shop = ? AND (difference <> 0 OR difference_sek <> 0) "
+        "ORDER BY day, currency"),
+    "vat_per_rate": (
+        "ERROR",
+        "Per invoice date, currency and VAT rate, WooCommerce's tax equals Fortnox's VAT (document currency and SEK).",
+        "SELECT day, currency, vat_rate, woo_docs, fx_docs, woo_vat, fx_vat, vat_diff, vat_diff_sek "
+        "FROM reconciliation.by_day_rate WHERE shop = ? AND vat_rate IS NOT NULL AND (vat_diff <> 0 OR vat_diff_sek <> 0) "
+        "ORDER BY day, currency, vat_rate"),
+    "net_per_rate": (
+        "WARN",
+        "Per invoice date, currency and VAT rate, Fortnox's net minus WooCommerce's is only woofort's VAT rounding "
+        "rows (Momsavrundning, docs/accounting.md §3): within their documented bound.",
+        "SELECT day, currency, vat_rate, woo_net, fx_net, net_diff, fx_vat_rounding, net_bound "
+        "FROM reconciliation.by_day_rate WHERE shop = ? AND vat_rate IS NOT NULL AND abs(net_diff) > net_bound "
+        "ORDER BY day, currency, vat_rate"),
+    "fortnox_rounding_off": (
+        "ERROR",
+        "No Fortnox document carries Fortnox's own öresavrundning (RoundOff) or a TotalVAT that differs from its "
+        "VAT per rate. RoundOff means the tenant's Öresavrundning is on (Inställningar > Fakturering): turn it off, "
+        "woofort writes its own round-off row (docs/accounting.md §10).",
+        "SELECT number, order_id, day, currency, total, fortnox_roundoff, total_vat, vat_by_rate_sum, problem "
+        "FROM reconciliation.fortnox_document_problems WHERE shop = ? ORDER BY day, number"),
+    "every_order_once": (
+        "ERROR",
+        "Every invoiceable order has a Fortnox invoice, and every other order is listed in "
+        "deltas.invoice_exclusions with its reason (none is invoiced although excluded).",
+        "SELECT order_id, order_date, order_status, total, currency, outcome, reason, fortnox_numbers, detail "
+        "FROM reconciliation.orders WHERE shop = ? AND outcome IN ('missing', 'invoiced_although_excluded') "
+        "ORDER BY order_id"),
+    "no_duplicate_invoices": (
+        "ERROR",
+        "No order has two live Fortnox invoices (not credit invoices, not cancelled, not cancelled out by credits) "
+        "with its order id in ExternalInvoiceReference1.",
+        "SELECT order_id, order_date, total, currency, live_invoices, fortnox_numbers, detail "
+        "FROM reconciliation.orders WHERE shop = ? AND outcome = 'duplicate' ORDER BY order_id"),
+    "payments_match": (
+        "ERROR",
+        "Per order, Fortnox's payments (document currency) equal WooCommerce's paid total minus refunds paid back; "
+        "orders whose payment method is not mapped are listed in deltas.payment_exclusions and not counted.",
+        "SELECT order_id, currency, woo_paid, fx_paid, fx_payments, difference FROM reconciliation.payments "
+        "WHERE shop = ? AND outcome = 'difference' ORDER BY order_id"),
+}
+
+
+def evaluate(con, shop: str) -> list[CheckOutcome]:
+    out = []
+    for name, (severity, description, sql) in CHECKS.items():
+        cols, rows = _query(con, sql, [shop])
+        out.append(CheckOutcome(name, not rows, severity, description, len(rows), rows[:MAX_ROWS], cols))
+    return out
+
+
+def markdown(columns: list[str], rows: list[tuple], total: int | None = None) -> str:
+    if not rows:
+        return "_none_"
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        lines.append("| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in r) + " |")
+    if total is not None and total > len(rows):
+        lines.append(f"\n… {total - len(rows)} more")
+    return "\n".join(lines)
+
+
+def summary(con, shop: str) -> dict:
+    """Figures for the asset's metadata and the CLI."""
+    totals = con.execute(
+        "SELECT count(*), coalesce(sum(orders), 0), coalesce(sum(invoiced), 0), coalesce(sum(excluded), 0), "
+        "coalesce(sum(woo_gross_sek), 0), coalesce(sum(fx_gross_sek), 0), coalesce(sum(difference_sek), 0) "
+        "FROM reconciliation.by_day WHERE shop = ?", [shop]).fetchone()
+    outcomes = dict(con.execute("SELECT outcome, count(*) FROM reconciliation.orders WHERE shop = ? GROUP BY ALL "
+                                "ORDER BY 2 DESC", [shop]).fetchall())
+    reasons = dict(con.execute("SELECT reason, count(*) FROM deltas.invoice_exclusions WHERE shop = ? GROUP BY ALL "
+                               "ORDER BY 2 DESC, 1", [shop]).fetchall())
+    return {"days": totals[0], "orders": int(totals[1]), "invoiced": int(totals[2]), "excluded": int(totals[3]),
+            "woo_gross_sek": totals[4], "fx_gross_sek": totals[5], "difference_sek": totals[6],
+            "order_outcomes": outcomes, "exclusion_reasons": reasons}

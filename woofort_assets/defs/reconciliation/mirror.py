@@ -1,0 +1,187 @@
+"""fortnox/mirror: the Fortnox side of the books in DuckDB (ledger.fortnox_documents), at minimal API cost.
+
+The sink already stores every document Fortnox answered with (ledger.store_document). The mirror completes that:
+1. one listing of /3/invoices (500 per page): on the first run from WOOFORT_START_DATE, afterwards only what
+   Fortnox changed since the previous mirror run (`lastmodified`, one day of margin for Fortnox's local time);
+   an item that belongs to the shop (its ExternalInvoiceReference1 is a staged order, or its number is in the
+   ledger) and is not stored, or whose Total / Cancelled / InvoiceDate / Currency differ from the stored
+   document, is read once (GET /3/invoices/{n}). This finds duplicates, manual edits, cancellations and credits
+   made in Fortnox, and invoices woofort never saw answered;
+2. every invoice, credit invoice and payment number in ledger.documents that is not stored is read once (full
+   credits are answered with the original, so the credit invoice itself is read here);
+3. one listing of /3/invoicepayments (same lastmodified rule): payments on the shop's invoices that are not
+   stored or whose Amount / InvoiceNumber / PaymentDate differ are read once.
+A run after a normal sync costs ceil(changed invoices / 500) + ceil(changed payments / 500) calls plus one GET
+per full credit."""
+
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import dagster as dg
+
+from woofort_assets.defs.reconciliation.documents import as_json, slim
+from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.settings import shop_key, start_date
+from woofort_assets.lib.sql import load_sql
+
+MIRROR = dg.AssetKey(["fortnox", "mirror"])
+SINKS = [dg.AssetKey(["fortnox", n]) for n in ("invoices", "credit_invoices", "invoice_payments")]
+LIST_MARGIN = timedelta(days=1)
+
+
+class MirrorConfig(dg.Config):
+    """`dry_run` (set by `woofort sync --dry-run` like the sinks' flag): do not call Fortnox; reconcile what is
+    stored."""
+
+    dry_run: bool = False
+
+
+def _dec(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _flag(value) -> bool:
+    return str(value).lower() == "true"
+
+
+def _invoice_changed(stored: dict, item: dict) -> bool:
+    return (_dec(stored.get("Total")) != _dec(item.get("Total"))
+            or _flag(stored.get("Cancelled")) != _flag(item.get("Cancelled"))
+            or str(stored.get("InvoiceDate") or "") != str(item.get("InvoiceDate") or "")
+            or str(stored.get("Currency") or "") != str(item.get("Currency") or ""))
+
+
+def _payment_changed(stored: dict, item: dict) -> bool:
+    return (_dec(stored.get("Amount")) != _dec(item.get("Amount"))
+            or str(stored.get("InvoiceNumber")) != str(item.get("InvoiceNumber"))
+            or str(stored.get("PaymentDate") or "")[:10] != str(item.get("PaymentDate") or "")[:10])
+
+
+def _load_state(database: str, shop: str) -> dict:
+    import json
+
+    with connect(database) as con:
+        docs = con.execute("SELECT kind, number, document FROM ledger.fortnox_documents WHERE shop = ?",
+                           [shop]).fetchall()
+        ledger = con.execute(
+            "SELECT entity, source_key, fortnox_number FROM ledger.documents WHERE shop = ? "
+            "AND entity IN ('invoice', 'credit_invoice', 'invoice_reissue', 'invoice_payment') "
+            "AND fortnox_number IS NOT NULL AND status <> 'failed'", [shop]).fetchall()
+        orders = {str(r[0]) for r in con.execute("SELECT order_id FROM staging.orders WHERE shop = ?",
+                                                  [shop]).fetchall()} if _has_table(con, "staging", "orders") else set()
+        last = con.execute("SELECT max(started_at) FROM ledger.fortnox_mirror_runs WHERE shop = ?",
+                           [shop]).fetchone()[0]
+    stored = {(k, n): json.loads(d) if isinstance(d, str) else d for k, n, d in docs}
+    invoices, payments = set(), set()
+    for entity, key, number in ledger:
+        if entity == "invoice_payment":
+            payments.add(str(number))
+        else:
+            invoices.add(str(number))
+            if entity == "invoice_reissue" and "#" in key:
+                invoices.add(key.rpartition("#")[2])       # the voided original
+    return {"stored": stored, "invoices": invoices, "payments": payments, "orders": orders, "last": last}
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                            "AND table_name = ?", [schema, table]).fetchone()[0])
+
+
+def run_mirror(client, database: str, shop: str, log=None) -> dict:
+    """One mirror pass (see the module docstring). Returns counters for the metadata."""
+    started = datetime.now(UTC)
+    st = _load_state(database, shop)
+    stored, calls = st["stored"], 0
+    since = (st["last"] - LIST_MARGIN) if st["last"] is not None else None
+    params = {"limit": 500}
+    if since is not None:
+        params["lastmodified"] = since.strftime("%Y-%m-%d %H:%M")
+    inv_params = dict(params) if since is not None else {**params, "fromdate": start_date()}
+
+    to_get_inv: set[str] = set()
+    listed = 0
+    pages = 0
+    ours = set(st["invoices"])
+    for item in client.iterate("/3/invoices", "Invoices", inv_params):
+        listed += 1
+        number = str(item.get("DocumentNumber"))
+        ref = str(item.get("ExternalInvoiceReference1") or "").strip()
+        if number not in st["invoices"] and ref not in st["orders"]:
+            continue
+        ours.add(number)
+        doc = stored.get(("invoice", number))
+        if doc is None or _invoice_changed(doc, item):
+            to_get_inv.add(number)
+    pages += max(1, -(-listed // 500))
+    to_get_inv |= {n for n in st["invoices"] if ("invoice", n) not in stored}
+
+    fetched: list[tuple[str, str, dict]] = []
+    for number in sorted(to_get_inv, key=lambda n: (len(n), n)):
+        doc = client.get(f"/3/invoices/{number}").get("Invoice")
+        reduced = slim("invoice", doc)
+        if reduced:
+            fetched.append(("invoice", *reduced))
+            ours.add(reduced[0])
+
+    our_invoices = ours | {n for (k, n) in stored if k == "invoice"}
+    to_get_pay: set[str] = set()
+    listed_pay = 0
+    for item in client.iterate("/3/invoicepayments", "InvoicePayments", dict(params)):
+        listed_pay += 1
+        number = str(item.get("Number"))
+        if number not in st["payments"] and str(item.get("InvoiceNumber")) not in our_invoices:
+            continue
+        doc = stored.get(("invoice_payment", number))
+        if doc is None or _payment_changed(doc, item):
+            to_get_pay.add(number)
+    pages += max(1, -(-listed_pay // 500))
+    to_get_pay |= {n for n in st["payments"] if ("invoice_payment", n) not in stored}
+    for number in sorted(to_get_pay, key=lambda n: (len(n), n)):
+        doc = client.get(f"/3/invoicepayments/{number}").get("InvoicePayment")
+        reduced = slim("invoice_payment", doc)
+        if reduced:
+            fetched.append(("invoice_payment", *reduced))
+    calls = pages + len(to_get_inv) + len(to_get_pay)
+
+    with connect(database) as con:
+        con.execute("BEGIN TRANSACTION")
+        for kind, number, doc in fetched:
+            con.execute(load_sql("fortnox/document_upsert.sql"), [shop, kind, number, as_json(doc), "get"])
+        con.execute("INSERT INTO ledger.fortnox_mirror_runs VALUES (?, ?, ?, ?, ?)",
+                    [shop, started, listed + listed_pay, len(fetched), calls])
+        con.execute("COMMIT")
+        total = dict(con.execute("SELECT kind, count(*) FROM ledger.fortnox_documents WHERE shop = ? GROUP BY ALL",
+                                 [shop]).fetchall())
+    out = {"listed_invoices": listed, "listed_payments": listed_pay, "fetched_invoices": len(to_get_inv),
+           "fetched_payments": len(to_get_pay), "api_calls": calls, "since": params.get("lastmodified") or
+           f"fromdate {start_date()}", "stored_invoices": total.get("invoice", 0),
+           "stored_payments": total.get("invoice_payment", 0)}
+    if log is not None:
+        log.info(f"fortnox mirror: {out}")
+    return out
+
+
+@dg.asset(key=MIRROR, deps=SINKS, group_name="reconciliation", kinds={"fortnox", "duckdb"}, pool="fortnox",
+          required_resource_keys={"duckdb", "fortnox"},
+          description="The Fortnox side of the books: the invoices, credit invoices and payments woofort owns as "
+                      "Fortnox holds them (ledger.fortnox_documents). Mostly the sink's own answers; one listing "
+                      "per 500 changed documents finds what changed in Fortnox since the last run.")
+def fortnox_mirror(context: dg.AssetExecutionContext, config: MirrorConfig) -> dg.MaterializeResult:
+    database = context.resources.duckdb.database
+    shop = shop_key()
+    if config.dry_run:
+        return dg.MaterializeResult(metadata={"dry_run": True, "api_calls": 0})
+    from woofort_assets.defs.fortnox.sink import auth_failure, fortnox_errors
+
+    _, _, FortnoxAuthError = fortnox_errors()
+    try:
+        out = run_mirror(context.resources.fortnox.get_client(), database, shop, context.log)
+    except FortnoxAuthError as err:
+        raise auth_failure(err) from err
+    return dg.MaterializeResult(metadata={k: (dg.MetadataValue.int(v) if isinstance(v, int)
+                                              else dg.MetadataValue.text(str(v))) for k, v in out.items()})

@@ -1,0 +1,73 @@
+"""One DuckDB file per installation, opened only through short-lived connections.
+
+DuckDB lets a single process hold the file for writing and refuses every other process, readers
+included. Every path that opens the file (assets, checks, sensors, the CLI) therefore goes through
+`connect()`, which takes a cross-process file lock first; runs are also put in a Dagster pool of 1.
+Schema migrations in `sql/migrations/` run on the first connection of each process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock
+
+from woofort_assets.lib.sql import load_sql, sql_files
+
+_MIGRATED: set[Path] = set()
+LOCK_TIMEOUT_SECONDS = 600
+
+
+def _migration_version(name: str) -> int:
+    match = re.match(r"migrations/(\d+)_", name)
+    if not match:
+        raise ValueError(f"migration file {name} must be named NNN_description.sql")
+    return int(match.group(1))
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Applies the migrations this database has not seen yet, each in its own transaction."""
+    con.execute(
+        "CREATE SCHEMA IF NOT EXISTS meta;"
+        "CREATE TABLE IF NOT EXISTS meta.schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    applied = {row[0] for row in con.execute("SELECT version FROM meta.schema_migrations").fetchall()}
+    newly_applied = []
+    for name in sql_files("migrations"):
+        version = _migration_version(name)
+        if version in applied:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(load_sql(name))
+            con.execute("INSERT INTO meta.schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        newly_applied.append(version)
+    return newly_applied
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(version), 0) FROM meta.schema_migrations").fetchone()[0]
+
+
+@contextmanager
+def connect(database: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection held under the installation's file lock, closed on exit."""
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+        con = duckdb.connect(str(path), read_only=read_only and path.exists())
+        try:
+            if not read_only and path not in _MIGRATED:
+                migrate(con)
+                _MIGRATED.add(path)
+            yield con
+        finally:
+            con.close()

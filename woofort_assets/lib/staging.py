@@ -1,0 +1,140 @@
+"""Raw -> staging for one batch: runs the SQL in `sql/staging/` and reconciles the counts.
+
+A batch is the raw rows of one entity fetched by one run (`run_id`) for one `shop`. For every record the
+batch touches, the SQL takes the latest version across *all* raw rows of its natural key (ordered by
+`date_modified_gmt`, or `date_created_gmt` for refunds, then `fetched_at`), types it, and either upserts it
+into staging (removing any quarantine row of that key) or, when it cannot be parsed, puts it in
+`quarantine.records` with a reason and removes the key from staging. Re-running a batch is a no-op.
+
+    with connect(path) as con:
+        counts = stage_batch(con, "orders", shop="default", run_id=context.run_id)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from woofort_assets.lib.sql import load_sql
+
+ENTITIES: tuple[str, ...] = (
+    "orders",
+    "refunds",
+    "products",
+    "variations",
+    "customers",
+    "tax_rates",
+    "tax_classes",
+)
+
+# entity -> (staging table, key column, SQL type of the key), used to count what the batch left in staging.
+STAGING_KEYS: dict[str, tuple[str, str, str]] = {
+    "orders": ("staging.orders", "order_id", "BIGINT"),
+    "refunds": ("staging.refunds", "refund_id", "BIGINT"),
+    "products": ("staging.products", "product_id", "BIGINT"),
+    "variations": ("staging.variations", "variation_id", "BIGINT"),
+    "customers": ("staging.customers", "customer_id", "BIGINT"),
+    "tax_rates": ("staging.tax_rates", "tax_rate_id", "BIGINT"),
+    "tax_classes": ("staging.tax_classes", "slug", "VARCHAR"),
+}
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*")
+
+
+class StagingError(RuntimeError):
+    """Staging of a batch did not reconcile (fetched != staged + quarantined) or failed."""
+
+
+@dataclass(frozen=True)
+class StagingCounts:
+    fetched: int  # distinct records (natural keys; '#md5' for records without a usable key) in the batch
+    staged: int  # of those, now in staging
+    quarantined: int  # of those, now in quarantine.records
+
+    def as_metadata(self) -> dict[str, int]:
+        return {"fetched": self.fetched, "staged": self.staged, "quarantined": self.quarantined}
+
+
+def split_statements(sql: str) -> list[str]:
+    """Statements of a SQL file: separated by ';' at line end (comment-only chunks dropped)."""
+    statements = []
+    for chunk in re.split(r";[ \t]*(?:\r?\n|$)", sql):
+        code = "\n".join(line for line in chunk.splitlines() if not line.strip().startswith("--")).strip()
+        if code:
+            statements.append(chunk.strip())
+    return statements
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, relative_path: str, params: dict[str, object]) -> None:
+    """Executes every statement of `sql/<relative_path>`, passing each only the named parameters it uses."""
+    for statement in split_statements(load_sql(relative_path)):
+        code = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith("'") else "", statement)
+        used = {name: params[name] for name in set(_PARAM.findall(code)) if name in params}
+        con.execute(statement, used) if used else con.execute(statement)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, entity: str, shop: str) -> StagingCounts:
+    table, key, _ = STAGING_KEYS[entity]
+    fetched, staged, quarantined = con.execute(
+        f"""
+        SELECT count(*),
+               count(*) FILTER (WHERE s.present),
+               count(*) FILTER (WHERE q.present)
+        FROM stg_outcome o
+        LEFT JOIN (SELECT DISTINCT {key}::VARCHAR AS record_key, true AS present
+                   FROM {table} WHERE shop = $shop) s USING (record_key)
+        LEFT JOIN (SELECT record_key, true AS present FROM quarantine.records
+                   WHERE shop = $shop AND entity = $entity) q USING (record_key)
+        """,
+        {"shop": shop, "entity": entity},
+    ).fetchone()
+    both = con.execute(
+        f"""
+        SELECT string_agg(o.record_key, ', ' ORDER BY o.record_key) FROM stg_outcome o
+        WHERE o.record_key IN (SELECT {key}::VARCHAR FROM {table} WHERE shop = $shop)
+          AND o.record_key IN (SELECT record_key FROM quarantine.records WHERE shop = $shop AND entity = $entity)
+        """,
+        {"shop": shop, "entity": entity},
+    ).fetchone()[0]
+    if both or fetched != staged + quarantined:
+        raise StagingError(
+            f"staging of {entity} for shop {shop!r} does not reconcile: fetched {fetched} != "
+            f"staged {staged} + quarantined {quarantined}"
+            + (f"; keys both staged and quarantined: {both}" if both else "")
+        )
+    return StagingCounts(fetched=fetched, staged=staged, quarantined=quarantined)
+
+
+def stage_batch(con: duckdb.DuckDBPyConnection, entity: str, shop: str, run_id: str) -> StagingCounts:
+    """Stages the raw rows of `entity` fetched by `run_id` for `shop`; idempotent; one transaction.
+
+    Returns the batch's counts; raises StagingError when fetched != staged + quarantined (nothing is
+    committed then). Opens its own transaction, so call it outside an explicit BEGIN ... COMMIT."""
+    if entity not in STAGING_KEYS:
+        raise ValueError(f"unknown entity {entity!r}; expected one of {', '.join(ENTITIES)}")
+    params = {"shop": shop, "run_id": run_id, "entity": entity}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run_sql_file(con, "staging/_macros.sql", params)
+        run_sql_file(con, f"staging/{entity}.sql", params)
+        run_sql_file(con, "staging/quarantine.sql", params)
+        counts = _counts(con, entity, shop)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        _drop_work_tables(con)
+    return counts
+
+
+def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drops the temporary stg_* tables the SQL left on the connection (they can hold a whole batch)."""
+    names = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'stg\\_%' ESCAPE '\\'"
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')

@@ -1,0 +1,21 @@
+"""Every resource of the code location, built in one place from the environment."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from woofort_assets.lib.settings import data_dir, duckdb_path
+from woofort_assets.resources.fortnox import fortnox_resource_from_env
+from woofort_assets.resources.woocommerce import WooCommerceResource
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    """Secrets are `EnvVar`s: resolved when a run starts, never written to run config or the event log."""
+    return {
+        "duckdb": DuckDBResource(database=str(duckdb_path())),
+        "woocommerce": WooCommerceResource(
+            url=dg.EnvVar("WOOCOMMERCE_URL"),
+            consumer_key=dg.EnvVar("WOOCOMMERCE_CONSUMER_KEY"),
+            consumer_secret=dg.EnvVar("WOOCOMMERCE_CONSUMER_SECRET"),
+        ),
+        "fortnox": fortnox_resource_from_env(data_dir()),
+    }

@@ -1,0 +1,1 @@
+"""Local sandboxes of the external APIs woofort talks to (WooCommerce wc/v3, Fortnox)."""
