@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: demo test dev bench venv clean
 
@@ -19,13 +19,13 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(VENV)/bin/woofort demo
+	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/woofort demo
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(VENV)/bin/woofort dev
+	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/woofort dev
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench

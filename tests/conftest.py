@@ -10,6 +10,7 @@ import pytest
 os.environ.setdefault("WOOFORT_TIMEZONE", "Europe/Stockholm")
 os.environ.setdefault("WOOFORT_START_DATE", "2026-10-01")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+os.environ.pop("DAGSTER_HOME", None)  # tests never touch a user's instance; those that need one make their own
 
 SANDBOX_KEY, SANDBOX_SECRET = "ck_test_readonly_key", "cs_test_readonly_secret"
 
@@ -37,6 +38,7 @@ def fortnox_sandbox():
 
     sandbox = FortnoxSandbox(rate_limit=FAST_RATE_LIMIT, clients={FORTNOX_CLIENT: FORTNOX_SECRET},
                              tenant_id=FORTNOX_TENANT).start()
+    sandbox.state.seed_reference({"settings": {"round_off": False}})  # as docs/accounting.md §10 requires
     yield sandbox
     sandbox.stop()
 

@@ -143,10 +143,11 @@ WITH g AS (
     WHERE vat_rate IS NOT NULL
     GROUP BY order_id, vat_rate
 ),
+-- most groups need no rounding (x = 0): only the others search the candidates around the guess
 cand AS (
     SELECT g.order_id, g.vat_rate, wf_vat_base_guess(g.a, g.t, g.ru, g.gross) + k.range AS x
     FROM g CROSS JOIN range(-100, 101) k
-    WHERE g.ru > 0
+    WHERE g.ru > 0 AND wf_vat(g.a, g.ru, g.gross) <> g.t
     UNION ALL
     SELECT g.order_id, g.vat_rate, CAST(0 AS HUGEINT) FROM g
 ),

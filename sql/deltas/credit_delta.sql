@@ -38,6 +38,7 @@ WITH refunds AS (
     JOIN wf_invoices o ON o.shop = r.shop AND o.order_id = r.order_id
     JOIN wf_invoiced v ON v.order_id = r.order_id
     WHERE NOT EXISTS (SELECT 1 FROM wf_reversals x WHERE x.order_id = r.order_id AND x.action = 'cancel')
+      AND r.amount <> 0  -- a restock-only refund moves no money: nothing to credit
 ),
 refund_lines AS (
     SELECT CAST(rf.refund_id AS VARCHAR) AS credit_key, rf.order_id, rf.refund_id, rl.line_id,

@@ -10,9 +10,27 @@
 -- they are split over the order's rates by gross, exactly as docs/accounting.md §4 credits them, and their VAT
 -- is the VAT included in each share.
 
+-- Open dead letters: a document Fortnox rejected is already reported ("set aside", `woofort sync` exit 3); the
+-- reconciliation shows it apart (set_aside) instead of counting it as an unexplained difference. An order is
+-- set aside when its invoice, its customer or one of its articles has an open dead letter; a refund when its
+-- credit invoice has.
+CREATE OR REPLACE TEMP TABLE rc_dead AS
+SELECT dl.entity, dl.source_key, any_value(coalesce(CAST(dl.error_code AS VARCHAR) || ' ', '') || dl.error_message) AS message
+FROM ledger.dead_letter dl, map_settings m
+WHERE dl.shop = m.shop AND dl.status = 'open'
+GROUP BY ALL;
+
 CREATE OR REPLACE TEMP TABLE rc_sales AS
 SELECT i.shop, i.order_id, i.invoice_date AS day, upper(i.currency) AS currency, i.fx_rate, i.status,
-       wf_cents(i.total) AS gross_cents, i.date_paid, i.payment_method, o.date_modified
+       wf_cents(i.total) AS gross_cents, i.date_paid, i.payment_method, o.date_modified,
+       coalesce((SELECT 'invoice: ' || x.message FROM rc_dead x
+                 WHERE x.entity = 'invoice' AND x.source_key = CAST(i.order_id AS VARCHAR)),
+                (SELECT 'customer ' || x.source_key || ': ' || x.message FROM rc_dead x
+                 WHERE x.entity = 'customer' AND x.source_key = i.customer_number),
+                (SELECT 'article ' || min(x.source_key) || ': ' || min(x.message) FROM rc_dead x
+                 WHERE x.entity = 'article' AND x.source_key IN (SELECT l.article_number FROM wf_lines l
+                                                                 WHERE l.order_id = i.order_id)))
+           AS set_aside
 FROM wf_invoices i
 JOIN staging.orders o ON o.shop = i.shop AND o.order_id = i.order_id
 LEFT JOIN ledger.documents d
@@ -22,16 +40,20 @@ WHERE i.reason IS NULL
 
 CREATE OR REPLACE TEMP TABLE rc_woo_docs AS
 SELECT s.shop, 'order ' || s.order_id AS doc_key, s.order_id, CAST(NULL AS BIGINT) AS refund_id, 'invoice' AS kind,
-       s.day, s.currency, s.fx_rate, s.gross_cents
+       s.day, s.currency, s.fx_rate, s.gross_cents, s.set_aside
 FROM rc_sales s
 UNION ALL
 SELECT s.shop, 'refund ' || r.refund_id, s.order_id, r.refund_id, 'credit',
-       greatest(coalesce(CAST(r.date_created AS DATE), s.day), s.day), s.currency, s.fx_rate, -wf_cents(r.amount)
+       greatest(coalesce(CAST(r.date_created AS DATE), s.day), s.day), s.currency, s.fx_rate, -wf_cents(r.amount),
+       coalesce(s.set_aside, (SELECT 'credit: ' || x.message FROM rc_dead x
+                              WHERE x.entity = 'credit_invoice' AND x.source_key = CAST(r.refund_id AS VARCHAR)))
 FROM rc_sales s JOIN staging.refunds r ON r.shop = s.shop AND r.order_id = s.order_id
 WHERE r.amount <> 0
 UNION ALL
 SELECT s.shop, 'reversal ' || s.order_id, s.order_id, NULL, 'credit',
-       greatest(CAST(s.date_modified AS DATE), s.day), s.currency, s.fx_rate, -s.gross_cents
+       greatest(CAST(s.date_modified AS DATE), s.day), s.currency, s.fx_rate, -s.gross_cents,
+       coalesce(s.set_aside, (SELECT 'credit: ' || x.message FROM rc_dead x
+                              WHERE x.entity = 'credit_invoice' AND x.source_key = 'order-' || s.order_id))
 FROM rc_sales s
 WHERE s.status IN ('cancelled', 'refunded')
   AND NOT EXISTS (SELECT 1 FROM staging.refunds r WHERE r.shop = s.shop AND r.order_id = s.order_id);

@@ -5,11 +5,14 @@
 -- Fortnox documents that are cancelled (makulerade) are not in the books and count nowhere.
 
 -- The SEK rate of each WooCommerce document: the order's own rate, else the rate on its Fortnox invoice.
-CREATE OR REPLACE TEMP TABLE rc_woo_docs_sek AS
+-- Documents set aside (open dead letter, see _woocommerce.sql) are shown apart and left out of the comparison.
+CREATE OR REPLACE TEMP TABLE rc_woo_docs_all AS
 SELECT d.*, CASE WHEN d.currency = 'SEK' THEN CAST(1 AS DECIMAL(18, 6))
                  ELSE coalesce(d.fx_rate, (SELECT max(x.rate) FROM rc_fx_docs x WHERE x.order_id = d.order_id
                                            AND NOT x.credit AND NOT x.cancelled), CAST(1 AS DECIMAL(18, 6))) END AS rate
 FROM rc_woo_docs d;
+
+CREATE OR REPLACE TEMP TABLE rc_woo_docs_sek AS SELECT * FROM rc_woo_docs_all WHERE set_aside IS NULL;
 
 CREATE OR REPLACE TEMP MACRO rc_sek(cents, rate) AS CAST(round(CAST(cents AS DECIMAL(38, 0)) * rate, 0) AS HUGEINT);
 
@@ -35,10 +38,10 @@ SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END,
 FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number
 WHERE NOT x.cancelled;
 
--- Per day, currency and VAT rate. net_diff is expected to be woofort's own VAT rounding rows ("Momsavrundning",
--- docs/accounting.md §3): they are shown as fx_vat_rounding, and net_unexplained = net_diff - fx_vat_rounding
--- must be 0 for net-mode documents; for gross-mode documents the rounding row carries VAT too, so the check
--- allows the documented bound (half an öre per row, converted at the rate): net_bound.
+-- Per day, currency and VAT rate. VAT must be equal (woofort's rows make Fortnox's VAT per rate WooCommerce's
+-- tax). net_diff is woofort's own VAT rounding rows ("Momsavrundning", docs/accounting.md §3; their amounts are
+-- shown as fx_vat_rounding, incl. VAT on gross-mode documents); it must stay within their documented bound,
+-- net_bound = Σ over documents of (rows + 2) x ½ öre ÷ rate (the bound _orders.sql step 3 enforces per order).
 CREATE OR REPLACE TABLE reconciliation.by_day_rate AS
 WITH agg AS (
     SELECT day, currency, vat_rate,
@@ -121,12 +124,15 @@ SELECT i.shop, i.order_id, CAST(i.date_created AS DATE) AS order_date, i.invoice
        coalesce(p.n_invoices, 0) AS fortnox_invoices, coalesce(p.n_live, 0) AS live_invoices, p.numbers AS fortnox_numbers,
        CASE WHEN coalesce(p.n_live, 0) >= 2 THEN 'duplicate'
             WHEN s.order_id IS NOT NULL AND coalesce(p.n_invoices, 0) >= 1 THEN 'invoiced'
+            WHEN s.order_id IS NOT NULL AND s.set_aside IS NOT NULL THEN 'set_aside'
             WHEN s.order_id IS NOT NULL THEN 'missing'
             WHEN coalesce(p.n_live, 0) >= 1 THEN 'invoiced_although_excluded'
             WHEN e.order_id IS NOT NULL THEN 'excluded'
             ELSE 'not_invoiced' END AS outcome,
        coalesce(e.reason, CASE WHEN s.order_id IS NULL THEN i.reason END) AS reason,
        CASE WHEN coalesce(p.n_live, 0) >= 2 THEN 'live invoices ' || p.numbers || ' all carry ExternalInvoiceReference1 ' || i.order_id
+            WHEN s.order_id IS NOT NULL AND coalesce(p.n_invoices, 0) = 0 AND s.set_aside IS NOT NULL
+                THEN 'dead letter (' || s.set_aside || ')'
             WHEN s.order_id IS NOT NULL AND coalesce(p.n_invoices, 0) = 0
                 THEN 'no Fortnox invoice; ledger: ' || coalesce(l.status, 'no row')
                      || coalesce(' (dead letter ' || coalesce(CAST(l.error_code AS VARCHAR) || ' ', '') || l.error_message || ')', '')
@@ -142,7 +148,7 @@ ORDER BY i.order_id;
 -- paid back through the gateway, against Fortnox's payments on the order's invoice and credit invoices.
 CREATE OR REPLACE TABLE reconciliation.payments AS
 WITH expected AS (
-    SELECT s.order_id, s.currency,
+    SELECT s.order_id, s.currency, s.set_aside,
            CASE WHEN s.date_paid IS NOT NULL THEN s.gross_cents ELSE 0 END
            - coalesce((SELECT sum(wf_cents(r.amount)) FROM staging.refunds r
                        WHERE r.shop = s.shop AND r.order_id = s.order_id AND coalesce(r.refunded_payment, false)), 0)
@@ -170,8 +176,13 @@ SELECT (SELECT shop FROM map_settings) AS shop, coalesce(e.order_id, f.order_id)
        wf_amount(coalesce(f.cents, 0) - coalesce(e.cents, 0)) AS difference,
        CASE WHEN coalesce(f.cents, 0) = coalesce(e.cents, 0) THEN 'ok'
             WHEN x.reason IS NOT NULL THEN 'excluded'
+            WHEN e.set_aside IS NOT NULL
+              OR EXISTS (SELECT 1 FROM rc_dead d WHERE d.entity = 'invoice_payment'
+                         AND (d.source_key = CAST(coalesce(e.order_id, f.order_id) AS VARCHAR)
+                              OR d.source_key IN (SELECT 'refund-' || r.refund_id FROM staging.refunds r
+                                                  WHERE r.order_id = coalesce(e.order_id, f.order_id)))) THEN 'set_aside'
             ELSE 'difference' END AS outcome,
-       x.reason
+       coalesce(x.reason, e.set_aside) AS reason
 FROM expected e
 FULL OUTER JOIN fx f ON f.order_id = e.order_id
 LEFT JOIN excl x ON x.order_id = coalesce(e.order_id, f.order_id)
@@ -199,8 +210,12 @@ WITH days AS (
     SELECT day FROM rc_woo_docs UNION SELECT day FROM rc_fx_docs WHERE NOT cancelled
     UNION SELECT order_date FROM deltas.invoice_exclusions e, map_settings m WHERE e.shop = m.shop
 ),
-w AS (SELECT day, count(*) FILTER (WHERE kind = 'invoice') AS orders, count(*) FILTER (WHERE kind = 'credit') AS refunds,
-             sum(rc_sek(gross_cents, rate)) AS sek FROM rc_woo_docs_sek GROUP BY day),
+w AS (SELECT day, count(*) FILTER (WHERE kind = 'invoice' AND set_aside IS NULL) AS orders,
+             count(*) FILTER (WHERE kind = 'credit' AND set_aside IS NULL) AS refunds,
+             count(*) FILTER (WHERE set_aside IS NOT NULL) AS set_aside,
+             sum(rc_sek(gross_cents, rate)) FILTER (WHERE set_aside IS NULL) AS sek,
+             sum(rc_sek(gross_cents, rate)) FILTER (WHERE set_aside IS NOT NULL) AS set_aside_sek
+      FROM rc_woo_docs_all GROUP BY day),
 f AS (SELECT day, count(*) FILTER (WHERE NOT credit) AS invoiced, count(*) FILTER (WHERE credit) AS credits,
              sum(rc_sek(total_cents, rate)) AS sek, sum(rc_sek(roundoff_cents, rate)) AS roundoff
       FROM rc_fx_docs WHERE NOT cancelled GROUP BY day),
@@ -211,6 +226,7 @@ SELECT (SELECT shop FROM map_settings) AS shop, d.day, coalesce(w.orders, 0) AS 
        coalesce(w.refunds, 0) AS refunds, coalesce(f.credits, 0) AS credits,
        wf_amount(coalesce(w.sek, 0)) AS woo_gross_sek, wf_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
        wf_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
-       wf_amount(coalesce(f.roundoff, 0)) AS fx_roundoff_sek
+       wf_amount(coalesce(f.roundoff, 0)) AS fx_roundoff_sek,
+       coalesce(w.set_aside, 0) AS set_aside, wf_amount(coalesce(w.set_aside_sek, 0)) AS set_aside_gross_sek
 FROM days d LEFT JOIN w ON w.day = d.day LEFT JOIN f ON f.day = d.day LEFT JOIN e ON e.day = d.day
 ORDER BY d.day;

@@ -39,6 +39,12 @@ def test_rejected_record_is_dead_lettered_others_sync_and_it_syncs_once_fixed(h)
     h.materialize([fortnox_customers, fortnox_invoices], preflight=False)
     assert h.sql("SELECT attempts FROM ledger.dead_letter")[0][0] == 2
 
+    # an operator skips it: the sink leaves it alone, however often the run repeats
+    h.sql("UPDATE ledger.dead_letter SET status = 'skipped'")
+    h.materialize([fortnox_customers, fortnox_invoices], preflight=False)
+    assert h.sql("SELECT status, attempts FROM ledger.dead_letter")[0] == ("skipped", 2)
+    h.sql("UPDATE ledger.dead_letter SET status = 'open'")
+
     # fixed upstream: the delta carries the corrected payload, the record syncs, the dead letter is resolved
     h.write_deltas(customer_delta=[customer("WC1")],
                    invoice_delta=[invoice(3001, "WC1"), invoice(3002, "WC1", YourOrderNumber="3002"),

@@ -134,12 +134,18 @@ def test_contract_errors_on_malformed_values(con, raw, changes, check):
     assert not contract.passed and check in contract.metadata["failures_by_check"].value
 
 
-def test_refund_amount_must_be_positive(con, raw):
-    raw.add("refunds", [dict(example("refund.json")[0], parent_id=723, amount="0.00")], "r1")
+def test_a_negative_refund_amount_breaks_the_contract_and_zero_is_an_oddity(con, raw):
+    raw.add("refunds", [dict(example("refund.json")[0], parent_id=723, amount="-1.00")], "r1")
     stage_batch(con, "refunds", SHOP, "r1")
     contract = _by_name(validate_table(con, "refunds", SHOP))["refunds_contract"]
-    assert contract.metadata["failures_by_check"].value == {"amount_gt_0": 1}
-    assert "| refund_id=726 | amount | amount_gt_0 | 0.0000 |" in contract.metadata["failure_cases"].value
+    assert contract.metadata["failures_by_check"].value == {"amount_ge_0": 1}
+    assert "| refund_id=726 | amount | amount_ge_0 | -1.0000 |" in contract.metadata["failure_cases"].value
+
+    raw.add("refunds", [dict(example("refund.json")[0], parent_id=723, amount="0.00")], "r2")  # restock only
+    stage_batch(con, "refunds", SHOP, "r2")
+    checks = _by_name(validate_table(con, "refunds", SHOP))
+    assert checks["refunds_contract"].passed
+    assert "amount_gt_0" in checks["refunds_oddities"].metadata["failures_by_check"].value
 
 
 def test_contract_rules_on_frames_directly(staged):

@@ -52,6 +52,8 @@ def print_reconciliation(max_days: int = 62) -> bool:
             return False
         days = con.execute("SELECT day, orders, invoiced, excluded, woo_gross_sek, fx_gross_sek, difference_sek "
                            "FROM reconciliation.by_day WHERE shop = ? ORDER BY day", [shop]).fetchall()
+        set_aside = con.execute("SELECT coalesce(sum(set_aside), 0), coalesce(sum(set_aside_gross_sek), 0) "
+                                "FROM reconciliation.by_day WHERE shop = ?", [shop]).fetchone()
         reasons = con.execute("SELECT reason, count(*) FROM deltas.invoice_exclusions WHERE shop = ? "
                               "GROUP BY ALL ORDER BY 2 DESC, 1", [shop]).fetchall()
         from woofort_assets.defs.reconciliation.build import evaluate
@@ -69,6 +71,9 @@ def print_reconciliation(max_days: int = 62) -> bool:
         tot = [sum(r[i] for r in days) for i in range(1, 7)]
         print(f"  {'total':<10} {tot[0]:>6} {tot[1]:>8} {tot[2]:>8} {_money(tot[3]):>18} {_money(tot[4]):>14} "
               f"{_money(tot[5]):>10}")
+    if set_aside[0]:
+        print(f"  set aside: {set_aside[0]} document(s), {_money(set_aside[1])} SEK that Fortnox rejected "
+              "(dead letters), not compared")
     print("orders not invoiced, by reason (deltas.invoice_exclusions):")
     for reason, count in reasons:
         print(f"  {reason:<26} {count}")

@@ -18,6 +18,10 @@ sync_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=daily_partitions(),
     description="Extraction, staging, deltas and the Fortnox sink for a range of days, in one run.",
+    # One process for all steps: the DuckDB writers and the sink run one at a time anyway (pools "duckdb" and
+    # "fortnox", one DuckDB writer per file), so a process per step (the default executor) only adds a Python
+    # start-up per step and extra processes competing for the DuckDB file lock.
+    executor_def=dg.in_process_executor,
 )
 
 REFERENCE_KEYS = [

@@ -27,6 +27,13 @@ METADATA_ROWS = 50
 OUTCOMES = ("created", "updated", "unchanged", "adopted", "failed", "deferred", "pending")
 
 
+def _may_still_be_processing(err) -> bool:
+    """A read timeout (or a proxy's 504) means Fortnox may still be executing the write: a lookup made right away
+    can miss it and a resend would duplicate it (tests/reliability/test_faults.py, latency_timeout). Such a record
+    stays `pending`; the next run looks it up first, when the slow request has long finished."""
+    return getattr(err, "http_status", None) == 504 or "Timeout" in str(err)
+
+
 def fortnox_errors():
     """(FortnoxError, FortnoxOutcomeUnknown, FortnoxAuthError), imported late so that the definitions load
     without the client module."""
@@ -167,7 +174,7 @@ class Sink:
                     if found is not None:
                         self.ledger.store_document(entity, found, "lookup")
                         return WriteResult("found", found=found)
-                if attempts >= 1 or not resend:
+                if attempts >= 1 or not resend or _may_still_be_processing(err):
                     self.transient(entity, key, err)
                     return WriteResult("unknown")
                 attempts += 1

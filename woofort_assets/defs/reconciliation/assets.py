@@ -6,7 +6,7 @@ difference. docs/accounting.md §12."""
 import dagster as dg
 
 from woofort_assets.defs.reconciliation.build import CHECKS, build_reconciliation, evaluate, markdown, summary
-from woofort_assets.defs.reconciliation.mirror import MIRROR, fortnox_mirror
+from woofort_assets.defs.reconciliation.mirror import MIRROR, MirrorConfig, fortnox_mirror
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import MappingError, load_mapping
 from woofort_assets.lib.settings import mapping_path, shop_key, start_date
@@ -25,7 +25,9 @@ SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.
     description="WooCommerce against Fortnox per invoice date and VAT rate, per order and per payment "
                 "(reconciliation.by_day, by_day_currency, by_day_rate, orders, payments, fortnox_document_problems).",
 )
-def reconciliation_books(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def reconciliation_books(context: dg.AssetExecutionContext, config: MirrorConfig) -> dg.MaterializeResult:
+    """`dry_run` (set by `woofort sync --dry-run`): nothing was sent, so the differences are expected; the tables
+    are built and the checks reported as warnings."""
     try:
         mapping = load_mapping(mapping_path())
     except MappingError as exc:
@@ -45,8 +47,10 @@ def reconciliation_books(context: dg.AssetExecutionContext) -> dg.MaterializeRes
     for o in outcomes:
         metadata = {"differences": dg.MetadataValue.int(o.count),
                     "rows": dg.MetadataValue.md(markdown(o.columns, o.rows, o.count))}
-        checks.append(dg.AssetCheckResult(check_name=o.name, passed=o.passed, severity=SEVERITY[o.severity],
-                                          description=o.description, metadata=metadata))
+        severity = dg.AssetCheckSeverity.WARN if config.dry_run else SEVERITY[o.severity]
+        description = ("dry run (nothing was sent to Fortnox): " if config.dry_run else "") + o.description
+        checks.append(dg.AssetCheckResult(check_name=o.name, passed=o.passed, severity=severity,
+                                          description=description, metadata=metadata))
     failed = [o.name for o in outcomes if not o.passed]
     context.log.info(f"reconciliation: {figures['orders']} orders, difference {figures['difference_sek']} SEK; "
                      f"failed checks: {failed or 'none'}")

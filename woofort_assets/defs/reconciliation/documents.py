@@ -1,6 +1,7 @@
 """The Fortnox documents woofort keeps for reconciliation (ledger.fortnox_documents), reduced to the fields the
 reconciliation reads: money, dates, references and rows. Names, addresses, e-mail addresses and phone numbers are
-never stored (privacy: the mirror is not a second customer register)."""
+never stored, nor the customer number (for guests it is derived from the e-mail address): the mirror is
+not a second customer register."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 INVOICE_FIELDS = ("DocumentNumber", "InvoiceDate", "Currency", "CurrencyRate", "CurrencyUnit", "VATIncluded",
                   "Net", "Gross", "TotalVAT", "RoundOff", "Total", "Balance", "Booked", "Cancelled", "Credit",
                   "CreditInvoiceReference", "ExternalInvoiceReference1", "ExternalInvoiceReference2",
-                  "CustomerNumber", "Freight", "FreightVAT", "AdministrationFee", "AdministrationFeeVAT",
+                  "Freight", "FreightVAT", "AdministrationFee", "AdministrationFeeVAT",
                   "VoucherNumber", "VoucherSeries", "VoucherYear", "LastModified")
 ROW_FIELDS = ("AccountNumber", "ArticleNumber", "DeliveredQuantity", "Price", "Discount", "DiscountType", "VAT",
               "Total", "TotalExcludingVAT", "Description")

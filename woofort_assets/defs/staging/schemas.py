@@ -7,7 +7,7 @@ frame queries in `sql/staging/check_<table>.sql`.
 
 Contract (ERROR): keys unique and non-null, statuses well-formed, currency ISO-like, money DECIMAL with scale
 ≤ 4, order total == Σ line totals + Σ line taxes (line items, shipping and fees) to the öre, Σ tax lines ==
-total_tax, refund amount > 0, order quantities ≥ 0, ...
+total_tax, refund amount ≥ 0 (0 is a restock-only refund: an oddity), order quantities ≥ 0, ...
 Oddities (WARN): custom statuses, date_modified < date_created, zero-total orders, orders without e-mail,
 future dates, unknown tax classes, prices_include_tax false, ...
 """
@@ -266,13 +266,14 @@ REFUNDS = TableRules(
         "refunds_contract",
         {"refund_id": key(), "order_id": key(),
          "amount": pa.Column(object, [pa.Check(lambda v: _is_decimal(v, 4), element_wise=True,
-                                               name="decimal_scale_le_4"), _gt_zero("amount_gt_0")]),
+                                               name="decimal_scale_le_4"), _ge_zero("amount_ge_0")]),
          "date_created_gmt": pa.Column(nullable=False)},
         ("refund_id",),
     ),
     oddities=_schema(
         "refunds_oddities",
         {"order_exists": pa.Column(bool, pa.Check(lambda s: s, name="order_in_staging")),
+         "amount": pa.Column(object, _gt_zero("amount_gt_0")),  # 0.00: a restock-only refund, nothing to credit
          "date_created_gmt": pa.Column(checks=_not_future(), nullable=True)},
         (),
         checks=[

@@ -16,7 +16,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from woofort_assets.defs.woocommerce.crawl import CrawlStats, crawl
-from woofort_assets.defs.woocommerce.landing import land
+from woofort_assets.defs.woocommerce.landing import RawLanding
 from woofort_assets.lib.partitions import daily_partitions
 from woofort_assets.lib.settings import shop_key
 from woofort_assets.resources.woocommerce import WooCommerceClient, WooCommerceError, WooCommerceResource
@@ -91,16 +91,17 @@ def woocommerce_orders(
     each order), and the refunds of every order that has any: a refund bumps its order's
     modification date on current WooCommerce, so it arrives in the same partition."""
     start, end = context.partition_time_window
-    client, shop, stats, refunds = woocommerce.get_client(), shop_key(), CrawlStats(), 0
+    client, stats, refunds = woocommerce.get_client(), CrawlStats(), 0
     params = {**window_params(start, end, "modified_after", "modified_before"), "status": "any"}
-    for batch in crawl(client, "orders", params, inside(start, end, "date_modified_gmt"), stats):
-        land(duckdb.database, "orders", shop, context.run_id, batch)
-        with_refunds = {
-            order["id"]: f"orders/{order['id']}/refunds"
-            for order in batch
-            if isinstance(order, dict) and isinstance(order.get("id"), int) and order.get("refunds")
-        }
-        refunds += land(duckdb.database, "refunds", shop, context.run_id, fetch_children(client, with_refunds))
+    with RawLanding(duckdb.database, shop_key(), context.run_id) as raw:
+        for batch in crawl(client, "orders", params, inside(start, end, "date_modified_gmt"), stats):
+            raw.land("orders", batch)
+            with_refunds = {
+                order["id"]: f"orders/{order['id']}/refunds"
+                for order in batch
+                if isinstance(order, dict) and isinstance(order.get("id"), int) and order.get("refunds")
+            }
+            refunds += raw.land("refunds", fetch_children(client, with_refunds))
     return dg.MaterializeResult(metadata=crawl_metadata(stats, refunds_fetched=refunds))
 
 
@@ -113,9 +114,10 @@ def woocommerce_refunds(
     start, end = context.partition_time_window
     client, stats = woocommerce.get_client(), CrawlStats()
     try:
-        for batch in crawl(client, "refunds", window_params(start, end, "after", "before"),
-                           inside(start, end, "date_created_gmt"), stats):
-            land(duckdb.database, "refunds", shop_key(), context.run_id, batch)
+        with RawLanding(duckdb.database, shop_key(), context.run_id) as raw:
+            for batch in crawl(client, "refunds", window_params(start, end, "after", "before"),
+                               inside(start, end, "date_created_gmt"), stats):
+                raw.land("refunds", batch)
     except WooCommerceError as error:
         if error.status != 404:
             raise
@@ -135,16 +137,18 @@ def woocommerce_products(
     first_partition = daily_partitions().get_first_partition_key()
     if start <= daily_partitions().time_window_for_partition_key(first_partition).start:
         start = CATALOGUE_BEGINNING
-    client, shop, stats, variations = woocommerce.get_client(), shop_key(), CrawlStats(), 0
+    client, stats, variations = woocommerce.get_client(), CrawlStats(), 0
     params = {**window_params(start, end, "modified_after", "modified_before"), "status": "any"}
-    for batch in crawl(client, "products", params, inside(start, end, "date_modified_gmt"), stats):
-        land(duckdb.database, "products", shop, context.run_id, batch)
-        variable = {
-            product["id"]: f"products/{product['id']}/variations"
-            for product in batch
-            if isinstance(product, dict) and isinstance(product.get("id"), int) and product.get("type") == "variable"
-        }
-        variations += land(duckdb.database, "variations", shop, context.run_id, fetch_children(client, variable))
+    with RawLanding(duckdb.database, shop_key(), context.run_id) as raw:
+        for batch in crawl(client, "products", params, inside(start, end, "date_modified_gmt"), stats):
+            raw.land("products", batch)
+            variable = {
+                product["id"]: f"products/{product['id']}/variations"
+                for product in batch
+                if isinstance(product, dict) and isinstance(product.get("id"), int)
+                and product.get("type") == "variable"
+            }
+            variations += raw.land("variations", fetch_children(client, variable))
     return dg.MaterializeResult(metadata=crawl_metadata(stats, variations_fetched=variations))
 
 
@@ -155,12 +159,11 @@ def _reference_asset(entity: str, path: str, params: dict[str, Any], paged: bool
         context: dg.AssetExecutionContext, woocommerce: WooCommerceResource, duckdb: DuckDBResource
     ) -> dg.MaterializeResult:
         client, stats = woocommerce.get_client(), CrawlStats()
-        if not paged:
-            records = client.get_json(path)
-            land(duckdb.database, entity, shop_key(), context.run_id, records)
-            return dg.MaterializeResult(metadata={"fetched": len(records)})
-        for batch in crawl(client, path, params, stats=stats):
-            land(duckdb.database, entity, shop_key(), context.run_id, batch)
+        with RawLanding(duckdb.database, shop_key(), context.run_id) as raw:
+            if not paged:
+                return dg.MaterializeResult(metadata={"fetched": raw.land(entity, client.get_json(path))})
+            for batch in crawl(client, path, params, stats=stats):
+                raw.land(entity, batch)
         return dg.MaterializeResult(metadata=crawl_metadata(stats))
 
     return reference

@@ -1,8 +1,14 @@
-"""Appends fetched records to the raw tables, unchanged, one batch per connection."""
+"""Appends fetched records to the raw tables, unchanged, one Arrow insert per page.
+
+Closing a DuckDB connection checkpoints the file, which costs more than the insert itself once the
+file is large, so a `RawLanding` keeps its connection for a few seconds across pages; other
+processes wait at most that long for the file lock."""
 
 from __future__ import annotations
 
 import json
+import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,24 +19,56 @@ from woofort_assets.lib.duckdb import connect
 RAW_ENTITIES = frozenset({"orders", "refunds", "products", "variations", "customers", "tax_rates", "tax_classes"})
 
 
-def land(database: str, entity: str, shop: str, run_id: str, records: list[dict[str, Any]]) -> int:
-    """Writes a batch as one Arrow insert (not row by row) and returns how many records it held."""
-    if entity not in RAW_ENTITIES:
-        raise ValueError(f"unknown raw entity {entity!r}")
-    if not records:
-        return 0
-    now = datetime.now(UTC)
-    batch = pa.table(
-        {
-            "shop": pa.array([shop] * len(records)),
-            "fetched_at": pa.array([now] * len(records), pa.timestamp("us", tz="UTC")),
-            "run_id": pa.array([run_id] * len(records)),
-            "payload": pa.array([json.dumps(record, ensure_ascii=False) for record in records]),
-        }
-    )
-    with connect(database) as con:
-        con.register("landing_batch", batch)
-        con.execute(
-            f"INSERT INTO raw.{entity} SELECT shop, fetched_at, run_id, payload::JSON FROM landing_batch"
+class RawLanding:
+    def __init__(self, database: str, shop: str, run_id: str, hold_seconds: float = 5.0):
+        self.database, self.shop, self.run_id, self.hold_seconds = database, shop, run_id, hold_seconds
+        self._stack: ExitStack | None = None
+        self._con = None
+        self._opened_at = 0.0
+
+    def __enter__(self) -> RawLanding:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._stack, self._con = None, None
+
+    def _connection(self):
+        if self._con is not None and time.monotonic() - self._opened_at > self.hold_seconds:
+            self.release()
+        if self._con is None:
+            self._stack = ExitStack()
+            self._con = self._stack.enter_context(connect(self.database))
+            self._opened_at = time.monotonic()
+        return self._con
+
+    def land(self, entity: str, records: list[dict[str, Any]]) -> int:
+        """Writes a batch as one Arrow insert (not row by row) and returns how many records it held."""
+        if entity not in RAW_ENTITIES:
+            raise ValueError(f"unknown raw entity {entity!r}")
+        if not records:
+            return 0
+        now = datetime.now(UTC)
+        batch = pa.table(
+            {
+                "shop": pa.array([self.shop] * len(records)),
+                "fetched_at": pa.array([now] * len(records), pa.timestamp("us", tz="UTC")),
+                "run_id": pa.array([self.run_id] * len(records)),
+                "payload": pa.array([json.dumps(record, ensure_ascii=False) for record in records]),
+            }
         )
-    return len(records)
+        con = self._connection()
+        con.register("landing_batch", batch)
+        con.execute(f"INSERT INTO raw.{entity} SELECT shop, fetched_at, run_id, payload::JSON FROM landing_batch")
+        con.unregister("landing_batch")
+        return len(records)
+
+
+def land(database: str, entity: str, shop: str, run_id: str, records: list[dict[str, Any]]) -> int:
+    """One batch through its own short connection (operator tools that land a single record)."""
+    with RawLanding(database, shop, run_id) as raw:
+        return raw.land(entity, records)

@@ -1,0 +1,102 @@
+"""python -m bench [b1|b2|b3 ...] [--quick]  — runs the benchmarks and writes bench/results.json + results.md.
+
+    python -m bench                 all three at the default sizes (B1 100,000 orders; B2 100,000 and 1,000,000;
+                                    B3 300 paid orders, extrapolated to 2,000)
+    python -m bench b2 --quick      one benchmark at smoke-test sizes (B1 2,000; B2 2,000; B3 50)
+    python -m bench b3 --b3-orders 2000    B3 at the full 2,000 orders (~25 min at 25 requests / 5 s)
+    python -m bench --merge FILE    merge the JSON printed by `python -m bench.bN_... run` into results.json
+    python -m bench --render        only re-render results.md from results.json
+
+results.json keeps the latest result of each benchmark (a run of b2 leaves b1 and b3 as they were); every
+result carries the machine it ran on (cores, memory, CPU model, load average) and the date."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bench.common import BENCH_DIR, log, machine
+from bench.report import render
+
+RESULTS_JSON = BENCH_DIR / "results.json"
+RESULTS_MD = BENCH_DIR / "results.md"
+
+
+def _load() -> dict:
+    if RESULTS_JSON.exists():
+        return json.loads(RESULTS_JSON.read_text())
+    return {}
+
+
+def _save(results: dict) -> None:
+    RESULTS_JSON.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    RESULTS_MD.write_text(render(results))
+    log(f"wrote {RESULTS_JSON} and {RESULTS_MD}")
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("which", nargs="*", default=[], help="b1, b2 and/or b3 (default: all)")
+    p.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    p.add_argument("--b1-orders", type=int)
+    p.add_argument("--b1-seq-pages", type=int, help="sequential side: first N pages, extrapolated (default 250)")
+    p.add_argument("--b2-sizes", help="comma-separated order counts (default 100000,1000000)")
+    p.add_argument("--b2-duckdb-timeout", type=float, default=3600, help="bound for each DuckDB step (s)")
+    p.add_argument("--b2-no-pandas", metavar="REASON", help="skip the pandas sides, recording REASON")
+    p.add_argument("--b3-orders", type=int, help="paid orders for B3 (default 300; --quick 50)")
+    p.add_argument("--merge", metavar="FILE", help="merge a result JSON printed by a benchmark module's `run`")
+    p.add_argument("--merge-b2-replicated", nargs=2, metavar=("SIZE", "FILE"),
+                   help="merge the JSON of `python -m bench.b2_transform replicated_deltas` into B2 at SIZE")
+    p.add_argument("--render", action="store_true")
+    a = p.parse_args(argv)
+    if any(w not in ("b1", "b2", "b3") for w in a.which):
+        p.error(f"unknown benchmark(s) {a.which}: choose from b1, b2, b3")
+    results = _load()
+    if a.render:
+        _save(results)
+        return 0
+    if a.merge_b2_replicated:
+        size, path = a.merge_b2_replicated
+        data = json.loads(open(path).read())
+        entry = results["b2"]["sizes"][size]
+        entry["replicated_staging"] = data["replicated_staging"]
+        entry["duckdb_deltas"] = data["duckdb_deltas"]
+        entry["machine_after_replicated"] = data.get("machine_after")
+        _save(results)
+        return 0
+    if a.merge:
+        data = json.loads(open(a.merge).read())
+        key = {"B1 extraction": "b1", "B2 transformation": "b2", "B3 Fortnox": "b3"}[data["benchmark"]]
+        if key == "b2" and "b2" in results:   # sizes accumulate (100,000 and 1,000,000 may come from two runs)
+            results["b2"]["sizes"].update(data["sizes"])
+            results["b2"]["pandas_bound"] = data["pandas_bound"]
+        else:
+            results[key] = data
+        _save(results)
+        return 0
+    which = a.which or ["b1", "b2", "b3"]
+    results["last_run_machine"] = machine()
+    results["last_run_quick"] = a.quick
+    for name in which:
+        if name == "b1":
+            from bench import b1_extraction
+
+            results["b1"] = b1_extraction.run(a.quick, a.b1_orders, seq_pages=a.b1_seq_pages)
+        elif name == "b2":
+            from bench import b2_transform
+
+            sizes = [int(x) for x in a.b2_sizes.split(",")] if a.b2_sizes else None
+            results["b2"] = b2_transform.run(a.quick, sizes, duckdb_timeout=a.b2_duckdb_timeout,
+                                             no_pandas=a.b2_no_pandas)
+        elif name == "b3":
+            from bench import b3_fortnox
+
+            results["b3"] = b3_fortnox.run(a.quick, a.b3_orders)
+        _save(results)   # after each benchmark, so a later failure keeps the earlier figures
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
