@@ -1,7 +1,6 @@
 """The project as a user installs and runs it: the wheel carries sql/, the CLI's exit codes."""
 
 import subprocess
-from decimal import Decimal
 import sys
 import zipfile
 from pathlib import Path
@@ -64,8 +63,7 @@ def test_sync_exit_3_lists_what_was_set_aside(woofort_env, woo_sandbox, capsys):
 
 def test_sync_exit_1_when_an_error_check_fails(woofort_env, woo_sandbox, capsys):
     order = _order_in(woo_sandbox, "2026-10-02")
-    inconsistent = {**order, "id": 990003, "total": str(Decimal(order["total"]) + 100),
-                    "date_modified_gmt": "2026-10-02T11:00:00"}
+    inconsistent = {**order, "id": 990003, "currency": "KRONOR", "date_modified_gmt": "2026-10-02T11:00:00"}
     woo_sandbox.store.inject("orders", [inconsistent])
     assert main(["sync", "--from", "2026-10-02", "--to", "2026-10-02"]) == 1
     assert "ERROR staging/orders:orders_contract" in capsys.readouterr().out

@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-secret-9f3c"  # long enough to be masked (and distinctive in captured output)

@@ -6,9 +6,6 @@ import json
 import sys
 import threading
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from woofort_assets.resources.fortnox import FortnoxClient, FortnoxError  # noqa: E402
 

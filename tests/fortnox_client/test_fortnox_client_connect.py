@@ -113,9 +113,7 @@ def test_woofort_fortnox_connect_command_end_to_end(sandbox, tmp_path):
     import subprocess
     import sys
 
-    from _fortnox_testlib import REPO
-
-    env = {**os.environ, "PYTHONPATH": str(REPO), "FORTNOX_CLIENT_ID": CLIENT_ID,
+    env = {**os.environ, "FORTNOX_CLIENT_ID": CLIENT_ID,
            "FORTNOX_CLIENT_SECRET": CLIENT_SECRET, "FORTNOX_AUTH_URL": sandbox.auth_url,
            "FORTNOX_API_URL": sandbox.api_url, "WOOFORT_DATA_DIR": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, "-m", "woofort_assets.cli", "fortnox", "connect", "--port", "0",

@@ -219,3 +219,27 @@ def test_skipped_status_survives_rerun_but_new_bad_version_reopens(con, raw):
     assert stage_batch(con, "orders", SHOP, "r2") == StagingCounts(1, 0, 1)
     assert con.execute("SELECT status, reason FROM quarantine.records").fetchone() == (
         "open", "total: 'abd' is not a number")
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"total": "30.35"}, "total: 30.3500 is not the sum of its lines, shipping, fees and taxes (29.3500)"),
+        ({"total": "-29.35"}, "total: -29.3500 is negative"),
+        ({"tax_lines": []}, "total_tax: 1.3500 has no tax_lines"),
+        ({"date_created_gmt": "2099-01-01T00:00:00"}, "date_created_gmt: 2099-01-01 00:00:00 is in the future"),
+    ],
+)
+def test_an_order_whose_money_does_not_add_up_is_quarantined_not_a_blocker(con, raw, change, reason):
+    good, bad = example("order.json")[0], dict(example("order.json")[0], id=5001, **change)
+    raw.add("orders", [good, bad], "r1")
+    counts = stage_batch(con, "orders", "default", "r1")
+    assert (counts.fetched, counts.staged, counts.quarantined) == (2, 1, 1)
+    quarantined = con.execute("SELECT record_key, reason FROM quarantine.records").fetchall()
+    assert quarantined[0][0] == "5001" and reason in quarantined[0][1]
+
+
+def test_a_lower_case_currency_is_repaired(con, raw):
+    raw.add("orders", [dict(example("order.json")[0], currency="usd")], "r1")
+    assert stage_batch(con, "orders", "default", "r1").staged == 1
+    assert con.execute("SELECT currency FROM staging.orders").fetchall() == [("USD",)]
