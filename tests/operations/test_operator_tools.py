@@ -42,6 +42,7 @@ def _land_version(order_id: int, run_id: str, total: str) -> None:
 
 def test_quarantine_list_retry_skip(synced, capsys):
     order_id = _some_order()
+    original_total = duckdb_rows("SELECT total FROM staging.orders WHERE order_id = ?", [order_id])[0][0]
     _land_version(order_id, "bad-run", "not-a-number")
     assert main(["quarantine", "list"]) == 0
     listing = capsys.readouterr().out
@@ -53,7 +54,7 @@ def test_quarantine_list_retry_skip(synced, capsys):
     assert "still quarantined" in capsys.readouterr().out
 
     # The shop fixes the order; retry re-stages the latest raw version: staged, quarantine row gone.
-    _land_version(order_id, "fixed-run", "123.00")  # staging it here already clears quarantine ...
+    _land_version(order_id, "fixed-run", f"{original_total:.2f}")  # staging it here already clears quarantine ...
     _land_version(order_id, "bad-run-2", "still-bad")  # ... so quarantine it again, then fix via retry
     with connect(duckdb_path()) as con:
         con.execute("DELETE FROM raw.orders WHERE run_id = 'bad-run-2'")
@@ -61,7 +62,7 @@ def test_quarantine_list_retry_skip(synced, capsys):
     assert main(["quarantine", "retry", "orders", str(order_id)]) == 0
     assert "staged" in capsys.readouterr().out
     assert duckdb_rows("SELECT count(*) FROM quarantine.records WHERE record_key = ?", [str(order_id)]) == [(0,)]
-    assert duckdb_rows("SELECT total FROM staging.orders WHERE order_id = ?", [order_id])[0][0] == 123
+    assert duckdb_rows("SELECT total FROM staging.orders WHERE order_id = ?", [order_id])[0][0] == original_total
 
     # Skip: status 'skipped', listed only with --status skipped / all.
     _land_version(order_id, "bad-run-3", "nope")
