@@ -8,8 +8,9 @@ Schema migrations in `sql/migrations/` run on the first connection of each proce
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -71,3 +72,35 @@ def connect(database: Path | str, read_only: bool = False) -> Iterator[duckdb.Du
             yield con
         finally:
             con.close()
+
+
+class HeldConnection:
+    """A `connect()` kept open across many small writes for at most `hold_seconds`, then closed and reopened.
+
+    Closing checkpoints the file, which costs more than a small write once the file is large; holding the
+    connection briefly amortises that while other processes wait at most `hold_seconds` for the lock.
+    `before_close(con)` runs before every close (e.g. to commit writes that were deferred)."""
+
+    def __init__(self, database: Path | str, hold_seconds: float, before_close=None):
+        self.database, self.hold_seconds, self.before_close = database, hold_seconds, before_close
+        self._stack: ExitStack | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened_at = 0.0
+
+    def get(self) -> duckdb.DuckDBPyConnection:
+        if self._con is not None and time.monotonic() - self._opened_at > self.hold_seconds:
+            self.release()
+        if self._con is None:
+            self._stack = ExitStack()
+            self._con = self._stack.enter_context(connect(self.database))
+            self._opened_at = time.monotonic()
+        return self._con
+
+    def release(self) -> None:
+        try:
+            if self._con is not None and self.before_close is not None:
+                self.before_close(self._con)
+        finally:
+            if self._stack is not None:
+                self._stack.close()
+            self._stack, self._con = None, None

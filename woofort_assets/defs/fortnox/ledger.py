@@ -8,11 +8,9 @@ Fortnox call), and a run of 1,000 records does not pay 3,000 connects."""
 from __future__ import annotations
 
 import json
-import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 
-from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.duckdb import HeldConnection
 from woofort_assets.lib.sql import load_sql
 
 DELTA_TABLES = ("article_delta", "price_delta", "stock_delta", "customer_delta", "invoice_delta", "credit_delta",
@@ -57,31 +55,19 @@ class Ledger:
     database: str
     shop: str
     hold_seconds: float = 2.0
-    _stack: ExitStack | None = field(default=None, repr=False)
-    _con: object = field(default=None, repr=False)
-    _opened_at: float = 0.0
+    _held: HeldConnection | None = field(default=None, repr=False)
     _open_letters: dict = field(default_factory=dict, repr=False)   # entity -> keys with an open dead letter
     _deferred: list = field(default_factory=list, repr=False)       # (sql, params) written with the next commit
 
     # -------------------------------------------------------------- connection handling
     def con(self):
-        if self._con is not None and time.monotonic() - self._opened_at > self.hold_seconds:
-            self.release()
-        if self._con is None:
-            self._stack = ExitStack()
-            self._con = self._stack.enter_context(connect(self.database))
-            self._opened_at = time.monotonic()
-        return self._con
+        if self._held is None:
+            self._held = HeldConnection(self.database, self.hold_seconds, lambda con: self._commit(con, []))
+        return self._held.get()
 
     def release(self) -> None:
-        try:
-            if self._con is not None:
-                self._commit(self._con, [])
-        finally:
-            if self._stack is not None:
-                self._stack.close()
-            self._stack = None
-            self._con = None
+        if self._held is not None:
+            self._held.release()
 
     def _commit(self, con, statements: list) -> None:
         """Deferred statements plus `statements`, in one transaction (one WAL commit)."""

@@ -57,6 +57,15 @@ def inside(start: datetime, end: datetime, field: str):
     return keep
 
 
+def child_paths(batch: list[Any], template: str, wanted) -> dict[int, str]:
+    """The nested path (`template` with the id) of every well-formed record of the batch that `wanted` accepts."""
+    return {
+        record["id"]: template.format(record["id"])
+        for record in batch
+        if isinstance(record, dict) and isinstance(record.get("id"), int) and wanted(record)
+    }
+
+
 def fetch_children(client: WooCommerceClient, paths: dict[int, str]) -> list[dict[str, Any]]:
     """Every record under each parent path (refunds of an order, variations of a product), with
     `parent_id` added where the nested endpoint leaves it out."""
@@ -96,11 +105,7 @@ def woocommerce_orders(
     with RawLanding(duckdb.database, shop_key(), context.run_id) as raw:
         for batch in crawl(client, "orders", params, inside(start, end, "date_modified_gmt"), stats):
             raw.land("orders", batch)
-            with_refunds = {
-                order["id"]: f"orders/{order['id']}/refunds"
-                for order in batch
-                if isinstance(order, dict) and isinstance(order.get("id"), int) and order.get("refunds")
-            }
+            with_refunds = child_paths(batch, "orders/{}/refunds", lambda order: order.get("refunds"))
             refunds += raw.land("refunds", fetch_children(client, with_refunds))
     return dg.MaterializeResult(metadata=crawl_metadata(stats, refunds_fetched=refunds))
 
@@ -142,12 +147,7 @@ def woocommerce_products(
     with RawLanding(duckdb.database, shop_key(), context.run_id) as raw:
         for batch in crawl(client, "products", params, inside(start, end, "date_modified_gmt"), stats):
             raw.land("products", batch)
-            variable = {
-                product["id"]: f"products/{product['id']}/variations"
-                for product in batch
-                if isinstance(product, dict) and isinstance(product.get("id"), int)
-                and product.get("type") == "variable"
-            }
+            variable = child_paths(batch, "products/{}/variations", lambda product: product.get("type") == "variable")
             variations += raw.land("variations", fetch_children(client, variable))
     return dg.MaterializeResult(metadata=crawl_metadata(stats, variations_fetched=variations))
 

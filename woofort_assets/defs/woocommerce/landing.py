@@ -7,44 +7,26 @@ processes wait at most that long for the file lock."""
 from __future__ import annotations
 
 import json
-import time
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
-from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.duckdb import HeldConnection
 
 RAW_ENTITIES = frozenset({"orders", "refunds", "products", "variations", "customers", "tax_rates", "tax_classes"})
 
 
 class RawLanding:
     def __init__(self, database: str, shop: str, run_id: str, hold_seconds: float = 5.0):
-        self.database, self.shop, self.run_id, self.hold_seconds = database, shop, run_id, hold_seconds
-        self._stack: ExitStack | None = None
-        self._con = None
-        self._opened_at = 0.0
+        self.shop, self.run_id = shop, run_id
+        self._connection = HeldConnection(database, hold_seconds)
 
     def __enter__(self) -> RawLanding:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.release()
-
-    def release(self) -> None:
-        if self._stack is not None:
-            self._stack.close()
-        self._stack, self._con = None, None
-
-    def _connection(self):
-        if self._con is not None and time.monotonic() - self._opened_at > self.hold_seconds:
-            self.release()
-        if self._con is None:
-            self._stack = ExitStack()
-            self._con = self._stack.enter_context(connect(self.database))
-            self._opened_at = time.monotonic()
-        return self._con
+        self._connection.release()
 
     def land(self, entity: str, records: list[dict[str, Any]]) -> int:
         """Writes a batch as one Arrow insert (not row by row) and returns how many records it held."""
@@ -61,7 +43,7 @@ class RawLanding:
                 "payload": pa.array([json.dumps(record, ensure_ascii=False) for record in records]),
             }
         )
-        con = self._connection()
+        con = self._connection.get()
         con.register("landing_batch", batch)
         con.execute(f"INSERT INTO raw.{entity} SELECT shop, fetched_at, run_id, payload::JSON FROM landing_batch")
         con.unregister("landing_batch")
