@@ -1,7 +1,7 @@
 """B3 Fortnox: the sink assets against the Fortnox sandbox at its real limit (25 requests / 5 s per tenant).
 
 State: N paid orders (status processing/completed, no refunds, not EU-consumer/OSS) built with the WooCommerce sandbox generator,
-landed in raw, staged with stage_batch and turned into deltas with the pipeline's own SQL (build_all). Orders the
+landed in raw, staged with stage_batch and turned into deltas with the pipeline's own SQL (build_all, as the deltas multi-asset). Orders the
 delta SQL excludes (e.g. a 25.5 % Finnish rate) are dropped in a scratch pass first, so exactly N orders are
 invoiced. Every customer and article is new to Fortnox. Then fortnox/preflight and the six sink assets run with
 dg.materialize against FortnoxSandbox(rate_limit=25, rate_window_seconds=5), and the sandbox's counters give the

@@ -9,14 +9,12 @@ from __future__ import annotations
 import sys
 import time
 
-from woofort_assets.lib.sql import load_sql
-from woofort_assets.lib.staging import _PARAM, _STRING_OR_COMMENT, _counts, split_statements
+from woofort_assets.lib.sql import statements
+from woofort_assets.lib.staging import _counts
 
 
 def timed_file(con, path, params, out):
-    for statement in split_statements(load_sql(path)):
-        code = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith("'") else "", statement)
-        used = {name: params[name] for name in set(_PARAM.findall(code)) if name in params}
+    for statement, used in statements(path, params):
         t0 = time.monotonic()
         con.execute(statement, used) if used else con.execute(statement)
         first = next((l for l in statement.splitlines() if l.strip() and not l.strip().startswith("--")), "")
@@ -30,18 +28,13 @@ def main(argv):
     con = duckdb.connect(db)
     out = []
     if "--deltas" in argv:
+        from woofort_assets.defs.deltas.build import sql_params
         from woofort_assets.lib.mapping import load_mapping, register_mapping
         from woofort_assets.lib.settings import mapping_path
 
         register_mapping(con, load_mapping(mapping_path()), "default", "2026-10-01")
         for f in ("_macros", "_articles", "_orders", "invoice_delta"):
-            sql = load_sql(f"deltas/{f}.sql")
-            for st in [s for s in sql.split(";\n") if s.strip() and not all(
-                    l.strip().startswith("--") or not l.strip() for l in s.splitlines())]:
-                t0 = time.monotonic()
-                con.execute(st)
-                first = next((l for l in st.splitlines() if l.strip() and not l.strip().startswith("--")), "")
-                out.append((round(time.monotonic() - t0, 2), f, first.strip()[:100]))
+            timed_file(con, f"deltas/{f}.sql", sql_params(con, "default"), out)
     else:
         params = {"shop": "default", "run_id": "bench-b2", "entity": entity}
         con.execute("BEGIN TRANSACTION")

@@ -107,7 +107,7 @@ def b2(r: dict) -> list[str]:
         out.append(f"| staging → invoice delta | {_side(di)} | {cpu(di)} | {rss(di)} | "
                    f"{_side(pi)} | {cpu(pi)} | {rss(pi)} | "
                    f"{wall(d.get('invoice_delta_ratio_pandas_over_duckdb'))} | {cpu_ratio(pi, di)} |")
-        label = "staging → all 7 deltas (build_all)" + (" — on replicated staging rows, see below"
+        label = "staging → all 7 deltas (build_deltas, one pass)" + (" — on replicated staging rows, see below"
                                                          if dd.get("on_replicated_staging") else "")
         out.append(f"| {label} | {_side(dd)} | {cpu(dd)} | {rss(dd)} | – | – | – | – | – |")
         if d.get("replicated_staging"):
@@ -121,7 +121,8 @@ def b2(r: dict) -> list[str]:
         if ds.get("finished"):
             out.append(f"Staging per entity (s): {ds.get('per_entity_s')}; staged rows: {ds.get('staged_rows')}.  ")
         if dd.get("finished"):
-            out.append(f"Deltas per delta (s): {dd.get('per_delta_s')}; rows: {dd.get('rows')}.  ")
+            out.append(f"Delta rows: {dd.get('rows')}; DuckDB memory_limit of the delta steps: "
+                       f"{dd.get('duckdb_memory_limit', 'DuckDB default')}.  ")
         if pi.get("finished"):
             out.append(f"Equivalence check, pandas vs SQL invoice delta: {pi.get('check')}.  ")
         if ps.get("finished"):

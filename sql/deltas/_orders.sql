@@ -4,14 +4,25 @@
 -- The arithmetic is Fortnox's (woofort_assets/lib/fortnox_arithmetic.py) in integer cents; see
 -- docs/accounting.md "Rows, VAT and rounding" for why each row looks the way it does.
 
--- 1. Orders with the derived invoice header fields.
+-- 1. Orders with the derived invoice header fields. Cost centre and project: the first dimension rule (by
+-- priority) whose conditions all hold; a rule's NULL condition matches anything.
 CREATE OR REPLACE TEMP TABLE wf_orders AS
 WITH o AS (
-    SELECT o.*,
+    SELECT o.* EXCLUDE (meta_data),
            wf_tax_country(o.shipping_country, o.billing_country) AS tax_country,
            s.invoice_date_rule, s.start_date, s.skip_zero_total
     FROM staging.orders o, map_settings s
     WHERE o.shop = s.shop
+),
+dimensions AS (
+    SELECT o.order_id,
+           arg_min(r.value, r.priority) FILTER (WHERE r.dimension = 'cost_center') AS cost_center,
+           arg_min(r.value, r.priority) FILTER (WHERE r.dimension = 'project') AS project
+    FROM o JOIN map_dimension_rules r
+      ON (r.payment_method IS NULL OR r.payment_method = o.payment_method)
+     AND (r.country IS NULL OR r.country = o.tax_country) AND (r.currency IS NULL OR r.currency = o.currency)
+     AND (r.created_via IS NULL OR r.created_via = o.created_via)
+    GROUP BY o.order_id
 )
 SELECT o.*,
        wf_region(o.tax_country, o.billing_vat_number, o.total_tax) AS region,
@@ -21,16 +32,7 @@ SELECT o.*,
                 ELSE o.date_created END AS DATE) AS invoice_date,
        wf_customer_number(o.customer_id, o.billing_email, o.order_id) AS customer_number,
        CASE WHEN upper(o.currency) <> 'SEK' AND o.currency_rate > 0 THEN CAST(o.currency_rate AS DECIMAL(18, 6)) END AS fx_rate,
-       (SELECT r.value FROM map_dimension_rules r
-        WHERE r.dimension = 'cost_center' AND (r.payment_method IS NULL OR r.payment_method = o.payment_method)
-          AND (r.country IS NULL OR r.country = o.tax_country) AND (r.currency IS NULL OR r.currency = o.currency)
-          AND (r.created_via IS NULL OR r.created_via = o.created_via)
-        ORDER BY r.priority LIMIT 1) AS cost_center,
-       (SELECT r.value FROM map_dimension_rules r
-        WHERE r.dimension = 'project' AND (r.payment_method IS NULL OR r.payment_method = o.payment_method)
-          AND (r.country IS NULL OR r.country = o.tax_country) AND (r.currency IS NULL OR r.currency = o.currency)
-          AND (r.created_via IS NULL OR r.created_via = o.created_via)
-        ORDER BY r.priority LIMIT 1) AS project,
+       d.cost_center, d.project,
        CASE WHEN CAST(o.date_created AS DATE) < o.start_date THEN 'before_start_date'
             WHEN o.status NOT IN (SELECT status FROM map_trigger_statuses) THEN 'status_not_trigger'
             WHEN upper(o.currency) NOT IN (SELECT currency FROM map_currencies) THEN 'currency_not_allowed'
@@ -43,7 +45,7 @@ SELECT o.*,
                 THEN 'currency ' || o.currency || ' not in invoicing.allowed_currencies'
             WHEN o.skip_zero_total AND o.total = 0 THEN 'order total is 0'
        END AS order_reason_detail
-FROM o;
+FROM o LEFT JOIN dimensions d ON d.order_id = o.order_id;
 
 -- 2. The VAT rate of every order line: from its taxes (tax_lines.rate_percent, else staging.tax_rates), 0 when
 -- no tax was charged, else the mapped rate that reproduces the line's tax.
@@ -75,20 +77,27 @@ WITH l AS (
     JOIN wf_orders o ON o.shop = l.shop AND o.order_id = l.order_id
     LEFT JOIN wf_line_rates r ON r.order_id = l.order_id AND r.line_id = l.line_id
 ),
+-- a taxed line without tax ids: the mapped rate (of its region, kind and OSS country) nearest its tax
+guessed AS (
+    SELECT l.order_id, l.line_id,
+           arg_min(a.vat_rate, {'gap': abs(round(l.total * a.vat_rate * 0.01, 2) - l.total_tax), 'rate': -a.vat_rate})
+               AS vat_rate
+    FROM l JOIN map_accounts a
+      ON a.region = l.region AND a.kind = l.kind AND a.vat_rate > 0
+     AND a.country IS NOT DISTINCT FROM CASE WHEN l.region = 'eu_consumer' THEN l.tax_country END
+    WHERE coalesce(l.n_rates, 0) = 0 AND l.total_tax <> 0
+      AND abs(round(l.total * a.vat_rate * 0.01, 2) - l.total_tax) <= 0.01
+    GROUP BY l.order_id, l.line_id
+),
 rated AS (
     SELECT l.*,
            CASE WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0
                      AND abs(round(l.total * l.tax_rate * 0.01, 2) - l.total_tax) <= 0.01 THEN l.tax_rate
                 WHEN l.total_tax = 0 THEN CAST(0 AS DECIMAL(9, 4))
                 WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0 THEN l.tax_rate
-                WHEN coalesce(l.n_rates, 0) = 0 THEN (
-                    SELECT a.vat_rate FROM map_accounts a
-                    WHERE a.region = l.region AND a.kind = l.kind AND a.vat_rate > 0
-                      AND a.country IS NOT DISTINCT FROM CASE WHEN l.region = 'eu_consumer' THEN l.tax_country END
-                      AND abs(round(l.total * a.vat_rate * 0.01, 2) - l.total_tax) <= 0.01
-                    ORDER BY abs(round(l.total * a.vat_rate * 0.01, 2) - l.total_tax), a.vat_rate DESC LIMIT 1)
+                WHEN coalesce(l.n_rates, 0) = 0 THEN g.vat_rate
            END AS vat_rate
-    FROM l
+    FROM l LEFT JOIN guessed g ON g.order_id = l.order_id AND g.line_id = l.line_id
 ),
 amounts AS (
     SELECT r.*,
@@ -143,28 +152,25 @@ WITH g AS (
     WHERE vat_rate IS NOT NULL
     GROUP BY order_id, vat_rate
 ),
--- most groups need no rounding (x = 0): only the others search the candidates around the guess
-cand AS (
-    SELECT g.order_id, g.vat_rate, wf_vat_base_guess(g.a, g.t, g.ru, g.gross) + k.range AS x
-    FROM g CROSS JOIN range(-100, 101) k
-    WHERE g.ru > 0 AND wf_vat(g.a, g.ru, g.gross) <> g.t
-    UNION ALL
-    SELECT g.order_id, g.vat_rate, CAST(0 AS HUGEINT) FROM g
+-- only the groups whose VAT does not already match search the candidates around the guess
+need AS (
+    SELECT * FROM g WHERE wf_vat(a, ru, gross) <> t
 ),
 best AS (
-    SELECT c.order_id, c.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
-    FROM cand c JOIN g USING (order_id, vat_rate)
-    WHERE wf_vat(g.a + c.x, g.ru, g.gross) = g.t
+    SELECT n.order_id, n.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
+    FROM need n, LATERAL (SELECT wf_vat_base_guess(n.a, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
+    WHERE n.ru > 0 AND wf_vat(n.a + c.x, n.ru, n.gross) = n.t
       -- per-line rounding moves WooCommerce's tax by at most half an öre per row: a larger gap is a wrong rate
-      AND 2 * abs(c.x) * g.ru <= (g.n_rows + 2) * 1000000
+      AND 2 * abs(c.x) * n.ru <= (n.n_rows + 2) * 1000000
     GROUP BY ALL
 )
-SELECT g.*, coalesce(b.x, 0) AS x, b.x IS NULL AS vat_unmatched,
+SELECT g.*, coalesce(b.x, 0) AS x, wf_vat(g.a, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
        wf_vat(g.a + coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
 FROM g LEFT JOIN best b USING (order_id, vat_rate);
 
--- 4. One invoice per order: rows (lines, VAT rounding rows, the round-off row), totals and the payload.
-CREATE OR REPLACE TEMP TABLE wf_invoices AS
+-- 4. One invoice per order: header and totals (4a), rows (4b: lines, VAT rounding rows, the round-off row),
+-- the payload (4c).
+CREATE OR REPLACE TEMP TABLE wf_invoice_headers AS
 WITH sums AS (
     SELECT order_id,
            sum(a + x + CASE WHEN gross THEN 0 ELSE fortnox_vat END) AS fortnox_total,
@@ -173,30 +179,41 @@ WITH sums AS (
            bool_or(vat_unmatched) AS vat_unmatched
     FROM wf_rate_sums GROUP BY order_id
 ),
+line_counts AS (
+    SELECT order_id, count(*) AS n_lines FROM wf_lines GROUP BY order_id
+),
+-- (an ordered aggregate costs a sort per group: only the few orders with a line reason pay it)
 line_reasons AS (
     SELECT order_id, min(line_reason) AS line_reason,
-           string_agg(line_reason_detail, '; ' ORDER BY type_order, line_id) AS line_reason_detail, count(*) AS n_lines
-    FROM wf_lines GROUP BY order_id
+           string_agg(line_reason_detail, '; ' ORDER BY type_order, line_id) AS line_reason_detail
+    FROM wf_lines WHERE line_reason IS NOT NULL GROUP BY order_id
 ),
 hdr AS (
-    SELECT o.*, coalesce(s.fortnox_total, 0) AS fortnox_total_cents,
+    SELECT o.order_id, coalesce(s.fortnox_total, 0) AS fortnox_total_cents,
            wf_cents(o.total) - coalesce(s.fortnox_total, 0) AS round_off_cents,
            coalesce(s.vat_adjustment, 0) AS vat_adjustment_cents, coalesce(s.vat_unmatched, false) AS vat_unmatched,
            coalesce(s.fortnox_vat, 0) AS fortnox_vat_cents,
-           lr.line_reason, lr.line_reason_detail, coalesce(lr.n_lines, 0) AS n_lines,
+           lr.line_reason, lr.line_reason_detail, coalesce(lc.n_lines, 0) AS n_lines,
            m.round_off_account, m.price_list, m.bookkeep
     FROM wf_orders o
     JOIN map_settings m ON true
     LEFT JOIN sums s ON s.order_id = o.order_id
+    LEFT JOIN line_counts lc ON lc.order_id = o.order_id
     LEFT JOIN line_reasons lr ON lr.order_id = o.order_id
-),
-rows_ AS (
+)
+SELECT * FROM hdr;
+
+-- 4b. Every row of every invoice as JSON, with its place (g, k) on the invoice.
+CREATE OR REPLACE TEMP TABLE wf_invoice_row_items AS
     SELECT order_id, type_order AS g, line_id AS k,
-           json_merge_patch(
-               json_object('Description', description, 'DeliveredQuantity', qty, 'Price', price,
-                           'Discount', CAST(price * qty - wf_amount(amount_cents) AS DECIMAL(18, 2)),
-                           'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account),
-               json_object('ArticleNumber', article_number)) AS row_json
+           CASE WHEN article_number IS NULL
+                THEN json_object('Description', description, 'DeliveredQuantity', qty, 'Price', price,
+                                 'Discount', CAST(price * qty - wf_amount(amount_cents) AS DECIMAL(18, 2)),
+                                 'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account)
+                ELSE json_object('Description', description, 'DeliveredQuantity', qty, 'Price', price,
+                                 'Discount', CAST(price * qty - wf_amount(amount_cents) AS DECIMAL(18, 2)),
+                                 'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account,
+                                 'ArticleNumber', article_number) END AS row_json
     FROM wf_lines
     UNION ALL
     SELECT r.order_id, 4, CAST(r.vat_rate * 100 AS BIGINT),
@@ -210,13 +227,20 @@ rows_ AS (
            json_object('Description', 'Öresavrundning', 'DeliveredQuantity', CAST(1 AS DECIMAL(18, 2)),
                        'Price', wf_amount(h.round_off_cents), 'Discount', CAST(0 AS DECIMAL(18, 2)),
                        'DiscountType', 'AMOUNT', 'VAT', 0, 'AccountNumber', h.round_off_account)
-    FROM hdr h WHERE h.round_off_cents <> 0
-),
-rows_json AS (
-    SELECT order_id, to_json(list(row_json ORDER BY g, k)) AS invoice_rows
-    FROM rows_ GROUP BY order_id
-),
-coupons AS (
+    FROM wf_invoice_headers h WHERE h.round_off_cents <> 0;
+
+-- 4c. The rows of every invoice as one JSON array, in row order (list_sort of (g, k, row) within each group is
+-- far cheaper than an ordered aggregate). A list aggregate cannot spill to disk, so this runs in parts of the
+-- orders ($part of $parts, build.py sizes them) to stay within DuckDB's memory_limit.
+CREATE OR REPLACE TEMP TABLE wf_invoice_rows (order_id BIGINT, invoice_rows JSON);
+
+INSERT INTO wf_invoice_rows
+SELECT order_id, to_json(list_transform(list_sort(list({'g': g, 'k': k, 'row': row_json})), r -> r.row))
+FROM wf_invoice_row_items WHERE hash(order_id) % $parts = $part GROUP BY order_id;
+
+-- 4d. The invoice payload.
+CREATE OR REPLACE TEMP TABLE wf_invoices AS
+WITH coupons AS (
     SELECT c.order_id, string_agg(c.code, ', ' ORDER BY c.line_id) AS codes
     FROM staging.order_coupon_lines c, map_settings s WHERE c.shop = s.shop GROUP BY c.order_id
 )
@@ -256,6 +280,6 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, 
            json_object('CurrencyRate', h.fx_rate, 'CostCenter', h.cost_center, 'Project', h.project,
                        'Remarks', CASE WHEN cp.codes IS NOT NULL THEN left('Rabattkod: ' || cp.codes, 1024) END)
        )) AS payload
-FROM hdr h
-LEFT JOIN rows_json rj ON rj.order_id = h.order_id
+FROM (SELECT * FROM wf_orders JOIN wf_invoice_headers USING (order_id)) h
+LEFT JOIN wf_invoice_rows rj ON rj.order_id = h.order_id
 LEFT JOIN coupons cp ON cp.order_id = h.order_id;

@@ -116,20 +116,17 @@ WITH g AS (
            arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account
     FROM wf_credit_rows WHERE vat_rate IS NOT NULL GROUP BY credit_key, vat_rate
 ),
-cand AS (
-    SELECT g.credit_key, g.vat_rate, wf_vat_base_guess(g.a, g.t, g.ru, g.gross) + k.range AS x
-    FROM g CROSS JOIN range(-100, 101) k WHERE g.ru > 0
-    UNION ALL
-    SELECT g.credit_key, g.vat_rate, CAST(0 AS HUGEINT) FROM g
+need AS (
+    SELECT * FROM g WHERE wf_vat(a, ru, gross) <> t
 ),
 best AS (
-    SELECT c.credit_key, c.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
-    FROM cand c JOIN g USING (credit_key, vat_rate)
-    WHERE wf_vat(g.a + c.x, g.ru, g.gross) = g.t
-      AND 2 * abs(c.x) * g.ru <= (g.n_rows + 2) * 1000000
+    SELECT n.credit_key, n.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
+    FROM need n, LATERAL (SELECT wf_vat_base_guess(n.a, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
+    WHERE n.ru > 0 AND wf_vat(n.a + c.x, n.ru, n.gross) = n.t
+      AND 2 * abs(c.x) * n.ru <= (n.n_rows + 2) * 1000000
     GROUP BY ALL
 )
-SELECT g.*, coalesce(b.x, 0) AS x, b.x IS NULL AS vat_unmatched,
+SELECT g.*, coalesce(b.x, 0) AS x, wf_vat(g.a, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
        wf_vat(g.a + coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
 FROM g LEFT JOIN best b USING (credit_key, vat_rate);
 
@@ -168,14 +165,18 @@ hdr AS (
 ),
 rows_ AS (
     SELECT credit_key, type_order AS g, line_id AS k,
-           json_merge_patch(
-               json_object('Description', description, 'DeliveredQuantity', -qty,
-                           -- unit price rounded down so that the AMOUNT discount of a negative row is never negative
-                           'Price', wf_amount(wf_div_floor(-amount_cents * 100, CAST(qty * 100 AS HUGEINT))),
-                           'Discount', CAST(wf_amount(-amount_cents) - qty * wf_amount(wf_div_floor(-amount_cents * 100, CAST(qty * 100 AS HUGEINT))) AS DECIMAL(18, 2)),
-                           'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account),
-               json_object('ArticleNumber', article_number)) AS row_json
-    FROM wf_credit_rows
+           CASE WHEN article_number IS NULL
+                THEN json_object('Description', description, 'DeliveredQuantity', -qty, 'Price', price,
+                                 'Discount', CAST(wf_amount(-amount_cents) - qty * price AS DECIMAL(18, 2)),
+                                 'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account)
+                ELSE json_object('Description', description, 'DeliveredQuantity', -qty, 'Price', price,
+                                 'Discount', CAST(wf_amount(-amount_cents) - qty * price AS DECIMAL(18, 2)),
+                                 'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account,
+                                 'ArticleNumber', article_number) END AS row_json
+    FROM (SELECT *,
+                 -- unit price rounded down so that the AMOUNT discount of a negative row is never negative
+                 wf_amount(wf_div_floor(-amount_cents * 100, CAST(qty * 100 AS HUGEINT))) AS price
+          FROM wf_credit_rows)
     UNION ALL
     SELECT credit_key, 7, CAST(vat_rate * 100 AS BIGINT),
            json_object('Description', 'Momsavrundning ' || CAST(CAST(vat_rate AS INTEGER) AS VARCHAR) || ' %',
@@ -191,7 +192,8 @@ rows_ AS (
     FROM hdr WHERE round_off_cents <> 0
 ),
 rows_json AS (
-    SELECT credit_key, to_json(list(row_json ORDER BY g, k)) AS invoice_rows FROM rows_ GROUP BY credit_key
+    SELECT credit_key, to_json(list_transform(list_sort(list({'g': g, 'k': k, 'row': row_json})), r -> r.row)) AS invoice_rows
+    FROM rows_ GROUP BY credit_key
 )
 SELECT h.*, wf_amount(h.round_off_cents) AS round_off, wf_amount(h.vat_adjustment_cents) AS vat_adjustment,
        wf_amount(h.target_cents) AS total,

@@ -168,3 +168,32 @@ CREATE OR REPLACE TEMP MACRO wc_object_reason(j, label) AS
 -- The reasons of a record, given as concat_ws('; ', reason, ...) (which skips NULLs): NULL when there are none,
 -- capped so that one record cannot flood the table.
 CREATE OR REPLACE TEMP MACRO wc_reasons(joined) AS NULLIF(left(joined, 2000), '');
+
+-- ---------------------------------------------------------------------------------------------------------
+-- The latest raw version of every record a batch ($run_id) touches, across all raw rows of its key: ordered by
+-- the record's own version date (JSON path `version_path`; NULL for records without one), then the fetch time,
+-- then the content. The versions are ranked as narrow rows (row id, key, dates, digest) and only the winners'
+-- payloads are read back, so that a large batch never holds every version's JSON at once.
+CREATE OR REPLACE TEMP MACRO wc_latest(raw_table, p_shop, p_run_id, version_path) AS TABLE
+WITH batch AS (
+    SELECT DISTINCT wc_record_key(payload) AS record_key, json_extract_string(payload, '$.id') AS id_text
+    FROM query_table(raw_table)
+    WHERE shop = p_shop AND run_id = p_run_id
+),
+versions AS (
+    SELECT raw_row, wc_record_key(payload) AS record_key,
+           try_strptime(json_extract_string(payload, version_path), '%Y-%m-%dT%H:%M:%S') AS version_date,
+           fetched_at, md5(payload::VARCHAR) AS digest
+    FROM query('SELECT rowid AS raw_row, * FROM ' || raw_table)   -- (query_table() has no rowid)
+    WHERE shop = p_shop
+      AND (run_id = p_run_id OR json_extract_string(payload, '$.id') IN (SELECT id_text FROM batch))
+),
+winners AS (
+    SELECT raw_row, record_key
+    FROM versions
+    WHERE record_key IN (SELECT record_key FROM batch)
+    QUALIFY row_number() OVER (PARTITION BY record_key
+                               ORDER BY version_date DESC NULLS LAST, fetched_at DESC, digest DESC) = 1
+)
+SELECT w.record_key, r.payload, r.fetched_at
+FROM winners w JOIN query('SELECT rowid AS raw_row, * FROM ' || raw_table) r USING (raw_row);

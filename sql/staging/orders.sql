@@ -6,23 +6,6 @@
 
 -- 1. The latest version of every order key the batch touches, parsed once into a struct of JSON values.
 CREATE OR REPLACE TEMP TABLE stg_orders_latest AS
-WITH batch AS (
-    SELECT DISTINCT wc_record_key(payload) AS record_key, json_extract_string(payload, '$.id') AS id_text
-    FROM raw.orders
-    WHERE shop = $shop AND run_id = $run_id
-),
-latest AS (
-    SELECT wc_record_key(r.payload) AS record_key, r.payload, r.fetched_at
-    FROM raw.orders r
-    WHERE r.shop = $shop
-      AND (r.run_id = $run_id OR json_extract_string(r.payload, '$.id') IN (SELECT id_text FROM batch))
-      AND wc_record_key(r.payload) IN (SELECT record_key FROM batch)
-    QUALIFY row_number() OVER (
-        PARTITION BY wc_record_key(r.payload)
-        ORDER BY try_strptime(json_extract_string(r.payload, '$.date_modified_gmt'), '%Y-%m-%dT%H:%M:%S') DESC NULLS LAST,
-                 r.fetched_at DESC, md5(r.payload::VARCHAR) DESC
-    ) = 1
-)
 SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
        json_transform(payload, '{
            "id": "JSON", "parent_id": "JSON", "number": "JSON", "order_key": "JSON", "created_via": "JSON",
@@ -34,7 +17,7 @@ SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
            "billing": "JSON", "shipping": "JSON", "payment_method": "JSON", "payment_method_title": "JSON",
            "transaction_id": "JSON", "meta_data": "JSON", "line_items": "JSON", "shipping_lines": "JSON",
            "fee_lines": "JSON", "coupon_lines": "JSON", "tax_lines": "JSON"}') AS s
-FROM latest;
+FROM wc_latest('raw.orders', $shop, $run_id, '$.date_modified_gmt');
 
 -- 2. Line items, shipping lines and fee lines, typed, each with its own reasons.
 CREATE OR REPLACE TEMP TABLE stg_order_lines_src AS

@@ -3,23 +3,6 @@
 -- sku false/"" -> NULL, parent_id not an integer -> NULL. Needs _macros.sql.
 
 CREATE OR REPLACE TEMP TABLE stg_products_latest AS
-WITH batch AS (
-    SELECT DISTINCT wc_record_key(payload) AS record_key, json_extract_string(payload, '$.id') AS id_text
-    FROM raw.products
-    WHERE shop = $shop AND run_id = $run_id
-),
-latest AS (
-    SELECT wc_record_key(r.payload) AS record_key, r.payload, r.fetched_at
-    FROM raw.products r
-    WHERE r.shop = $shop
-      AND (r.run_id = $run_id OR json_extract_string(r.payload, '$.id') IN (SELECT id_text FROM batch))
-      AND wc_record_key(r.payload) IN (SELECT record_key FROM batch)
-    QUALIFY row_number() OVER (
-        PARTITION BY wc_record_key(r.payload)
-        ORDER BY try_strptime(json_extract_string(r.payload, '$.date_modified_gmt'), '%Y-%m-%dT%H:%M:%S') DESC NULLS LAST,
-                 r.fetched_at DESC, md5(r.payload::VARCHAR) DESC
-    ) = 1
-)
 SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
        json_transform(payload, '{
            "id": "JSON", "parent_id": "JSON", "name": "JSON", "slug": "JSON", "type": "JSON", "status": "JSON",
@@ -28,7 +11,7 @@ SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
            "virtual": "JSON", "downloadable": "JSON", "variations": "JSON", "date_created": "JSON",
            "date_created_gmt": "JSON", "date_modified": "JSON", "date_modified_gmt": "JSON",
            "meta_data": "JSON"}') AS s
-FROM latest;
+FROM wc_latest('raw.products', $shop, $run_id, '$.date_modified_gmt');
 
 CREATE OR REPLACE TEMP TABLE stg_products_parsed AS
 SELECT

@@ -5,29 +5,12 @@
 -- shipping and fee lines, which carry no quantity, get quantity -1. Needs _macros.sql.
 
 CREATE OR REPLACE TEMP TABLE stg_refunds_latest AS
-WITH batch AS (
-    SELECT DISTINCT wc_record_key(payload) AS record_key, json_extract_string(payload, '$.id') AS id_text
-    FROM raw.refunds
-    WHERE shop = $shop AND run_id = $run_id
-),
-latest AS (
-    SELECT wc_record_key(r.payload) AS record_key, r.payload, r.fetched_at
-    FROM raw.refunds r
-    WHERE r.shop = $shop
-      AND (r.run_id = $run_id OR json_extract_string(r.payload, '$.id') IN (SELECT id_text FROM batch))
-      AND wc_record_key(r.payload) IN (SELECT record_key FROM batch)
-    QUALIFY row_number() OVER (
-        PARTITION BY wc_record_key(r.payload)
-        ORDER BY try_strptime(json_extract_string(r.payload, '$.date_created_gmt'), '%Y-%m-%dT%H:%M:%S') DESC NULLS LAST,
-                 r.fetched_at DESC, md5(r.payload::VARCHAR) DESC
-    ) = 1
-)
 SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
        json_transform(payload, '{
            "id": "JSON", "parent_id": "JSON", "date_created": "JSON", "date_created_gmt": "JSON", "amount": "JSON",
            "reason": "JSON", "refunded_by": "JSON", "refunded_payment": "JSON", "meta_data": "JSON",
            "line_items": "JSON", "shipping_lines": "JSON", "fee_lines": "JSON"}') AS s
-FROM latest;
+FROM wc_latest('raw.refunds', $shop, $run_id, '$.date_created_gmt');
 
 CREATE OR REPLACE TEMP TABLE stg_refund_lines_src AS
 WITH lists AS (

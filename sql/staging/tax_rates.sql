@@ -3,26 +3,11 @@
 -- deleted from staging (and their stale quarantine rows removed). Needs _macros.sql.
 
 CREATE OR REPLACE TEMP TABLE stg_tax_rates_latest AS
-WITH batch AS (
-    SELECT DISTINCT wc_record_key(payload) AS record_key, json_extract_string(payload, '$.id') AS id_text
-    FROM raw.tax_rates
-    WHERE shop = $shop AND run_id = $run_id
-),
-latest AS (
-    SELECT wc_record_key(r.payload) AS record_key, r.payload, r.fetched_at
-    FROM raw.tax_rates r
-    WHERE r.shop = $shop
-      AND (r.run_id = $run_id OR json_extract_string(r.payload, '$.id') IN (SELECT id_text FROM batch))
-      AND wc_record_key(r.payload) IN (SELECT record_key FROM batch)
-    QUALIFY row_number() OVER (
-        PARTITION BY wc_record_key(r.payload) ORDER BY r.fetched_at DESC, md5(r.payload::VARCHAR) DESC
-    ) = 1
-)
 SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
        json_transform(payload, '{
            "id": "JSON", "country": "JSON", "state": "JSON", "rate": "JSON", "name": "JSON", "priority": "JSON",
            "compound": "JSON", "shipping": "JSON", "class": "JSON"}') AS s
-FROM latest;
+FROM wc_latest('raw.tax_rates', $shop, $run_id, NULL);
 
 CREATE OR REPLACE TEMP TABLE stg_tax_rates_parsed AS
 SELECT

@@ -3,23 +3,6 @@
 -- when /products/{id}/variations omits it). Same tolerated quirks as products. Needs _macros.sql.
 
 CREATE OR REPLACE TEMP TABLE stg_variations_latest AS
-WITH batch AS (
-    SELECT DISTINCT wc_record_key(payload) AS record_key, json_extract_string(payload, '$.id') AS id_text
-    FROM raw.variations
-    WHERE shop = $shop AND run_id = $run_id
-),
-latest AS (
-    SELECT wc_record_key(r.payload) AS record_key, r.payload, r.fetched_at
-    FROM raw.variations r
-    WHERE r.shop = $shop
-      AND (r.run_id = $run_id OR json_extract_string(r.payload, '$.id') IN (SELECT id_text FROM batch))
-      AND wc_record_key(r.payload) IN (SELECT record_key FROM batch)
-    QUALIFY row_number() OVER (
-        PARTITION BY wc_record_key(r.payload)
-        ORDER BY try_strptime(json_extract_string(r.payload, '$.date_modified_gmt'), '%Y-%m-%dT%H:%M:%S') DESC NULLS LAST,
-                 r.fetched_at DESC, md5(r.payload::VARCHAR) DESC
-    ) = 1
-)
 SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
        json_transform(payload, '{
            "id": "JSON", "parent_id": "JSON", "description": "JSON", "sku": "JSON", "price": "JSON",
@@ -27,7 +10,7 @@ SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
            "tax_class": "JSON", "manage_stock": "JSON", "stock_quantity": "JSON", "stock_status": "JSON",
            "attributes": "JSON", "date_created": "JSON", "date_created_gmt": "JSON", "date_modified": "JSON",
            "date_modified_gmt": "JSON", "meta_data": "JSON"}') AS s
-FROM latest;
+FROM wc_latest('raw.variations', $shop, $run_id, '$.date_modified_gmt');
 
 CREATE OR REPLACE TEMP TABLE stg_variations_parsed AS
 SELECT

@@ -16,7 +16,7 @@ SEED = 20261128
 STEP_KILLS = [   # (step prefix, max delay after its STEP_START in s): 9 kills before the sink
     ("woocommerce__orders", 0.5), ("woocommerce__products", 0.3), ("woocommerce__refunds", 0.2),
     ("staging__orders", 0.5), ("staging__refunds", 0.3),
-    ("deltas__customer_delta", 0.3), ("deltas__invoice_delta", 0.4), ("deltas__payment_delta", 0.3),
+    ("deltas", 0.2), ("deltas", 0.5), ("deltas", 1.0),   # one step builds every delta
     ("fortnox__preflight", 0.2),
 ]
 SINK_KILLS = 11   # kills inside the sink, after a seeded number of Fortnox writes

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
+from woofort_assets.lib.settings import duckdb_config
 from woofort_assets.lib.sql import load_sql, sql_files
 
 _MIGRATED: set[Path] = set()
@@ -64,7 +65,7 @@ def connect(database: Path | str, read_only: bool = False) -> Iterator[duckdb.Du
     path = Path(database)
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
-        con = duckdb.connect(str(path), read_only=read_only and path.exists())
+        con = duckdb.connect(str(path), read_only=read_only and path.exists(), config=duckdb_config())
         try:
             if not read_only and path not in _MIGRATED:
                 migrate(con)

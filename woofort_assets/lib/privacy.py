@@ -29,11 +29,9 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from woofort_assets.lib.settings import ConfigError
-from woofort_assets.lib.sql import load_sql
-from woofort_assets.lib.staging import _STRING_OR_COMMENT, split_statements
+from woofort_assets.lib.sql import STRING_OR_COMMENT, statements
 
 DEFAULT_RETENTION_DAYS = 90
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _TARGET = re.compile(r"^\s*(?:UPDATE|DELETE FROM)\s+([a-z_]+\.[a-z_]+)", re.I | re.M)
 
 
@@ -72,12 +70,10 @@ def retention_days() -> int:
 
 
 def _run(con: duckdb.DuckDBPyConnection, relative_path: str, params: dict, counts: dict[str, int] | None) -> None:
-    for statement in split_statements(load_sql(relative_path)):
-        target = _TARGET.search(_STRING_OR_COMMENT.sub("", statement))
+    for statement, used in statements(relative_path, params):
+        target = _TARGET.search(STRING_OR_COMMENT.sub("", statement))
         if target and not _table_exists(con, *target.group(1).split(".")):
             continue   # a table of a later or optional migration
-        code = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith("'") else "", statement)
-        used = {k: params[k] for k in set(_PARAM.findall(code)) if k in params}
         cur = con.execute(statement, used) if used else con.execute(statement)
         if counts is not None and target:
             changed = cur.fetchone()[0]

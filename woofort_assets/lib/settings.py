@@ -4,6 +4,7 @@ production deployment go through the same code path and fail the same way on bad
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,19 @@ def data_dir() -> Path:
 
 def duckdb_path() -> Path:
     return data_dir() / "woofort.duckdb"
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB settings of every connection. Insertion order is not preserved (every query that needs an order
+    says ORDER BY), which lets DuckDB stream and spill large steps; WOOFORT_DUCKDB_MEMORY_LIMIT (e.g. "1GB";
+    DuckDB's default is 80 % of RAM) bounds its buffer memory, beyond which it spills to <database>.tmp/."""
+    config = {"preserve_insertion_order": "false"}
+    limit = os.environ.get("WOOFORT_DUCKDB_MEMORY_LIMIT", "").strip()
+    if limit:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", limit, re.I):
+            raise ConfigError(f"WOOFORT_DUCKDB_MEMORY_LIMIT={limit!r}: a size such as 1GB or 800MB")
+        config["memory_limit"] = limit
+    return config
 
 
 def shop_key() -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from woofort_assets.lib.sql import load_sql
+from woofort_assets.lib.sql import STRING_OR_COMMENT, statements
 
 ENTITIES: tuple[str, ...] = (
     "orders",
@@ -40,8 +40,7 @@ STAGING_KEYS: dict[str, tuple[str, str, str]] = {
     "tax_classes": ("staging.tax_classes", "slug", "VARCHAR"),
 }
 
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*")
+_TEMP_WORK = re.compile(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s", re.I)
 
 
 class StagingError(RuntimeError):
@@ -56,24 +55,6 @@ class StagingCounts:
 
     def as_metadata(self) -> dict[str, int]:
         return {"fetched": self.fetched, "staged": self.staged, "quarantined": self.quarantined}
-
-
-def split_statements(sql: str) -> list[str]:
-    """Statements of a SQL file: separated by ';' at line end (comment-only chunks dropped)."""
-    statements = []
-    for chunk in re.split(r";[ \t]*(?:\r?\n|$)", sql):
-        code = "\n".join(line for line in chunk.splitlines() if not line.strip().startswith("--")).strip()
-        if code:
-            statements.append(chunk.strip())
-    return statements
-
-
-def run_sql_file(con: duckdb.DuckDBPyConnection, relative_path: str, params: dict[str, object]) -> None:
-    """Executes every statement of `sql/<relative_path>`, passing each only the named parameters it uses."""
-    for statement in split_statements(load_sql(relative_path)):
-        code = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith("'") else "", statement)
-        used = {name: params[name] for name in set(_PARAM.findall(code)) if name in params}
-        con.execute(statement, used) if used else con.execute(statement)
 
 
 def _counts(con: duckdb.DuckDBPyConnection, entity: str, shop: str) -> StagingCounts:
@@ -109,22 +90,29 @@ def _counts(con: duckdb.DuckDBPyConnection, entity: str, shop: str) -> StagingCo
 
 
 def stage_batch(con: duckdb.DuckDBPyConnection, entity: str, shop: str, run_id: str) -> StagingCounts:
-    """Stages the raw rows of `entity` fetched by `run_id` for `shop`; idempotent; one transaction.
+    """Stages the raw rows of `entity` fetched by `run_id` for `shop`; idempotent; every write in one transaction.
 
     Returns the batch's counts; raises StagingError when fetched != staged + quarantined (nothing is
     committed then). Opens its own transaction, so call it outside an explicit BEGIN ... COMMIT."""
     if entity not in STAGING_KEYS:
         raise ValueError(f"unknown entity {entity!r}; expected one of {', '.join(ENTITIES)}")
     params = {"shop": shop, "run_id": run_id, "entity": entity}
-    con.execute("BEGIN TRANSACTION")
+    in_transaction = False
     try:
-        run_sql_file(con, "staging/_macros.sql", params)
-        run_sql_file(con, f"staging/{entity}.sql", params)
-        run_sql_file(con, "staging/quarantine.sql", params)
+        for path in ("staging/_macros.sql", f"staging/{entity}.sql", "staging/quarantine.sql"):
+            for statement, used in statements(path, params):
+                # The work tables that lead a file are built before the transaction opens: DuckDB cannot spill a
+                # transaction's own temp tables to disk, and a large batch does not fit in memory_limit.
+                if not in_transaction and not _TEMP_WORK.match(STRING_OR_COMMENT.sub("", statement)):
+                    con.execute("BEGIN TRANSACTION")
+                    in_transaction = True
+                con.execute(statement, used) if used else con.execute(statement)
         counts = _counts(con, entity, shop)
-        con.execute("COMMIT")
+        if in_transaction:
+            con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        if in_transaction:
+            con.execute("ROLLBACK")
         raise
     finally:
         _drop_work_tables(con)

@@ -1,4 +1,8 @@
-"""One unpartitioned Dagster asset per delta table: deltas/<name> rebuilt by sql/deltas/<name>.sql.
+"""The delta tables as one unpartitioned Dagster multi-asset: deltas/<name> rebuilt by sql/deltas/<name>.sql.
+
+One step builds every selected delta so that the work they share (sql/deltas/_orders.sql: every order priced
+as its Fortnox invoice) is done once per run, not once per delta; each delta is still its own asset in the
+graph, with its own metadata, and can be materialized alone (the others are then left as they are).
 
 Every delta reads the accounting mapping (WOOFORT_MAPPING or mapping/mapping.yaml, validated at run start so a
 bad mapping fails the run with the file and line), staging, and ledger.documents (the sink's memory, which is
@@ -9,7 +13,7 @@ asset without a cycle; every delta re-reads it when it runs)."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from woofort_assets.defs.deltas.build import EXTRA_TABLES, build_delta
+from woofort_assets.defs.deltas.build import EXTRA_TABLES, build_deltas
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import MappingError, load_mapping
 from woofort_assets.lib.settings import mapping_path, shop_key, start_date
@@ -60,44 +64,53 @@ def _markdown(con, table: str, shop: str, limit: int = 5) -> str:
     return "\n".join(lines)
 
 
-def _delta_asset(name: str, staging: tuple[str, ...], upstream: tuple[str, ...], description: str):
-    @dg.asset(
-        key=_key(name),
-        deps=[STAGING[s] for s in staging] + [_key(u) for u in upstream],
-        group_name="deltas",
-        kinds={"duckdb"},
-        pool="duckdb",
-        description=description + f" Built by sql/deltas/{name}.sql; reads ledger.documents.",
-    )
-    def delta_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        try:
-            mapping = load_mapping(mapping_path())
-        except MappingError as exc:
-            raise dg.Failure(description=str(exc)) from None
-        shop = shop_key()
-        with connect(duckdb.database) as con:
-            count = build_delta(con, name, mapping, shop, start_date())
-            actions = dict(con.execute(f"SELECT action, count(*) FROM deltas.{name} WHERE shop = ? GROUP BY ALL",
-                                       [shop]).fetchall())
-            metadata: dict[str, object] = {
-                "dagster/row_count": dg.MetadataValue.int(count),
-                "actions": dg.MetadataValue.json(actions),
-                "preview": dg.MetadataValue.md(_markdown(con, name, shop)),
-            }
-            for extra in EXTRA_TABLES.get(name, ()):
-                reasons = con.execute(f"SELECT reason, count(*) FROM deltas.{extra} WHERE shop = ? GROUP BY ALL "
-                                      "ORDER BY 2 DESC", [shop]).fetchall()
-                metadata[f"{extra}_count"] = dg.MetadataValue.int(sum(n for _, n in reasons))
-                metadata[f"{extra}_reasons"] = dg.MetadataValue.json(dict(reasons))
-            if name in ("invoice_delta", "credit_delta"):
-                ro = con.execute(f"SELECT count(*) FILTER (WHERE round_off <> 0), coalesce(sum(abs(round_off)), 0) "
-                                 f"FROM deltas.{name} WHERE shop = ?", [shop]).fetchone()
-                metadata["round_off_rows"] = dg.MetadataValue.int(ro[0])
-                metadata["round_off_abs_total"] = dg.MetadataValue.float(float(ro[1]))
-        context.log.info(f"deltas.{name}: {count} row(s) {actions}")
-        return dg.MaterializeResult(metadata=metadata)
-
-    return delta_asset
+def _metadata(con, name: str, count: int, shop: str) -> dict[str, object]:
+    actions = dict(con.execute(f"SELECT action, count(*) FROM deltas.{name} WHERE shop = ? GROUP BY ALL",
+                               [shop]).fetchall())
+    metadata: dict[str, object] = {
+        "dagster/row_count": dg.MetadataValue.int(count),
+        "actions": dg.MetadataValue.json(actions),
+        "preview": dg.MetadataValue.md(_markdown(con, name, shop)),
+    }
+    for extra in EXTRA_TABLES.get(name, ()):
+        reasons = con.execute(f"SELECT reason, count(*) FROM deltas.{extra} WHERE shop = ? GROUP BY ALL "
+                              "ORDER BY 2 DESC", [shop]).fetchall()
+        metadata[f"{extra}_count"] = dg.MetadataValue.int(sum(n for _, n in reasons))
+        metadata[f"{extra}_reasons"] = dg.MetadataValue.json(dict(reasons))
+    if name in ("invoice_delta", "credit_delta"):
+        ro = con.execute(f"SELECT count(*) FILTER (WHERE round_off <> 0), coalesce(sum(abs(round_off)), 0) "
+                         f"FROM deltas.{name} WHERE shop = ?", [shop]).fetchone()
+        metadata["round_off_rows"] = dg.MetadataValue.int(ro[0])
+        metadata["round_off_abs_total"] = dg.MetadataValue.float(float(ro[1]))
+    return metadata
 
 
-assets = [_delta_asset(name, *spec) for name, spec in SPECS.items()]
+@dg.multi_asset(
+    name="deltas",
+    specs=[
+        dg.AssetSpec(_key(name), deps=[STAGING[s] for s in staging] + [_key(u) for u in upstream],
+                     group_name="deltas", kinds={"duckdb"},
+                     description=description + f" Built by sql/deltas/{name}.sql; reads ledger.documents.")
+        for name, (staging, upstream, description) in SPECS.items()
+    ],
+    can_subset=True,
+    pool="duckdb",
+)
+def deltas_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    try:
+        mapping = load_mapping(mapping_path())
+    except MappingError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    shop = shop_key()
+    names = [key.path[-1] for key in context.selected_asset_keys]
+    with connect(duckdb.database) as con:
+        counts = build_deltas(con, names, mapping, shop, start_date())
+        results = [dg.MaterializeResult(asset_key=_key(name), metadata=_metadata(con, name, count, shop))
+                   for name, count in counts.items()]
+    for result in results:
+        context.log.info(f"{result.asset_key.to_user_string()}: {result.metadata['dagster/row_count'].value} row(s) "
+                         f"{result.metadata['actions'].value}")
+    yield from results
+
+
+assets = [deltas_asset]

@@ -1,13 +1,15 @@
-"""Builds the delta tables: the mapping as TEMP lookup tables, the shared helper SQL, then sql/deltas/<name>.sql.
+"""Builds the delta tables: the mapping as TEMP lookup tables, the shared helper SQL once, then
+sql/deltas/<name>.sql for every delta asked for.
 
-Used by the Dagster assets (assets.py) and by tests/accounting; one function, one code path."""
+Used by the Dagster multi-asset (assets.py), the benchmarks and the tests; one function, one code path."""
 
 from __future__ import annotations
 
 from woofort_assets.lib.mapping import Mapping, register_mapping
-from woofort_assets.lib.sql import load_sql
+from woofort_assets.lib.sql import run_sql_file
 
-# delta -> helper files (sql/deltas/_*.sql) it needs, in order; _macros.sql always runs first.
+# delta -> helper files (sql/deltas/_*.sql) it needs; _macros.sql always runs first. In dependency order:
+# credits and payments read the invoice delta, payments the credit delta.
 DELTAS: dict[str, tuple[str, ...]] = {
     "article_delta": ("_articles",),
     "price_delta": ("_articles",),
@@ -19,26 +21,35 @@ DELTAS: dict[str, tuple[str, ...]] = {
 }
 # extra tables a delta file writes besides deltas.<name>
 EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
+# orders per slice of the steps that cannot spill to disk (see $part in sql/deltas/_orders.sql)
+ORDERS_PER_PART = 200_000
+
+
+def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str) -> dict[str, int]:
+    """Rebuilds deltas.<name> (and its companion tables) for each of `names`; returns their row counts."""
+    unknown = [n for n in names if n not in DELTAS]
+    if unknown:
+        raise ValueError(f"unknown delta(s) {', '.join(map(repr, unknown))}; known: {', '.join(DELTAS)}")
+    wanted = [n for n in DELTAS if n in names]
+    helpers = dict.fromkeys(h for n in wanted for h in DELTAS[n])
+    params = sql_params(con, shop)
+    # No enclosing transaction: DuckDB keeps a transaction's temp tables in memory it cannot spill, and every
+    # delta table is replaced atomically on its own; a failed build fails the step, so no sink reads a mix.
+    register_mapping(con, mapping, shop, start_date)
+    for path in ["deltas/_macros.sql", *(f"deltas/{h}.sql" for h in helpers), *(f"deltas/{n}.sql" for n in wanted)]:
+        run_sql_file(con, path, params)
+    return {n: con.execute(f"SELECT count(*) FROM deltas.{n} WHERE shop = ?", [shop]).fetchone()[0] for n in wanted}
+
+
+def sql_params(con, shop: str) -> dict[str, object]:
+    """The parameters of the delta helper SQL: how many parts the steps that cannot spill run in."""
+    orders = con.execute("SELECT count(*) FROM staging.orders WHERE shop = ?", [shop]).fetchone()[0]
+    return {"parts": max(1, -(-orders // ORDERS_PER_PART))}
 
 
 def build_delta(con, name: str, mapping: Mapping, shop: str, start_date: str) -> int:
-    """Rebuilds deltas.<name> (and its companion tables) in one transaction; returns its row count."""
-    if name not in DELTAS:
-        raise ValueError(f"unknown delta {name!r}; known: {', '.join(DELTAS)}")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        register_mapping(con, mapping, shop, start_date)
-        con.execute(load_sql("deltas/_macros.sql"))
-        for helper in DELTAS[name]:
-            con.execute(load_sql(f"deltas/{helper}.sql"))
-        con.execute(load_sql(f"deltas/{name}.sql"))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return con.execute(f"SELECT count(*) FROM deltas.{name} WHERE shop = ?", [shop]).fetchone()[0]
+    return build_deltas(con, [name], mapping, shop, start_date)[name]
 
 
 def build_all(con, mapping: Mapping, shop: str, start_date: str) -> dict[str, int]:
-    """Every delta in dependency order (credits and payments look at the invoice delta)."""
-    return {name: build_delta(con, name, mapping, shop, start_date) for name in DELTAS}
+    return build_deltas(con, list(DELTAS), mapping, shop, start_date)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from woofort_assets.lib.mapping import Mapping, register_mapping
-from woofort_assets.lib.sql import load_sql
+from woofort_assets.defs.deltas.build import sql_params
+from woofort_assets.lib.sql import run_sql_file
 
 HELPERS = ("deltas/_macros.sql", "deltas/_articles.sql", "deltas/_orders.sql",
            "reconciliation/_woocommerce.sql", "reconciliation/_fortnox.sql", "reconciliation/reconcile.sql")
@@ -21,19 +22,15 @@ def missing_inputs(con) -> list[str]:
 
 
 def build_reconciliation(con, mapping: Mapping, shop: str, start_date: str) -> None:
-    """Rebuilds reconciliation.* in one transaction (the delta helpers run as TEMP tables on this connection)."""
+    """Rebuilds reconciliation.* (the delta helpers run as TEMP tables on this connection; each table is replaced
+    atomically on its own, as the deltas are, see deltas/build.py)."""
     missing = missing_inputs(con)
     if missing:
         raise RuntimeError(f"reconciliation needs {', '.join(missing)}: materialize the deltas first")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        register_mapping(con, mapping, shop, start_date)
-        for name in HELPERS:
-            con.execute(load_sql(name))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    register_mapping(con, mapping, shop, start_date)
+    params = sql_params(con, shop)
+    for name in HELPERS:
+        run_sql_file(con, name, params)
 
 
 @dataclass

@@ -20,6 +20,10 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class _QuietHandler(WSGIRequestHandler):
+    # HTTP/1.1 keep-alive, as the web servers in front of real WooCommerce stores (nginx, Apache) answer; werkzeug's
+    # default HTTP/1.0 closes every connection, which made each sandbox request pay a new TLS handshake.
+    protocol_version = "HTTP/1.1"
+
     def log_request(self, *a, **kw):
         pass
 
