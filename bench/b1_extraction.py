@@ -2,7 +2,8 @@
 
 Two sides, each in its own child process against the same sandbox process:
 - woofort: `crawl()` + `RawLanding.land()` exactly as the `woocommerce/orders` asset calls them, for one window covering
-  every order (status=any, orderby=id), with the resource's default concurrency (4) and per_page (100);
+  every order (status=any, orderby=id), per_page 100, with the resource's default concurrency (4) and again with
+  WOOCOMMERCE_CONCURRENCY=8 (4 requests in flight cannot be more than 4x one at a time);
 - sequential: the same client and the same landing, page=1,2,… one request at a time (the peers' approach).
 The child reports orders landed, seconds and its own ru_maxrss. The sequential side may run on a stated subset of
 pages and is then extrapolated linearly (its cost is per page: one request + one landing).
@@ -32,10 +33,10 @@ WINDOW = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 # ---------------------------------------------------------------------------------------------- child side
-def _client(url: str):
+def _client(url: str, concurrency: int = 4):
     from woofort_assets.resources.woocommerce import WooCommerceResource
 
-    return WooCommerceResource(url=url, consumer_key=KEY, consumer_secret=SECRET).get_client()
+    return WooCommerceResource(url=url, consumer_key=KEY, consumer_secret=SECRET, concurrency=concurrency).get_client()
 
 
 def _params():
@@ -44,7 +45,7 @@ def _params():
     return {**window_params(*WINDOW, "modified_after", "modified_before"), "status": "any"}
 
 
-def child(mode: str, url: str, db: str, max_pages: int | None) -> None:
+def child(mode: str, url: str, db: str, max_pages: int | None, concurrency: int = 4) -> None:
     from woofort_assets.defs.woocommerce.assets import inside
     from woofort_assets.defs.woocommerce.crawl import CrawlStats, crawl
     from woofort_assets.defs.woocommerce.landing import RawLanding
@@ -52,7 +53,7 @@ def child(mode: str, url: str, db: str, max_pages: int | None) -> None:
 
     with connect(db):  # migrations run here, outside the timed part
         pass
-    client, params, run_id = _client(url), _params(), f"bench-{mode}"
+    client, params, run_id = _client(url, concurrency), _params(), f"bench-{mode}-{concurrency}"
     keep = inside(*WINDOW, "date_modified_gmt")
     started = time.monotonic()
     orders = pages = 0
@@ -79,7 +80,7 @@ def child(mode: str, url: str, db: str, max_pages: int | None) -> None:
     seconds = time.monotonic() - started
     with connect(db) as con:
         in_raw = con.execute("SELECT count(*) FROM raw.orders WHERE run_id = ?", [run_id]).fetchone()[0]
-    emit({"mode": mode, "orders": orders, "orders_in_raw": in_raw, "pages": pages, "total_pages": total_pages,
+    emit({"mode": mode, "concurrency": concurrency, "orders": orders, "orders_in_raw": in_raw, "pages": pages, "total_pages": total_pages,
           "seconds": round(seconds, 2), "orders_per_s": round(orders / seconds, 1), "crawl_consistent": consistent,
           "peak_rss_mb": maxrss_mb()})
 
@@ -163,10 +164,11 @@ def run(quick: bool = False, orders: int | None = None, latency_ms: int = 150, s
         result.update(probe(url, ca))
         result["land_ms_per_page"] = _land_ms(url, ca, f"{tmp}/probe.duckdb")
         _set_latency(url, ca, latency_ms)
-        log("B1: woofort side (crawl + land, concurrency 4)")
-        result["woofort"] = run_child("bench.b1_extraction", ["child", "woofort", url, f"{tmp}/woofort.duckdb"],
-                                      timeout_s=3600, env=env)
-        log(f"B1: woofort {result['woofort']}")
+        for key, concurrency in (("woofort", 4), ("woofort_c8", 8)):
+            log(f"B1: woofort side (crawl + land, concurrency {concurrency})")
+            result[key] = run_child("bench.b1_extraction", ["child", "woofort", url, f"{tmp}/{key}.duckdb",
+                                                            "--concurrency", str(concurrency)], timeout_s=3600, env=env)
+            log(f"B1: {key} {result[key]}")
         log(f"B1: sequential side ({'all pages' if not seq_pages else f'first {seq_pages} pages'})")
         args = ["child", "sequential", url, f"{tmp}/sequential.duckdb"] + (["--max-pages", str(seq_pages)] if seq_pages else [])
         seq = run_child("bench.b1_extraction", args, timeout_s=3600, env=env)
@@ -179,6 +181,8 @@ def run(quick: bool = False, orders: int | None = None, latency_ms: int = 150, s
             result["sequential_extrapolated"] = extrapolated
             result["sequential_seconds_for_all"] = round(w["orders"] / seq_rate, 1)
             result["speedup"] = round(w["orders_per_s"] / seq_rate, 2)
+            if result["woofort_c8"].get("finished"):
+                result["speedup_c8"] = round(result["woofort_c8"]["orders_per_s"] / seq_rate, 2)
             result["target_speedup"] = 4.0
         result["machine_after"] = machine()
     finally:
@@ -195,6 +199,7 @@ def main(argv: list[str]) -> None:
     c.add_argument("url")
     c.add_argument("db")
     c.add_argument("--max-pages", type=int, default=None)
+    c.add_argument("--concurrency", type=int, default=4)
     r = sub.add_parser("run")
     r.add_argument("--quick", action="store_true")
     r.add_argument("--orders", type=int)
@@ -202,7 +207,7 @@ def main(argv: list[str]) -> None:
     r.add_argument("--seq-pages", type=int)
     a = p.parse_args(argv)
     if a.cmd == "child":
-        child(a.mode, a.url, a.db, a.max_pages)
+        child(a.mode, a.url, a.db, a.max_pages, a.concurrency)
     else:
         print(json.dumps(run(a.quick, a.orders, a.latency_ms, a.seq_pages), indent=2))
 

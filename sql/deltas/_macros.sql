@@ -4,8 +4,10 @@
 -- DOUBLE, and a DOUBLE never touches money here. Rounding is half away from zero (Fortnox R1, Python
 -- ROUND_HALF_UP), see woofort_assets/lib/fortnox_arithmetic.py.
 
--- An amount in cents (öre), rounded half-up to 2 decimals first.
-CREATE OR REPLACE TEMP MACRO wf_cents(x) AS CAST(round(CAST(x AS DECIMAL(38, 6)), 2) * 100 AS HUGEINT);
+-- An amount in cents (öre), rounded half away from zero to 2 decimals first. DECIMAL(18, 6) is exact for every
+-- amount WooCommerce sends (at most 6 decimals, below 10^12) and keeps the arithmetic in 64-bit integers,
+-- several times faster than DECIMAL(38, x); a larger value fails the cast instead of being rounded.
+CREATE OR REPLACE TEMP MACRO wf_cents(x) AS CAST(round(CAST(x AS DECIMAL(18, 6)), 2) * 100 AS BIGINT);
 
 -- Cents back to DECIMAL(18,2).
 CREATE OR REPLACE TEMP MACRO wf_amount(c) AS CAST(CAST(c AS DECIMAL(38, 0)) * 0.01 AS DECIMAL(18, 2));

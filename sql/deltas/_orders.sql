@@ -194,7 +194,17 @@ hdr AS (
            coalesce(s.vat_adjustment, 0) AS vat_adjustment_cents, coalesce(s.vat_unmatched, false) AS vat_unmatched,
            coalesce(s.fortnox_vat, 0) AS fortnox_vat_cents,
            lr.line_reason, lr.line_reason_detail, coalesce(lc.n_lines, 0) AS n_lines,
-           m.round_off_account, m.price_list, m.bookkeep
+           m.round_off_account, m.price_list, m.bookkeep,
+           coalesce(o.order_reason,
+                    CASE WHEN coalesce(lc.n_lines, 0) = 0 THEN 'no_lines' END,
+                    lr.line_reason,
+                    CASE WHEN coalesce(s.vat_unmatched, false) THEN 'vat_mismatch' END) AS reason,
+           coalesce(o.order_reason_detail,
+                    CASE WHEN coalesce(lc.n_lines, 0) = 0 THEN 'the order has no line items, shipping or fee lines' END,
+                    lr.line_reason_detail,
+                    CASE WHEN coalesce(s.vat_unmatched, false)
+                         THEN 'the tax WooCommerce charged does not fit the VAT rate of its lines '
+                              || '(more than per-line rounding)' END) AS reason_detail
     FROM wf_orders o
     JOIN map_settings m ON true
     LEFT JOIN sums s ON s.order_id = o.order_id
@@ -203,8 +213,9 @@ hdr AS (
 )
 SELECT * FROM hdr;
 
--- 4b. Every row of every invoice as JSON, with its place (g, k) on the invoice.
+-- 4b. Every row of every invoiceable order's invoice as JSON, with its place (g, k) on the invoice.
 CREATE OR REPLACE TEMP TABLE wf_invoice_row_items AS
+SELECT * FROM (
     SELECT order_id, type_order AS g, line_id AS k,
            CASE WHEN article_number IS NULL
                 THEN json_object('Description', description, 'DeliveredQuantity', qty, 'Price', price,
@@ -227,7 +238,9 @@ CREATE OR REPLACE TEMP TABLE wf_invoice_row_items AS
            json_object('Description', 'Öresavrundning', 'DeliveredQuantity', CAST(1 AS DECIMAL(18, 2)),
                        'Price', wf_amount(h.round_off_cents), 'Discount', CAST(0 AS DECIMAL(18, 2)),
                        'DiscountType', 'AMOUNT', 'VAT', 0, 'AccountNumber', h.round_off_account)
-    FROM wf_invoice_headers h WHERE h.round_off_cents <> 0;
+    FROM wf_invoice_headers h WHERE h.round_off_cents <> 0
+)
+WHERE order_id IN (SELECT order_id FROM wf_invoice_headers WHERE reason IS NULL);
 
 -- 4c. The rows of every invoice as one JSON array, in row order (list_sort of (g, k, row) within each group is
 -- far cheaper than an ordered aggregate). A list aggregate cannot spill to disk, so this runs in parts of the
@@ -250,16 +263,9 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, 
        wf_amount(h.round_off_cents) AS round_off,
        wf_amount(h.vat_adjustment_cents) AS vat_adjustment,
        wf_amount(h.fortnox_vat_cents) AS fortnox_vat,
-       h.vat_unmatched,
-       coalesce(h.order_reason,
-                CASE WHEN h.n_lines = 0 THEN 'no_lines' END,
-                h.line_reason,
-                CASE WHEN h.vat_unmatched THEN 'vat_mismatch' END) AS reason,
-       coalesce(h.order_reason_detail,
-                CASE WHEN h.n_lines = 0 THEN 'the order has no line items, shipping or fee lines' END,
-                h.line_reason_detail,
-                CASE WHEN h.vat_unmatched THEN 'the tax WooCommerce charged does not fit the VAT rate of its lines '
-                                               || '(more than per-line rounding)' END) AS reason_detail,
+       h.vat_unmatched, h.reason, h.reason_detail,
+       -- the payload of an invoiceable order only (no other delta reads it)
+       CASE WHEN h.reason IS NULL THEN
        json_object('Invoice', json_merge_patch(
            json_object(
                'CustomerNumber', h.customer_number,
@@ -279,7 +285,7 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, 
                'InvoiceRows', coalesce(rj.invoice_rows, json('[]'))),
            json_object('CurrencyRate', h.fx_rate, 'CostCenter', h.cost_center, 'Project', h.project,
                        'Remarks', CASE WHEN cp.codes IS NOT NULL THEN left('Rabattkod: ' || cp.codes, 1024) END)
-       )) AS payload
+       )) END AS payload
 FROM (SELECT * FROM wf_orders JOIN wf_invoice_headers USING (order_id)) h
 LEFT JOIN wf_invoice_rows rj ON rj.order_id = h.order_id
 LEFT JOIN coupons cp ON cp.order_id = h.order_id;

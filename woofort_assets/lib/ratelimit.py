@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pyrate_limiter import Duration, Rate, RateItem, SQLiteBucket
 
-DEFAULT_MARGIN_SECONDS = 0.25
+DEFAULT_MARGIN_SECONDS = 0.15
 
 
 class RateLimitTimeout(TimeoutError):

@@ -22,7 +22,7 @@ DELTAS: dict[str, tuple[str, ...]] = {
 # extra tables a delta file writes besides deltas.<name>
 EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
 # orders per slice of the steps that cannot spill to disk (see $part in sql/deltas/_orders.sql)
-ORDERS_PER_PART = 200_000
+ORDERS_PER_PART = 500_000
 
 
 def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str) -> dict[str, int]:

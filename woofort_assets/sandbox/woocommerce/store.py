@@ -1,7 +1,6 @@
 """The store: compact numpy index of orders/refunds, small catalogue, mutations, injected raw records."""
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 
@@ -20,6 +19,16 @@ MISSING = np.int64(-(2 ** 62))
 class NotFound(KeyError):
     pass
 
+
+
+def json_copy(value):
+    """A deep copy of JSON-shaped data (dicts, lists, immutable scalars): what a response may mutate, copied about
+    4x faster than copy.deepcopy, which matters for pages of 100 orders."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
 
 class Store:
     def __init__(self, orders=200, seed=7, start_date="2026-10-01", days=30, timezone="Europe/Stockholm",
@@ -138,21 +147,21 @@ class Store:
         """The order's JSON (without _links) or None. Injected records win over generated ones."""
         oid = int(oid)
         if oid in self.injected["orders"]:
-            return copy.deepcopy(self.injected["orders"][oid])
+            return json_copy(self.injected["orders"][oid])
         i = self._idx(oid)
         if i is None:
             return None
-        order = copy.deepcopy(self._bundle(i)[0])
-        order.update(copy.deepcopy(self.overrides.get(oid, {})))
+        order = json_copy(self._bundle(i)[0])
+        order.update(json_copy(self.overrides.get(oid, {})))
         return order
 
     def order_refunds(self, oid: int) -> list[dict]:
         oid = int(oid)
-        out = [copy.deepcopy(r) for r in self.injected["refunds"].values()
+        out = [json_copy(r) for r in self.injected["refunds"].values()
                if self.inj_parent["refunds"].get(id(r)) == oid]
         i = self._idx(oid)
         if i is not None and oid not in self.injected["orders"]:
-            out += [copy.deepcopy(r) for r in self._bundle(i)[1]]
+            out += [json_copy(r) for r in self._bundle(i)[1]]
         return out
 
     def get_refund(self, rid: int, parent: int | None = None):
@@ -160,7 +169,7 @@ class Store:
         if rid in self.injected["refunds"]:
             rec = self.injected["refunds"][rid]
             if parent is None or self.inj_parent["refunds"].get(id(rec)) == int(parent):
-                return copy.deepcopy(rec)
+                return json_copy(rec)
             return None
         oid = self.refund_parent(rid)
         if oid is None or (parent is not None and int(parent) != oid):
@@ -206,7 +215,7 @@ class Store:
                     if status is not None:
                         rec["status"] = status
                     rec.update(fields or {})
-                return copy.deepcopy(rec)
+                return json_copy(rec)
             i = self._idx(oid)
             if i is None:
                 raise NotFound(oid)
@@ -216,7 +225,7 @@ class Store:
                     raise ValueError(f"unknown status {status!r}")
                 self.status[i] = S[status]
             if fields:
-                self.overrides.setdefault(oid, {}).update(copy.deepcopy(fields))
+                self.overrides.setdefault(oid, {}).update(json_copy(fields))
             return self.get_order(oid)
 
     def trash_order(self, oid: int, date_modified_gmt=None) -> dict:
@@ -259,7 +268,7 @@ class Store:
         keys = []
         with self.lock:
             for rec in recs:
-                rec = copy.deepcopy(rec)
+                rec = json_copy(rec)
                 key = rec.get("slug") if (entity == "tax_classes" and isinstance(rec, dict)) else (
                     rec.get("id") if isinstance(rec, dict) else None)
                 if not isinstance(key, (int, str)) or isinstance(key, bool):
@@ -293,27 +302,27 @@ class Store:
             if not isinstance(rec, dict):
                 raise NotFound(rid)
             rec["date_modified"], rec["date_modified_gmt"] = self.clock.pair(self._ts(date_modified_gmt))
-            rec.update(copy.deepcopy(fields or {}))
-            return copy.deepcopy(rec)
+            rec.update(json_copy(fields or {}))
+            return json_copy(rec)
 
     # ------------------------------------------------------------- catalogue
     def product(self, pid):
         pid = int(pid)
         if pid in self.injected["products"]:
-            return copy.deepcopy(self.injected["products"][pid])
+            return json_copy(self.injected["products"][pid])
         p = self.catalog.products.get(pid)
-        return copy.deepcopy(p) if p else None
+        return json_copy(p) if p else None
 
     def variation(self, pid, vid):
         vid = int(vid)
         if vid in self.injected["variations"]:
             rec = self.injected["variations"][vid]
             par = self.inj_parent["variations"].get(id(rec))
-            return copy.deepcopy(rec) if par in (None, int(pid)) else None
+            return json_copy(rec) if par in (None, int(pid)) else None
         v = self.catalog.variations.get(vid)
         if v is None or self.catalog.var_parent[vid] != int(pid):
             return None
-        return copy.deepcopy(v)
+        return json_copy(v)
 
     def info(self) -> dict:
         return {"orders": int((~self.deleted).sum()) + len(self.injected["orders"]), **self.params,
