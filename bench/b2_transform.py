@@ -26,6 +26,8 @@ START_DATE = "2026-10-01"
 # the DuckDB steps run with DuckDB's buffer memory bounded (WOOFORT_DUCKDB_MEMORY_LIMIT, spilling beyond it), as a
 # user sets it for a large history; DuckDB's own default (80 % of RAM) lets a 1,000,000-order batch grow past 8 GB
 DUCKDB_MEMORY_LIMIT = "1GB"
+# at 1,000,000 orders the deltas also run at this limit, which keeps the process's resident size within 1 GB
+LOW_MEMORY_LIMIT = "500MB"
 STAGE_ORDER = ("tax_classes", "tax_rates", "customers", "products", "variations", "orders", "refunds")
 
 
@@ -225,6 +227,13 @@ def run_size(n: int, n_src: int, pandas_timeout: float, pandas_mem_mb: float, ke
             res["duckdb_deltas"]["on_replicated_staging"] = True
             res["duckdb_deltas"]["duckdb_memory_limit"] = DUCKDB_MEMORY_LIMIT
             log(f"B2 {n}: duckdb_deltas {res['duckdb_deltas']}")
+    if n >= 1_000_000 and res["duckdb_deltas"].get("finished"):
+        log(f"B2 {n}: duckdb_deltas at memory_limit {LOW_MEMORY_LIMIT}")
+        res["duckdb_deltas_low_memory"] = run_child(
+            "bench.b2_transform", ["duckdb_deltas", db], timeout_s=duckdb_timeout, max_rss_mb=pandas_mem_mb,
+            env={**env, "WOOFORT_DUCKDB_MEMORY_LIMIT": LOW_MEMORY_LIMIT})
+        res["duckdb_deltas_low_memory"]["duckdb_memory_limit"] = LOW_MEMORY_LIMIT
+        log(f"B2 {n}: duckdb_deltas_low_memory {res['duckdb_deltas_low_memory']}")
     res["staging_orders_ratio_pandas_over_duckdb"] = _ratio(res["pandas_stage"], res["duckdb_stage"], "orders_seconds")
     res["invoice_delta_ratio_pandas_over_duckdb"] = _ratio(res["pandas_invoice"], res["duckdb_invoice"])
     res["machine_after"] = machine()

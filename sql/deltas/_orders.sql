@@ -251,11 +251,13 @@ INSERT INTO wf_invoice_rows
 SELECT order_id, to_json(list_transform(list_sort(list({'g': g, 'k': k, 'row': row_json})), r -> r.row))
 FROM wf_invoice_row_items WHERE hash(order_id) % $parts = $part GROUP BY order_id;
 
--- 4d. The invoice payload.
-CREATE OR REPLACE TEMP TABLE wf_invoices AS
+-- 4d. The invoice payload, in the same parts as 4c (a table macro of the part, so that each part joins 1/n of
+-- the orders with their rows).
+CREATE OR REPLACE TEMP MACRO wf_invoice_part(part, parts) AS TABLE
 WITH coupons AS (
     SELECT c.order_id, string_agg(c.code, ', ' ORDER BY c.line_id) AS codes
-    FROM staging.order_coupon_lines c, map_settings s WHERE c.shop = s.shop GROUP BY c.order_id
+    FROM staging.order_coupon_lines c, map_settings s
+    WHERE c.shop = s.shop AND hash(c.order_id) % parts = part GROUP BY c.order_id
 )
 SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, h.tax_country, h.invoice_date,
        h.customer_number, h.total, h.total_tax, h.prices_include_tax, h.bookkeep,
@@ -286,6 +288,10 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, 
            json_object('CurrencyRate', h.fx_rate, 'CostCenter', h.cost_center, 'Project', h.project,
                        'Remarks', CASE WHEN cp.codes IS NOT NULL THEN left('Rabattkod: ' || cp.codes, 1024) END)
        )) END AS payload
-FROM (SELECT * FROM wf_orders JOIN wf_invoice_headers USING (order_id)) h
-LEFT JOIN wf_invoice_rows rj ON rj.order_id = h.order_id
+FROM (SELECT * FROM wf_orders JOIN wf_invoice_headers USING (order_id) WHERE hash(order_id) % parts = part) h
+LEFT JOIN (FROM wf_invoice_rows WHERE hash(order_id) % parts = part) rj ON rj.order_id = h.order_id
 LEFT JOIN coupons cp ON cp.order_id = h.order_id;
+
+CREATE OR REPLACE TEMP TABLE wf_invoices AS FROM wf_invoice_part(0, 1) WHERE false;
+
+INSERT INTO wf_invoices FROM wf_invoice_part($part, $parts);

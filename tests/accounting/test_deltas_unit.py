@@ -280,3 +280,33 @@ def test_invoice_rows_use_article_numbers(con):
     item, ship = inv["payload"]["Invoice"]["InvoiceRows"]
     assert item["ArticleNumber"] == "KAFFE-500" and "ArticleNumber" not in ship
     assert ship["AccountNumber"] == 3520 and ship["VAT"] == 25
+
+
+def _all_delta_rows(con) -> dict[str, list[tuple]]:
+    tables = [*DELTAS, "invoice_exclusions", "payment_exclusions"]
+    return {t: sorted(tuple(str(v) for v in r) for r in con.execute(f"SELECT * FROM deltas.{t}").fetchall())
+            for t in tables}
+
+
+def test_building_in_parts_gives_the_same_deltas_as_in_one(con, monkeypatch):
+    """The steps that cannot spill run in slices of the orders sized to DuckDB's memory limit; slicing must not
+    change a single value."""
+    import woofort_assets.defs.deltas.build as build_module
+
+    insert_products(con)
+    for n in range(12):
+        o = f.Order(2000 + n, [f.item(1, D("100.00") + n, 1 + n % 3, D(25) if n % 2 else D(12), n % 3 == 0,
+                                      product_id=100),
+                               f.charge(2, "shipping", D("49.00"), D(25))],
+                    status="completed" if n % 4 else "pending")
+        if n % 5 == 1:
+            o.refunds = [f.refund_of(o, 8000 + n, [(1, D(1))])]
+        f.insert_order(con, o)
+    assert build_module.sql_params(con, f.SHOP)["parts"] == 1
+    build_all(con, default_mapping(), f.SHOP, "2026-10-01")
+    whole = _all_delta_rows(con)
+    monkeypatch.setattr(build_module, "MEMORY_PER_ORDER_BYTES", 10**15)   # one order per part
+    assert build_module.sql_params(con, f.SHOP)["parts"] == 12
+    build_all(con, default_mapping(), f.SHOP, "2026-10-01")
+    assert _all_delta_rows(con) == whole
+    assert len(whole["invoice_delta"]) >= 6 and whole["credit_delta"]

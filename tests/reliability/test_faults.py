@@ -116,7 +116,7 @@ def test_fortnox_endpoint_faults(scenario, baseline, shop, tmp_path, env_mp):
 
 
 def test_token_endpoint_faults_and_expiry_mid_run_service_account(baseline, shop, tmp_path, env_mp):
-    fx, data = _fresh(tmp_path, env_mp, shop, access_token_ttl_seconds=4)   # expires many times during the run
+    fx, data = _fresh(tmp_path, env_mp, shop, access_token_ttl_seconds=1.0)   # expires many times during the run
     try:
         fx.add_fault("error", "/oauth-v1/token", count=2, status=503)
         fx.add_fault("drop", "/oauth-v1/token", count=1, skip=3)

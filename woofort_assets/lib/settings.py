@@ -85,6 +85,15 @@ def mapping_path() -> Path:
     raise ConfigError("no accounting mapping file found: set WOOFORT_MAPPING")
 
 
+def woocommerce_concurrency() -> int:
+    """Requests in flight during a crawl. 4 suits shared hosting with a few PHP workers; a store on its own
+    server catches up faster with 8 (benchmark B1, docs/performance.md)."""
+    value = os.environ.get("WOOCOMMERCE_CONCURRENCY", "4").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 16:
+        raise ConfigError(f"WOOCOMMERCE_CONCURRENCY={value!r}: a whole number from 1 to 16")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class WooCommerceSettings:
     url: str

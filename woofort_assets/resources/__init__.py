@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from woofort_assets.lib.settings import data_dir, duckdb_path
+from woofort_assets.lib.settings import data_dir, duckdb_path, woocommerce_concurrency
 from woofort_assets.resources.fortnox import fortnox_resource_from_env
 from woofort_assets.resources.woocommerce import WooCommerceResource
 
@@ -16,6 +16,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             url=dg.EnvVar("WOOCOMMERCE_URL"),
             consumer_key=dg.EnvVar("WOOCOMMERCE_CONSUMER_KEY"),
             consumer_secret=dg.EnvVar("WOOCOMMERCE_CONSUMER_SECRET"),
+            concurrency=woocommerce_concurrency(),
         ),
         "fortnox": fortnox_resource_from_env(data_dir()),
     }

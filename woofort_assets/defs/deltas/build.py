@@ -5,6 +5,8 @@ Used by the Dagster multi-asset (assets.py), the benchmarks and the tests; one f
 
 from __future__ import annotations
 
+import re
+
 from woofort_assets.lib.mapping import Mapping, register_mapping
 from woofort_assets.lib.sql import run_sql_file
 
@@ -21,8 +23,12 @@ DELTAS: dict[str, tuple[str, ...]] = {
 }
 # extra tables a delta file writes besides deltas.<name>
 EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
-# orders per slice of the steps that cannot spill to disk (see $part in sql/deltas/_orders.sql)
-ORDERS_PER_PART = 500_000
+# DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):
+# measured: 1,000,000 orders build within memory_limit 500MB in 3 slices, within 1GB in 2
+MEMORY_PER_ORDER_BYTES = 1_500
+_SIZE = re.compile(r"([0-9.]+)\s*([KMGT]?i?B|bytes)", re.I)
+_UNITS = {"bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str) -> dict[str, int]:
@@ -42,9 +48,13 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str) -> di
 
 
 def sql_params(con, shop: str) -> dict[str, object]:
-    """The parameters of the delta helper SQL: how many parts the steps that cannot spill run in."""
+    """The parameters of the delta helper SQL: how many parts the steps that cannot spill run in, so that each
+    part fits in DuckDB's memory_limit (WOOFORT_DUCKDB_MEMORY_LIMIT)."""
     orders = con.execute("SELECT count(*) FROM staging.orders WHERE shop = ?", [shop]).fetchone()[0]
-    return {"parts": max(1, -(-orders // ORDERS_PER_PART))}
+    size = _SIZE.fullmatch(con.execute("SELECT current_setting('memory_limit')").fetchone()[0].strip())
+    limit = float(size.group(1)) * _UNITS[size.group(2).lower()] if size else 10**9
+    per_part = max(1, int(limit // MEMORY_PER_ORDER_BYTES))
+    return {"parts": max(1, -(-orders // per_part))}
 
 
 def build_delta(con, name: str, mapping: Mapping, shop: str, start_date: str) -> int:
