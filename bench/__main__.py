@@ -47,23 +47,12 @@ def main(argv: list[str]) -> int:
     p.add_argument("--b2-no-pandas", metavar="REASON", help="skip the pandas sides, recording REASON")
     p.add_argument("--b3-orders", type=int, help="paid orders for B3 (default 300; --quick 50)")
     p.add_argument("--merge", metavar="FILE", help="merge a result JSON printed by a benchmark module's `run`")
-    p.add_argument("--merge-b2-replicated", nargs=2, metavar=("SIZE", "FILE"),
-                   help="merge the JSON of `python -m bench.b2_transform replicated_deltas` into B2 at SIZE")
     p.add_argument("--render", action="store_true")
     a = p.parse_args(argv)
     if any(w not in ("b1", "b2", "b3") for w in a.which):
         p.error(f"unknown benchmark(s) {a.which}: choose from b1, b2, b3")
     results = _load()
     if a.render:
-        _save(results)
-        return 0
-    if a.merge_b2_replicated:
-        size, path = a.merge_b2_replicated
-        data = json.loads(open(path).read())
-        entry = results["b2"]["sizes"][size]
-        entry["replicated_staging"] = data["replicated_staging"]
-        entry["duckdb_deltas"] = data["duckdb_deltas"]
-        entry["machine_after_replicated"] = data.get("machine_after")
         _save(results)
         return 0
     if a.merge:

@@ -273,17 +273,6 @@ def main(argv: list[str]) -> None:
         child_prep(a.db, a.n_src, a.replicas)
     elif a.cmd == "stage_replicated":
         child_stage_replicated(a.db, a.n_src, a.replicas)
-    elif a.cmd == "replicated_deltas":   # the fallback alone, for an earlier run whose staging did not finish
-        n = a.n_src * a.replicas
-        env = {"WOOFORT_START_DATE": START_DATE, "WOOFORT_DATA_DIR": str(WORK_DIR / "data")}
-        out = {"replicated_staging": run_child("bench.b2_transform", ["stage_replicated", a.db, str(a.n_src),
-                                                                      str(a.replicas)], timeout_s=3600, env=env)}
-        log(f"B2 {n}: replicated staging {out['replicated_staging']}")
-        out["duckdb_deltas"] = run_child("bench.b2_transform", ["duckdb_deltas", a.db], timeout_s=a.duckdb_timeout,
-                                         max_rss_mb=8192, env=env)
-        out["duckdb_deltas"]["on_replicated_staging"] = True
-        out["machine_after"] = machine()
-        print(json.dumps(out, indent=2, default=str))
     elif a.cmd == "duckdb_stage":
         child_duckdb_stage(a.db)
     elif a.cmd == "duckdb_deltas":

@@ -1,4 +1,4 @@
-"""Bad input: the corpus in tests/data/bad_inputs/ (one JSON file per case: a change to a valid base order and the
+"""Bad input: the corpus in tests/reliability/bad_inputs/ (one JSON file per case: a change to a valid base order and the
 expected outcome) is injected into the WooCommerce sandbox, synced once through the real pipeline, and every case
 must end where its file says: quarantined (with the reason), excluded from invoicing (deltas.invoice_exclusions,
 with the reason), dead-lettered by Fortnox (with Fortnox's message), or invoiced (repaired by a documented rule).
@@ -16,7 +16,7 @@ import pytest
 
 from tests.reliability import harness as H
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
+CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES = sorted(p for p in CORPUS.glob("*.json") if not p.name.startswith("_"))
 FIRST, LAST = "2026-10-01", "2026-10-10"
 FIRST_ID = 9001

@@ -1,7 +1,6 @@
 """The WSGI application: wc/v3 GET routes, WordPress errors/auth/paging, and the /__sandbox control API."""
 from __future__ import annotations
 
-import copy
 import json
 import socket
 import time
@@ -16,7 +15,7 @@ from . import listing
 from .auth import AuthError
 from .faults import BODIES
 from .generator import S
-from .store import FIRST_ORDER_ID, NotFound
+from .store import FIRST_ORDER_ID, NotFound, json_copy
 
 API = "/wp-json/wc/v3"
 WC_ROUTES = Map([
@@ -274,7 +273,7 @@ class SandboxApp:
             if kind == "g":
                 out.append(self._order_out(base, st.get_order(int(st.ids[v]))))
             else:
-                out.append(copy.deepcopy(v["rec"]))
+                out.append(json_copy(v["rec"]))
         page = q.offset // q.per_page + 1 if q.offset is not None else q.page
         ids, when = self.faults.crawl_targets("orders", page, [o.get("id") for o in out if isinstance(o, dict)])
         for oid in ids:
@@ -321,7 +320,7 @@ class SandboxApp:
                 rid = int(st.r_ids[v]) if kind == "g" else v["id"]
                 out.append(self._refund_out(base, st.get_refund(rid), top_level))
             else:
-                out.append(copy.deepcopy(v["rec"]))
+                out.append(json_copy(v["rec"]))
         return self._paged(request, q, total, out)
 
     def h_refunds_list(self, request, base):
@@ -336,7 +335,7 @@ class SandboxApp:
             q = listing.parse("refunds", request.args)
             total, page = listing.python_page(q, [dict(listing.record_row(r), rec=r) for r in refs],
                                               lambda r: r["created_g"])
-            return self._paged(request, q, total, [copy.deepcopy(r["rec"]) for r in page])
+            return self._paged(request, q, total, [json_copy(r["rec"]) for r in page])
         return self._refund_listing(request, base, parent=parent)
 
     def h_order_refund(self, request, base, parent, id):
@@ -366,7 +365,7 @@ class SandboxApp:
         st = self.store
         gen = [(p, self._links(p, f"{base}/products/{p['id']}", f"{base}/products"), 0)
                for pid, p in st.catalog.products.items() if pid not in st.injected["products"]]
-        inj = [(p, copy.deepcopy(p), p.get("parent_id", 0) if isinstance(p, dict) else None)
+        inj = [(p, json_copy(p), p.get("parent_id", 0) if isinstance(p, dict) else None)
                for p in st.injected["products"].values()]
         return self._small_list(request, "products", gen, inj, _product_key, _product_filter)
 
@@ -392,7 +391,7 @@ class SandboxApp:
                                f"variations", up=f"{base}/products/{parent}"), parent)
                for vid, v in st.catalog.variations.items()
                if st.catalog.var_parent[vid] == parent and vid not in st.injected["variations"]]
-        inj = [(v, copy.deepcopy(v), parent) for v in st.injected["variations"].values()
+        inj = [(v, json_copy(v), parent) for v in st.injected["variations"].values()
                if st.inj_parent["variations"].get(id(v)) in (None, parent)]
         return self._small_list(request, "variations", gen, inj, _product_key, _product_filter)
 
@@ -412,13 +411,13 @@ class SandboxApp:
         st = self.store
         gen = [(c, self._links(c, f"{base}/customers/{cid}", f"{base}/customers"), None)
                for cid, c in st.catalog.customers.items() if cid not in st.injected["customers"]]
-        inj = [(c, copy.deepcopy(c), None) for c in st.injected["customers"].values()]
+        inj = [(c, json_copy(c), None) for c in st.injected["customers"].values()]
         return self._small_list(request, "customers", gen, inj, _customer_key, _customer_filter)
 
     def h_customer(self, request, base, id):
         st = self.store
         if id in st.injected["customers"]:
-            return copy.deepcopy(st.injected["customers"][id])
+            return json_copy(st.injected["customers"][id])
         c = st.catalog.customers.get(id)
         if c is None:
             return wc_error(*INVALID_ID["customer"], 404)
@@ -428,13 +427,13 @@ class SandboxApp:
         st = self.store
         gen = [(t, self._links(t, f"{base}/taxes/{t['id']}", f"{base}/taxes"), None)
                for t in st.catalog.tax_rates if t["id"] not in st.injected["taxes"]]
-        inj = [(t, copy.deepcopy(t), None) for t in st.injected["taxes"].values()]
+        inj = [(t, json_copy(t), None) for t in st.injected["taxes"].values()]
         return self._small_list(request, "taxes", gen, inj, _tax_key, _tax_filter)
 
     def h_tax(self, request, base, id):
         st = self.store
         if id in st.injected["taxes"]:
-            return copy.deepcopy(st.injected["taxes"][id])
+            return json_copy(st.injected["taxes"][id])
         for t in st.catalog.tax_rates:
             if t["id"] == id:
                 return self._links(t, f"{base}/taxes/{id}", f"{base}/taxes")
@@ -444,7 +443,7 @@ class SandboxApp:
         st = self.store
         out = [self._links_coll(c, f"{base}/taxes/classes") for c in st.catalog.tax_classes
                if c["slug"] not in st.injected["tax_classes"]]
-        out += [copy.deepcopy(c) for c in st.injected["tax_classes"].values()]
+        out += [json_copy(c) for c in st.injected["tax_classes"].values()]
         return out
 
     @staticmethod
