@@ -6,10 +6,10 @@ DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: demo test dev bench venv clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml sandboxes/pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]' -e ./sandboxes
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -29,7 +29,7 @@ RUN_ID = "bench-b2"
 
 
 def _store(n: int):
-    from woofort_assets.sandbox.woocommerce.store import Store
+    from woofort_sandboxes.woocommerce.store import Store
 
     return Store(orders=n, seed=SEED, start_date=START, days=DAYS)
 

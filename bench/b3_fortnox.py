@@ -28,7 +28,7 @@ RATE, WINDOW = 25, 5.0
 def _candidates(n_wanted: int) -> tuple[list[str], list[str]]:
     """Order JSON of paid orders without refunds (about 2.2 generated orders per candidate), and the catalogue."""
     from bench.b2_data import SEED, START, DAYS
-    from woofort_assets.sandbox.woocommerce.store import Store
+    from woofort_sandboxes.woocommerce.store import Store
 
     total = int(n_wanted * 2.3) + 200
     store = Store(orders=total, seed=SEED, start_date=START, days=DAYS)
@@ -75,7 +75,7 @@ def child(n: int, workdir: str) -> None:
     from woofort_assets.defs.fortnox.definitions import assets as fortnox_assets
     from woofort_assets.lib.duckdb import connect
     from woofort_assets.resources.fortnox import FortnoxResource
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
 
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)

@@ -9,7 +9,7 @@ import argparse
 import json
 import time
 
-from woofort_assets.sandbox.woocommerce import WooCommerceSandbox
+from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
 
 def main() -> None:

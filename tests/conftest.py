@@ -18,7 +18,7 @@ SANDBOX_KEY, SANDBOX_SECRET = "ck_test_readonly_key", "cs_test_readonly_secret"
 @pytest.fixture
 def woo_sandbox(tmp_path):
     """A small seeded store over HTTPS with its own test CA."""
-    from woofort_assets.sandbox.woocommerce import WooCommerceSandbox
+    from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
     sandbox = WooCommerceSandbox(
         orders=60, seed=11, start_date="2026-10-01", days=10, tls=True,
@@ -34,7 +34,7 @@ FAST_RATE_LIMIT = 100_000  # tests other than the limiter's own may raise Fortno
 
 @pytest.fixture
 def fortnox_sandbox():
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
 
     sandbox = FortnoxSandbox(rate_limit=FAST_RATE_LIMIT, clients={FORTNOX_CLIENT: FORTNOX_SECRET},
                              tenant_id=FORTNOX_TENANT).start()

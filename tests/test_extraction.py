@@ -97,7 +97,7 @@ def test_a_record_modified_exactly_at_local_midnight_lands_in_exactly_one_partit
 
 @pytest.mark.parametrize("count, pages", [(100, 1), (101, 2), (0, 1)])
 def test_paging_edges_exactly_100_101_and_empty(woofort_env, tmp_path, monkeypatch, count, pages):
-    from woofort_assets.sandbox.woocommerce import WooCommerceSandbox
+    from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
     sandbox = WooCommerceSandbox(orders=150, seed=5, days=5, tls=True, consumer_key=SANDBOX_KEY,
                                  consumer_secret=SANDBOX_SECRET, state_dir=tmp_path / "ca150").start()

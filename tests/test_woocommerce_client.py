@@ -41,7 +41,7 @@ def test_wrong_secret_is_a_clear_401(woofort_env, woo_sandbox):
 
 
 def test_plain_http_signs_with_oauth1(tmp_path):
-    from woofort_assets.sandbox.woocommerce import WooCommerceSandbox
+    from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
     sandbox = WooCommerceSandbox(orders=20, seed=3, days=5, tls=False,
                                  consumer_key=SANDBOX_KEY, consumer_secret=SANDBOX_SECRET).start()

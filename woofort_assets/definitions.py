@@ -1,36 +1,40 @@
-"""The woofort code location: one Definitions object merged from the folders under defs/."""
+"""The woofort code location: the definitions of every folder under defs/, merged, with the resources.
 
+Each folder `woofort_assets/defs/<folder>/` exposes its own `defs` (a `dg.Definitions` of its assets, asset
+checks, jobs, schedules and sensors, without resources) in `<folder>/definitions.py`. `build_definitions()` finds
+the folders by walking the package and merges their `defs` with the resources (`dg.Definitions.merge`), so a new
+folder joins the code location without an edit here; a folder without a definitions.py is an error, not skipped."""
+
+import importlib
+import pkgutil
 import warnings
 
 import dagster as dg
 
+# Before any folder is imported: their definitions use Dagster APIs marked beta or preview (pools, kinds, ...).
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
-from woofort_assets.defs.automation.jobs import jobs  # noqa: E402
-from woofort_assets.defs.automation.ops import operator_jobs  # noqa: E402
-from woofort_assets.defs.automation.schedules import schedules  # noqa: E402
-from woofort_assets.defs.automation.sensors import sensors  # noqa: E402
-from woofort_assets.defs.deltas.assets import assets as delta_assets  # noqa: E402
-from woofort_assets.defs.fortnox.definitions import assets as fortnox_assets  # noqa: E402
-from woofort_assets.defs.reconciliation.assets import assets as reconciliation_assets  # noqa: E402
-from woofort_assets.defs.automation.privacy import privacy_jobs, privacy_schedules  # noqa: E402
-from woofort_assets.defs.fortnox.vanished import vanished_orders  # noqa: E402  (asset check, docs/reliability.md)
-from woofort_assets.defs.staging.assets import assets as staging_assets  # noqa: E402
-from woofort_assets.defs.woocommerce.assets import assets as woocommerce_assets  # noqa: E402
-from woofort_assets.resources import build_resources  # noqa: E402
+DEFS_PACKAGE = "woofort_assets.defs"
+
+
+def folder_definitions() -> dict[str, dg.Definitions]:
+    """folder name -> the `defs` of `woofort_assets/defs/<folder>/definitions.py`, for every folder (sorted)."""
+    package = importlib.import_module(DEFS_PACKAGE)
+    found = {}
+    for folder in sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg):
+        module = importlib.import_module(f"{DEFS_PACKAGE}.{folder}.definitions")
+        if not isinstance(getattr(module, "defs", None), dg.Definitions):
+            raise TypeError(f"{module.__name__} must define `defs = dg.Definitions(...)`")
+        found[folder] = module.defs
+    return found
 
 
 def build_definitions() -> dg.Definitions:
     """Resources are read from the environment at call time (the CLI and tests call it afresh)."""
-    return dg.Definitions(
-        assets=[*woocommerce_assets, *staging_assets, *delta_assets, *fortnox_assets, *reconciliation_assets],
-        asset_checks=[vanished_orders],
-        jobs=[*jobs, *operator_jobs, *privacy_jobs],
-        schedules=[*schedules, *privacy_schedules],
-        sensors=sensors,
-        resources=build_resources(),
-    )
+    from woofort_assets.resources import build_resources
+
+    return dg.Definitions.merge(*folder_definitions().values(), dg.Definitions(resources=build_resources()))
 
 
 defs = build_definitions()

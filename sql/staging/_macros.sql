@@ -197,3 +197,167 @@ winners AS (
 )
 SELECT w.record_key, r.payload, r.fetched_at
 FROM winners w JOIN query('SELECT rowid AS raw_row, * FROM ' || raw_table) r USING (raw_row);
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Building blocks of the entity files (orders.sql, refunds.sql, ...), so that each states only what is its own.
+
+-- wc_latest() with each record's JSON type (`payload_type`) and its fields parsed once into `s`: `fields` is a
+-- json_transform structure, '{"id": "JSON", ...}'.
+CREATE OR REPLACE TEMP MACRO wc_latest_parsed(raw_table, p_shop, p_run_id, version_path, fields) AS TABLE
+SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type, json_transform(payload, fields) AS s
+FROM wc_latest(raw_table, p_shop, p_run_id, version_path);
+
+-- Why a record does not stage: it is not a JSON object, or the reasons found in it (`reasons`: concat_ws('; ', ...)).
+CREATE OR REPLACE TEMP MACRO wc_record_reason(payload, payload_type, reasons) AS
+    CASE
+        WHEN payload_type <> 'OBJECT' THEN 'record: ' || left(payload::VARCHAR, 60) || ' is not an object'
+        ELSE wc_reasons(reasons)
+    END;
+
+-- A date that is required, or optional (absent, null and "" mean "none").
+CREATE OR REPLACE TEMP MACRO wc_date_reason(v, label, required) AS
+    CASE WHEN required THEN wc_ts_reason(v, label) ELSE wc_opt_ts_reason(v, label) END;
+
+-- The reasons of a record's dates of creation and modification (`s`: its parsed fields); NULL when there are none.
+CREATE OR REPLACE TEMP MACRO wc_dates_reason(s, created_required, modified_required) AS NULLIF(concat_ws('; ',
+    wc_date_reason(s.date_created, 'date_created', created_required),
+    wc_date_reason(s.date_created_gmt, 'date_created_gmt', created_required),
+    wc_date_reason(s.date_modified, 'date_modified', modified_required),
+    wc_date_reason(s.date_modified_gmt, 'date_modified_gmt', modified_required)), '');
+
+-- Those four dates, typed, as a STRUCT: unnest(wc_dates(s)) gives the columns date_created .. date_modified_gmt.
+CREATE OR REPLACE TEMP MACRO wc_dates(s) AS {
+    'date_created': wc_ts(s.date_created), 'date_created_gmt': wc_ts(s.date_created_gmt),
+    'date_modified': wc_ts(s.date_modified), 'date_modified_gmt': wc_ts(s.date_modified_gmt)};
+
+-- The billing and shipping addresses of an order or a customer: unnest() gives the columns billing_first_name ..
+-- billing_phone and shipping_first_name .. shipping_country.
+CREATE OR REPLACE TEMP MACRO wc_addresses(billing, shipping) AS {
+    'billing_first_name': wc_sub(billing, '$.first_name'), 'billing_last_name': wc_sub(billing, '$.last_name'),
+    'billing_company': wc_sub(billing, '$.company'), 'billing_address_1': wc_sub(billing, '$.address_1'),
+    'billing_address_2': wc_sub(billing, '$.address_2'), 'billing_city': wc_sub(billing, '$.city'),
+    'billing_state': wc_sub(billing, '$.state'), 'billing_postcode': wc_sub(billing, '$.postcode'),
+    'billing_country': wc_sub(billing, '$.country'), 'billing_email': NULLIF(trim(wc_sub(billing, '$.email')), ''),
+    'billing_phone': wc_sub(billing, '$.phone'),
+    'shipping_first_name': wc_sub(shipping, '$.first_name'), 'shipping_last_name': wc_sub(shipping, '$.last_name'),
+    'shipping_company': wc_sub(shipping, '$.company'), 'shipping_address_1': wc_sub(shipping, '$.address_1'),
+    'shipping_address_2': wc_sub(shipping, '$.address_2'), 'shipping_city': wc_sub(shipping, '$.city'),
+    'shipping_state': wc_sub(shipping, '$.state'), 'shipping_postcode': wc_sub(shipping, '$.postcode'),
+    'shipping_country': wc_sub(shipping, '$.country')};
+
+-- Price and stock of a product or a variation (`s`: its parsed fields): unnest() gives the columns sku .. stock_status.
+CREATE OR REPLACE TEMP MACRO wc_price_and_stock(s) AS {
+    'sku': wc_nstr(s.sku), 'price': wc_opt_money(s.price), 'regular_price': wc_opt_money(s.regular_price),
+    'sale_price': wc_opt_money(s.sale_price), 'tax_status': wc_text(s.tax_status), 'tax_class': wc_text(s.tax_class),
+    'stock_quantity': wc_money(s.stock_quantity), 'stock_status': wc_text(s.stock_status)};
+
+-- Their reasons: the prices may be absent, "" or a boolean; NULL when there are none.
+CREATE OR REPLACE TEMP MACRO wc_price_and_stock_reason(s) AS NULLIF(concat_ws('; ',
+    wc_opt_money_reason(s.price, 'price'),
+    wc_opt_money_reason(s.regular_price, 'regular_price'),
+    wc_opt_money_reason(s.sale_price, 'sale_price'),
+    wc_opt_num_reason(s.stock_quantity, 'stock_quantity')), '');
+
+-- The items of the list `list_name` of every record in `latest_table` (made by wc_latest_parsed): `idx` from 0, the
+-- item `j` (JSON) and `p`, the prefix of its reasons' labels ('coupon_lines[2].').
+CREATE OR REPLACE TEMP MACRO wc_list_items(latest_table, list_name) AS TABLE
+SELECT record_key, idx, j, list_name || '[' || idx || '].' AS p
+FROM (SELECT record_key, generate_subscripts(items, 1) - 1 AS idx, unnest(items) AS j
+      FROM (SELECT record_key, wc_items(struct_extract(s, list_name)) AS items FROM query_table(latest_table)));
+
+-- Those items with their `fields` parsed into `x` (a json_transform structure with "id"), the line id, and the
+-- reasons every line has: `head_reason` (not an object, no positive id) and `unique_reason` (id repeated in its
+-- record; `doc` names the record: 'order'). `type_order` 1: one list (see wc_lines_reason).
+CREATE OR REPLACE TEMP MACRO wc_list_lines(latest_table, list_name, fields, doc) AS TABLE
+SELECT record_key, 1 AS type_order, idx, p, x, wc_int(x.id) AS line_id,
+       NULLIF(concat_ws('; ', wc_object_reason(j, rtrim(p, '.')), wc_id_reason(x.id, p || 'id')), '') AS head_reason,
+       CASE WHEN wc_int(x.id) IS NOT NULL AND count(*) OVER (PARTITION BY record_key, wc_int(x.id)) > 1
+            THEN p || 'id: ' || wc_int(x.id) || ' is not unique in the ' || doc END AS unique_reason
+FROM (SELECT *, json_transform(j, fields) AS x FROM wc_list_items(latest_table, list_name));
+
+-- Line items, shipping lines and fee lines of orders or refunds (`doc`: 'order' | 'refund') in `latest_table`,
+-- typed, each with its own reasons; a line id must be unique across the three lists of its record. Refund lines
+-- keep WooCommerce's negative signs. Shipping and fee lines have quantity 1 on an order; on a refund, their own
+-- quantity if they carry one (it may be negative), else -1.
+CREATE OR REPLACE TEMP MACRO wc_sale_lines(latest_table, doc) AS TABLE
+WITH parsed AS (
+    SELECT *,
+           json_transform(j, '{
+               "id": "JSON", "name": "JSON", "method_title": "JSON", "method_id": "JSON", "product_id": "JSON",
+               "variation_id": "JSON", "sku": "JSON", "quantity": "JSON", "tax_class": "JSON",
+               "tax_status": "JSON", "price": "JSON", "subtotal": "JSON", "subtotal_tax": "JSON", "total": "JSON",
+               "total_tax": "JSON", "taxes": "JSON", "meta_data": "JSON"}') AS l
+    FROM (SELECT 1 AS type_order, 'line_item' AS line_type, * FROM wc_list_items(latest_table, 'line_items')
+          UNION ALL SELECT 2, 'shipping', * FROM wc_list_items(latest_table, 'shipping_lines')
+          UNION ALL SELECT 3, 'fee', * FROM wc_list_items(latest_table, 'fee_lines'))
+),
+typed AS (
+    SELECT
+        record_key, type_order, idx, j, p, l,
+        line_type = 'line_item' OR (doc = 'refund' AND NOT wc_absent(l.quantity)) AS has_quantity,
+        wc_int(l.id) AS line_id,
+        line_type,
+        CASE WHEN doc = 'refund' THEN TRY_CAST(wc_meta(l.meta_data, '_refunded_item_id') AS BIGINT) END
+            AS refunded_item_id,
+        wc_text(CASE line_type WHEN 'shipping' THEN l.method_title ELSE l.name END) AS name,
+        wc_int(l.product_id) AS product_id,
+        wc_int(l.variation_id) AS variation_id,
+        wc_nstr(l.sku) AS sku,
+        CASE WHEN has_quantity THEN wc_money(l.quantity) WHEN doc = 'refund' THEN -1 ELSE 1 END::DECIMAL(18, 4)
+            AS quantity,
+        wc_text(l.tax_class) AS tax_class,
+        wc_text(l.tax_status) AS tax_status,
+        CASE WHEN line_type = 'line_item' THEN wc_dec6(l.price) END AS price,
+        wc_money(CASE line_type WHEN 'line_item' THEN l.subtotal ELSE l.total END) AS subtotal,
+        wc_money(CASE line_type WHEN 'line_item' THEN l.subtotal_tax ELSE l.total_tax END) AS subtotal_tax,
+        wc_money(l.total) AS total,
+        wc_money(l.total_tax) AS total_tax,
+        wc_tax_rate_ids(l.taxes) AS tax_rate_ids,
+        CASE WHEN line_type = 'shipping' THEN wc_text(l.method_id) END AS method_id,
+        l.meta_data AS meta_data
+    FROM parsed
+)
+SELECT
+    * EXCLUDE (l, has_quantity),
+    wc_reasons(concat_ws('; ',
+        wc_object_reason(j, rtrim(p, '.')),
+        wc_id_reason(l.id, p || 'id'),
+        CASE WHEN has_quantity THEN wc_qty_reason(l.quantity, p || 'quantity', doc = 'refund') END,
+        CASE WHEN line_type = 'line_item' THEN wc_money_reason(l.subtotal, p || 'subtotal') END,
+        CASE WHEN line_type = 'line_item' THEN wc_money_reason(l.subtotal_tax, p || 'subtotal_tax') END,
+        wc_money_reason(l.total, p || 'total'),
+        wc_money_reason(l.total_tax, p || 'total_tax'),
+        CASE WHEN line_id IS NOT NULL AND count(*) OVER (PARTITION BY record_key, line_id) > 1
+             THEN p || 'id: ' || line_id || ' is not unique in the ' || doc END
+    )) AS reason
+FROM typed;
+
+-- The reasons of an order's or a refund's three lists of lines (`s`: its parsed fields), which may be absent except
+-- line_items when `line_items_required`; NULL when there are none.
+CREATE OR REPLACE TEMP MACRO wc_sale_lists_reason(s, line_items_required) AS NULLIF(concat_ws('; ',
+    wc_array_reason(s.line_items, 'line_items', line_items_required),
+    wc_array_reason(s.shipping_lines, 'shipping_lines', false),
+    wc_array_reason(s.fee_lines, 'fee_lines', false)), '');
+
+-- The reasons of the lines in `lines_table` joined per record, in the order of the lists (`type_order`) and of the
+-- lines in each (`idx`); records without any have no row.
+CREATE OR REPLACE TEMP MACRO wc_lines_reason(lines_table) AS TABLE
+SELECT record_key, string_agg(reason, '; ' ORDER BY type_order, idx) AS reason
+FROM query_table(lines_table) WHERE reason IS NOT NULL GROUP BY record_key;
+
+-- Every entity file leaves `stg_records`: one row per record key of the batch, its latest version (record_key,
+-- payload, fetched_at), `reason` (NULL when it stages) and its staging columns; quarantine.sql and the counts
+-- (lib/staging.py) read it.
+
+-- The rows of `records_table` (stg_records) that stage: INSERT INTO staging.<table> BY NAME SELECT * FROM
+-- wc_staged(...).
+CREATE OR REPLACE TEMP MACRO wc_staged(records_table, p_shop) AS TABLE
+SELECT * EXCLUDE (record_key, payload, fetched_at, reason), p_shop AS shop
+FROM query_table(records_table)
+WHERE reason IS NULL;
+
+-- Reference data (customers, tax rates and classes) is fetched in full: true when run `p_run_id` is the shop's latest
+-- non-empty run of `raw_table`, so that a record it does not list is gone from the shop.
+CREATE OR REPLACE TEMP MACRO wc_latest_run(raw_table, p_shop, p_run_id) AS
+    coalesce((SELECT max(fetched_at) FROM query_table(raw_table) WHERE shop = p_shop AND run_id = p_run_id)
+             >= (SELECT max(fetched_at) FROM query_table(raw_table) WHERE shop = p_shop), false);

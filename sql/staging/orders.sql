@@ -6,163 +6,52 @@
 
 -- 1. The latest version of every order key the batch touches, parsed once into a struct of JSON values.
 CREATE OR REPLACE TEMP TABLE stg_orders_latest AS
-SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type,
-       json_transform(payload, '{
-           "id": "JSON", "parent_id": "JSON", "number": "JSON", "order_key": "JSON", "created_via": "JSON",
-           "status": "JSON", "currency": "JSON", "prices_include_tax": "JSON",
-           "date_created": "JSON", "date_created_gmt": "JSON", "date_modified": "JSON", "date_modified_gmt": "JSON",
-           "date_paid": "JSON", "date_paid_gmt": "JSON", "date_completed": "JSON", "date_completed_gmt": "JSON",
-           "discount_total": "JSON", "discount_tax": "JSON", "shipping_total": "JSON", "shipping_tax": "JSON",
-           "cart_tax": "JSON", "total": "JSON", "total_tax": "JSON", "customer_id": "JSON", "customer_note": "JSON",
-           "billing": "JSON", "shipping": "JSON", "payment_method": "JSON", "payment_method_title": "JSON",
-           "transaction_id": "JSON", "meta_data": "JSON", "line_items": "JSON", "shipping_lines": "JSON",
-           "fee_lines": "JSON", "coupon_lines": "JSON", "tax_lines": "JSON"}') AS s
-FROM wc_latest('raw.orders', $shop, $run_id, '$.date_modified_gmt');
+SELECT * FROM wc_latest_parsed('raw.orders', $shop, $run_id, '$.date_modified_gmt', '{
+    "id": "JSON", "parent_id": "JSON", "number": "JSON", "order_key": "JSON", "created_via": "JSON",
+    "status": "JSON", "currency": "JSON", "prices_include_tax": "JSON",
+    "date_created": "JSON", "date_created_gmt": "JSON", "date_modified": "JSON", "date_modified_gmt": "JSON",
+    "date_paid": "JSON", "date_paid_gmt": "JSON", "date_completed": "JSON", "date_completed_gmt": "JSON",
+    "discount_total": "JSON", "discount_tax": "JSON", "shipping_total": "JSON", "shipping_tax": "JSON",
+    "cart_tax": "JSON", "total": "JSON", "total_tax": "JSON", "customer_id": "JSON", "customer_note": "JSON",
+    "billing": "JSON", "shipping": "JSON", "payment_method": "JSON", "payment_method_title": "JSON",
+    "transaction_id": "JSON", "meta_data": "JSON", "line_items": "JSON", "shipping_lines": "JSON",
+    "fee_lines": "JSON", "coupon_lines": "JSON", "tax_lines": "JSON"}');
 
 -- 2. Line items, shipping lines and fee lines, typed, each with its own reasons.
 CREATE OR REPLACE TEMP TABLE stg_order_lines_src AS
-WITH lists AS (
-    SELECT record_key, 1 AS type_order, 'line_item' AS line_type, 'line_items' AS list_name,
-           wc_items(s.line_items) AS items
-    FROM stg_orders_latest
-    UNION ALL
-    SELECT record_key, 2, 'shipping', 'shipping_lines', wc_items(s.shipping_lines) FROM stg_orders_latest
-    UNION ALL
-    SELECT record_key, 3, 'fee', 'fee_lines', wc_items(s.fee_lines) FROM stg_orders_latest
-),
-items AS (
-    SELECT record_key, type_order, line_type, list_name,
-           generate_subscripts(items, 1) - 1 AS idx, unnest(items) AS j
-    FROM lists
-),
-parsed AS (
-    SELECT *, list_name || '[' || idx || '].' AS p,
-           json_transform(j, '{
-               "id": "JSON", "name": "JSON", "method_title": "JSON", "method_id": "JSON", "product_id": "JSON",
-               "variation_id": "JSON", "sku": "JSON", "quantity": "JSON", "tax_class": "JSON",
-               "tax_status": "JSON", "price": "JSON", "subtotal": "JSON", "subtotal_tax": "JSON", "total": "JSON",
-               "total_tax": "JSON", "taxes": "JSON", "meta_data": "JSON"}') AS l
-    FROM items
-),
-typed AS (
-    SELECT
-        record_key, type_order, idx, j, p, l,
-        wc_int(l.id) AS line_id,
-        line_type,
-        wc_text(CASE line_type WHEN 'shipping' THEN l.method_title ELSE l.name END) AS name,
-        wc_int(l.product_id) AS product_id,
-        wc_int(l.variation_id) AS variation_id,
-        wc_nstr(l.sku) AS sku,
-        CASE line_type WHEN 'line_item' THEN wc_money(l.quantity) ELSE 1 END::DECIMAL(18, 4) AS quantity,
-        wc_text(l.tax_class) AS tax_class,
-        wc_text(l.tax_status) AS tax_status,
-        CASE WHEN line_type = 'line_item' THEN wc_dec6(l.price) END AS price,
-        wc_money(CASE line_type WHEN 'line_item' THEN l.subtotal ELSE l.total END) AS subtotal,
-        wc_money(CASE line_type WHEN 'line_item' THEN l.subtotal_tax ELSE l.total_tax END) AS subtotal_tax,
-        wc_money(l.total) AS total,
-        wc_money(l.total_tax) AS total_tax,
-        wc_tax_rate_ids(l.taxes) AS tax_rate_ids,
-        CASE WHEN line_type = 'shipping' THEN wc_text(l.method_id) END AS method_id,
-        l.meta_data AS meta_data
-    FROM parsed
-)
-SELECT
-    * EXCLUDE (l),
-    wc_reasons(concat_ws('; ',
-        wc_object_reason(j, rtrim(p, '.')),
-        wc_id_reason(l.id, p || 'id'),
-        CASE WHEN line_type = 'line_item' THEN wc_qty_reason(l.quantity, p || 'quantity', false) END,
-        CASE WHEN line_type = 'line_item' THEN wc_money_reason(l.subtotal, p || 'subtotal') END,
-        CASE WHEN line_type = 'line_item' THEN wc_money_reason(l.subtotal_tax, p || 'subtotal_tax') END,
-        wc_money_reason(l.total, p || 'total'),
-        wc_money_reason(l.total_tax, p || 'total_tax'),
-        CASE WHEN line_id IS NOT NULL AND count(*) OVER (PARTITION BY record_key, line_id) > 1
-             THEN p || 'id: ' || line_id || ' is not unique in the order' END
-    )) AS reason
-FROM typed;
+SELECT * FROM wc_sale_lines('stg_orders_latest', 'order');
 
 -- 3. Coupon lines.
 CREATE OR REPLACE TEMP TABLE stg_order_coupon_lines_src AS
-WITH items AS (
-    SELECT record_key, generate_subscripts(l, 1) - 1 AS idx, unnest(l) AS j
-    FROM (SELECT record_key, wc_items(s.coupon_lines) AS l FROM stg_orders_latest)
-),
-parsed AS (
-    SELECT record_key, idx, j, 'coupon_lines[' || idx || '].' AS p,
-           json_transform(j, '{"id": "JSON", "code": "JSON", "discount": "JSON", "discount_tax": "JSON",
-                               "discount_type": "JSON", "nominal_amount": "JSON"}') AS c
-    FROM items
-)
 SELECT
-    record_key, idx,
-    wc_int(c.id) AS line_id,
-    wc_text(c.code) AS code,
-    wc_money(c.discount) AS discount,
-    wc_money(c.discount_tax) AS discount_tax,
-    wc_text(c.discount_type) AS discount_type,
-    wc_money(c.nominal_amount) AS nominal_amount,
-    wc_reasons(concat_ws('; ',
-        wc_object_reason(j, rtrim(p, '.')),
-        wc_id_reason(c.id, p || 'id'),
-        wc_str_reason(c.code, p || 'code'),
-        wc_money_reason(c.discount, p || 'discount'),
-        wc_money_reason(c.discount_tax, p || 'discount_tax'),
-        CASE WHEN wc_int(c.id) IS NOT NULL AND count(*) OVER (PARTITION BY record_key, wc_int(c.id)) > 1
-             THEN p || 'id: ' || wc_int(c.id) || ' is not unique in the order' END
-    )) AS reason
-FROM parsed;
+    record_key, type_order, idx, line_id, wc_text(x.code) AS code, wc_text(x.discount_type) AS discount_type,
+    wc_money(x.discount) AS discount, wc_money(x.discount_tax) AS discount_tax,
+    wc_money(x.nominal_amount) AS nominal_amount,
+    wc_reasons(concat_ws('; ', head_reason, wc_str_reason(x.code, p || 'code'),
+        wc_money_reason(x.discount, p || 'discount'), wc_money_reason(x.discount_tax, p || 'discount_tax'),
+        unique_reason)) AS reason
+FROM wc_list_lines('stg_orders_latest', 'coupon_lines', '{"id": "JSON", "code": "JSON", "discount": "JSON",
+    "discount_tax": "JSON", "discount_type": "JSON", "nominal_amount": "JSON"}', 'order');
 
 -- 4. Tax lines.
 CREATE OR REPLACE TEMP TABLE stg_order_tax_lines_src AS
-WITH items AS (
-    SELECT record_key, generate_subscripts(l, 1) - 1 AS idx, unnest(l) AS j
-    FROM (SELECT record_key, wc_items(s.tax_lines) AS l FROM stg_orders_latest)
-),
-parsed AS (
-    SELECT record_key, idx, j, 'tax_lines[' || idx || '].' AS p,
-           json_transform(j, '{"id": "JSON", "rate_id": "JSON", "rate_code": "JSON", "label": "JSON",
-                               "compound": "JSON", "tax_total": "JSON", "shipping_tax_total": "JSON",
-                               "rate_percent": "JSON"}') AS t
-    FROM items
-)
 SELECT
-    record_key, idx,
-    wc_int(t.id) AS line_id,
-    wc_int(t.rate_id) AS rate_id,
-    wc_text(t.rate_code) AS rate_code,
-    wc_text(t.label) AS label,
-    wc_bool(t.compound) AS compound,
-    wc_money(t.tax_total) AS tax_total,
-    wc_money(t.shipping_tax_total) AS shipping_tax_total,
-    TRY_CAST(trim(wc_text(t.rate_percent)) AS DECIMAL(9, 4)) AS rate_percent,
-    wc_reasons(concat_ws('; ',
-        wc_object_reason(j, rtrim(p, '.')),
-        wc_id_reason(t.id, p || 'id'),
-        wc_money_reason(t.tax_total, p || 'tax_total'),
-        wc_money_reason(t.shipping_tax_total, p || 'shipping_tax_total'),
-        CASE WHEN wc_int(t.id) IS NOT NULL AND count(*) OVER (PARTITION BY record_key, wc_int(t.id)) > 1
-             THEN p || 'id: ' || wc_int(t.id) || ' is not unique in the order' END
-    )) AS reason
-FROM parsed;
+    record_key, type_order, idx, line_id, wc_int(x.rate_id) AS rate_id, wc_text(x.rate_code) AS rate_code,
+    wc_text(x.label) AS label, wc_bool(x.compound) AS compound,
+    wc_money(x.tax_total) AS tax_total, wc_money(x.shipping_tax_total) AS shipping_tax_total,
+    TRY_CAST(trim(wc_text(x.rate_percent)) AS DECIMAL(9, 4)) AS rate_percent,
+    wc_reasons(concat_ws('; ', head_reason, wc_money_reason(x.tax_total, p || 'tax_total'),
+        wc_money_reason(x.shipping_tax_total, p || 'shipping_tax_total'), unique_reason)) AS reason
+FROM wc_list_lines('stg_orders_latest', 'tax_lines', '{"id": "JSON", "rate_id": "JSON", "rate_code": "JSON",
+    "label": "JSON", "compound": "JSON", "tax_total": "JSON", "shipping_tax_total": "JSON",
+    "rate_percent": "JSON"}', 'order');
 
 -- 5. Orders, typed, with the reasons of the order and of its lines.
-CREATE OR REPLACE TEMP TABLE stg_orders_parsed AS
-WITH line_reasons AS (
-    SELECT record_key, string_agg(reason, '; ' ORDER BY type_order, idx) AS reason
-    FROM stg_order_lines_src WHERE reason IS NOT NULL GROUP BY record_key
-),
-coupon_reasons AS (
-    SELECT record_key, string_agg(reason, '; ' ORDER BY idx) AS reason
-    FROM stg_order_coupon_lines_src WHERE reason IS NOT NULL GROUP BY record_key
-),
-tax_reasons AS (
-    SELECT record_key, string_agg(reason, '; ' ORDER BY idx) AS reason
-    FROM stg_order_tax_lines_src WHERE reason IS NOT NULL GROUP BY record_key
-),
+CREATE OR REPLACE TEMP TABLE stg_records AS
 -- An order whose money does not add up is quarantined here, with the figures, so that it cannot stop the
 -- rest of the shop at the blocking contract check. WooCommerce rounds each line's tax for display but the
 -- order's tax once: half an öre per taxed line is rounding, more is a broken order (as the contract says).
-line_sums AS (
+WITH line_sums AS (
     SELECT record_key, sum(total) AS lines_total, sum(total_tax) AS lines_tax,
            greatest(count(*) FILTER (WHERE total_tax <> 0), 1) AS taxed_lines
     FROM stg_order_lines_src GROUP BY record_key
@@ -195,41 +84,29 @@ money_reasons AS (
 )
 SELECT
     o.record_key, o.payload, o.fetched_at,
-    CASE
-        WHEN o.payload_type <> 'OBJECT' THEN 'record: ' || left(o.payload::VARCHAR, 60) || ' is not an object'
-        ELSE wc_reasons(concat_ws('; ',
-            wc_id_reason(s.id, 'id'),
-            wc_ref_reason(s.parent_id, 'parent_id'),
-            wc_str_reason(s.status, 'status'),
-            wc_str_reason(s.currency, 'currency'),
-            wc_bool_reason(s.prices_include_tax, 'prices_include_tax'),
-            wc_ts_reason(s.date_created, 'date_created'),
-            wc_ts_reason(s.date_created_gmt, 'date_created_gmt'),
-            wc_ts_reason(s.date_modified, 'date_modified'),
-            wc_ts_reason(s.date_modified_gmt, 'date_modified_gmt'),
-            wc_opt_ts_reason(s.date_paid, 'date_paid'),
-            wc_opt_ts_reason(s.date_paid_gmt, 'date_paid_gmt'),
-            wc_opt_ts_reason(s.date_completed, 'date_completed'),
-            wc_opt_ts_reason(s.date_completed_gmt, 'date_completed_gmt'),
-            wc_money_reason(s.discount_total, 'discount_total'),
-            wc_money_reason(s.discount_tax, 'discount_tax'),
-            wc_money_reason(s.shipping_total, 'shipping_total'),
-            wc_money_reason(s.shipping_tax, 'shipping_tax'),
-            wc_money_reason(s.cart_tax, 'cart_tax'),
-            wc_money_reason(s.total, 'total'),
-            wc_money_reason(s.total_tax, 'total_tax'),
-            wc_ref_reason(s.customer_id, 'customer_id'),
-            wc_array_reason(s.line_items, 'line_items', true),
-            wc_array_reason(s.shipping_lines, 'shipping_lines', false),
-            wc_array_reason(s.fee_lines, 'fee_lines', false),
-            wc_array_reason(s.coupon_lines, 'coupon_lines', false),
-            wc_array_reason(s.tax_lines, 'tax_lines', false),
-            lr.reason, cr.reason, tr.reason,
-            -- the money rules only make sense once every amount has parsed
-            CASE WHEN lr.reason IS NULL AND tr.reason IS NULL AND wc_money(s.total) IS NOT NULL
-                      AND wc_money(s.total_tax) IS NOT NULL THEN nullif(mr.reason, '') END
-        ))
-    END AS reason,
+    wc_record_reason(o.payload, o.payload_type, concat_ws('; ',
+        wc_id_reason(s.id, 'id'),
+        wc_ref_reason(s.parent_id, 'parent_id'),
+        wc_str_reason(s.status, 'status'),
+        wc_str_reason(s.currency, 'currency'),
+        wc_bool_reason(s.prices_include_tax, 'prices_include_tax'),
+        wc_dates_reason(s, true, true),
+        wc_opt_ts_reason(s.date_paid, 'date_paid'), wc_opt_ts_reason(s.date_paid_gmt, 'date_paid_gmt'),
+        wc_opt_ts_reason(s.date_completed, 'date_completed'),
+        wc_opt_ts_reason(s.date_completed_gmt, 'date_completed_gmt'),
+        wc_money_reason(s.discount_total, 'discount_total'), wc_money_reason(s.discount_tax, 'discount_tax'),
+        wc_money_reason(s.shipping_total, 'shipping_total'), wc_money_reason(s.shipping_tax, 'shipping_tax'),
+        wc_money_reason(s.cart_tax, 'cart_tax'), wc_money_reason(s.total, 'total'),
+        wc_money_reason(s.total_tax, 'total_tax'),
+        wc_ref_reason(s.customer_id, 'customer_id'),
+        wc_sale_lists_reason(s, true),
+        wc_array_reason(s.coupon_lines, 'coupon_lines', false),
+        wc_array_reason(s.tax_lines, 'tax_lines', false),
+        lr.reason, cr.reason, tr.reason,
+        -- the money rules only make sense once every amount has parsed
+        CASE WHEN lr.reason IS NULL AND tr.reason IS NULL AND wc_money(s.total) IS NOT NULL
+                  AND wc_money(s.total_tax) IS NOT NULL THEN nullif(mr.reason, '') END
+    )) AS reason,
     wc_int(s.id) AS order_id,
     wc_int(s.parent_id) AS parent_id,
     wc_text(s.number) AS number,
@@ -238,10 +115,7 @@ SELECT
     wc_text(s.status) AS status,
     upper(trim(wc_text(s.currency))) AS currency,  -- repair: ISO 4217 codes are upper case ('sek' -> 'SEK')
     wc_bool(s.prices_include_tax) AS prices_include_tax,
-    wc_ts(s.date_created) AS date_created,
-    wc_ts(s.date_created_gmt) AS date_created_gmt,
-    wc_ts(s.date_modified) AS date_modified,
-    wc_ts(s.date_modified_gmt) AS date_modified_gmt,
+    unnest(wc_dates(s)),
     wc_ts(s.date_paid) AS date_paid,
     wc_ts(s.date_paid_gmt) AS date_paid_gmt,
     wc_ts(s.date_completed) AS date_completed,
@@ -255,28 +129,9 @@ SELECT
     wc_money(s.total_tax) AS total_tax,
     coalesce(wc_int(s.customer_id), 0) AS customer_id,
     wc_text(s.customer_note) AS customer_note,
-    wc_sub(s.billing, '$.first_name') AS billing_first_name,
-    wc_sub(s.billing, '$.last_name') AS billing_last_name,
-    wc_sub(s.billing, '$.company') AS billing_company,
-    wc_sub(s.billing, '$.address_1') AS billing_address_1,
-    wc_sub(s.billing, '$.address_2') AS billing_address_2,
-    wc_sub(s.billing, '$.city') AS billing_city,
-    wc_sub(s.billing, '$.state') AS billing_state,
-    wc_sub(s.billing, '$.postcode') AS billing_postcode,
-    wc_sub(s.billing, '$.country') AS billing_country,
-    NULLIF(trim(wc_sub(s.billing, '$.email')), '') AS billing_email,
-    wc_sub(s.billing, '$.phone') AS billing_phone,
+    unnest(wc_addresses(s.billing, s.shipping)),
     coalesce(wc_meta(s.meta_data, '_billing_vat_number'), wc_meta(s.meta_data, '_vat_number'),
              wc_meta(s.meta_data, 'vat_number')) AS billing_vat_number,
-    wc_sub(s.shipping, '$.first_name') AS shipping_first_name,
-    wc_sub(s.shipping, '$.last_name') AS shipping_last_name,
-    wc_sub(s.shipping, '$.company') AS shipping_company,
-    wc_sub(s.shipping, '$.address_1') AS shipping_address_1,
-    wc_sub(s.shipping, '$.address_2') AS shipping_address_2,
-    wc_sub(s.shipping, '$.city') AS shipping_city,
-    wc_sub(s.shipping, '$.state') AS shipping_state,
-    wc_sub(s.shipping, '$.postcode') AS shipping_postcode,
-    wc_sub(s.shipping, '$.country') AS shipping_country,
     wc_text(s.payment_method) AS payment_method,
     wc_text(s.payment_method_title) AS payment_method_title,
     wc_text(s.transaction_id) AS transaction_id,
@@ -284,47 +139,40 @@ SELECT
                       wc_meta(s.meta_data, '_wcpbc_base_exchange_rate')) AS DECIMAL(18, 6)) AS currency_rate,
     s.meta_data AS meta_data
 FROM stg_orders_latest o
-LEFT JOIN line_reasons lr USING (record_key)
-LEFT JOIN coupon_reasons cr USING (record_key)
-LEFT JOIN tax_reasons tr USING (record_key)
+LEFT JOIN wc_lines_reason('stg_order_lines_src') lr USING (record_key)
+LEFT JOIN wc_lines_reason('stg_order_coupon_lines_src') cr USING (record_key)
+LEFT JOIN wc_lines_reason('stg_order_tax_lines_src') tr USING (record_key)
 LEFT JOIN money_reasons mr USING (record_key);
 
 -- 6. Replace the staging rows of every touched order (quarantined orders leave staging).
 DELETE FROM staging.order_lines WHERE shop = $shop
-    AND order_id IN (SELECT order_id FROM stg_orders_parsed WHERE order_id > 0);
+    AND order_id IN (SELECT order_id FROM stg_records WHERE order_id > 0);
 
 DELETE FROM staging.order_coupon_lines WHERE shop = $shop
-    AND order_id IN (SELECT order_id FROM stg_orders_parsed WHERE order_id > 0);
+    AND order_id IN (SELECT order_id FROM stg_records WHERE order_id > 0);
 
 DELETE FROM staging.order_tax_lines WHERE shop = $shop
-    AND order_id IN (SELECT order_id FROM stg_orders_parsed WHERE order_id > 0);
+    AND order_id IN (SELECT order_id FROM stg_records WHERE order_id > 0);
 
 DELETE FROM staging.orders WHERE shop = $shop
-    AND order_id IN (SELECT order_id FROM stg_orders_parsed WHERE order_id > 0);
+    AND order_id IN (SELECT order_id FROM stg_records WHERE order_id > 0);
 
-INSERT INTO staging.orders BY NAME
-SELECT * EXCLUDE (record_key, payload, fetched_at, reason), $shop AS shop
-FROM stg_orders_parsed
-WHERE reason IS NULL;
+INSERT INTO staging.orders BY NAME SELECT * FROM wc_staged('stg_records', $shop);
 
 INSERT INTO staging.order_lines BY NAME
 SELECT $shop AS shop, o.order_id, l.line_id, l.line_type, l.name, l.product_id, l.variation_id, l.sku,
        l.quantity, l.tax_class, l.tax_status, l.price, l.subtotal, l.subtotal_tax, l.total, l.total_tax,
        l.tax_rate_ids, l.method_id, l.meta_data
-FROM stg_order_lines_src l JOIN stg_orders_parsed o USING (record_key)
+FROM stg_order_lines_src l JOIN stg_records o USING (record_key)
 WHERE o.reason IS NULL;
 
 INSERT INTO staging.order_coupon_lines BY NAME
 SELECT $shop AS shop, o.order_id, c.line_id, c.code, c.discount, c.discount_tax, c.discount_type, c.nominal_amount
-FROM stg_order_coupon_lines_src c JOIN stg_orders_parsed o USING (record_key)
+FROM stg_order_coupon_lines_src c JOIN stg_records o USING (record_key)
 WHERE o.reason IS NULL;
 
 INSERT INTO staging.order_tax_lines BY NAME
 SELECT $shop AS shop, o.order_id, t.line_id, t.rate_id, t.rate_code, t.label, t.compound, t.tax_total,
        t.shipping_tax_total, t.rate_percent
-FROM stg_order_tax_lines_src t JOIN stg_orders_parsed o USING (record_key)
+FROM stg_order_tax_lines_src t JOIN stg_records o USING (record_key)
 WHERE o.reason IS NULL;
-
--- 7. The outcome per record key, for quarantine.sql and the counts.
-CREATE OR REPLACE TEMP TABLE stg_outcome AS
-SELECT record_key, reason, payload, fetched_at FROM stg_orders_parsed;

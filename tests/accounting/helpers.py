@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import cache
 
 from woofort_assets.defs.deltas.build import build_delta
-from woofort_assets.lib import fortnox_arithmetic as fa
+from woofort_sandboxes.fortnox import arithmetic as fa
 from woofort_assets.lib.mapping import Mapping, load_mapping
 from woofort_assets.lib.settings import CHECKOUT_DIR
 
@@ -37,7 +37,7 @@ def rows(con, table: str, where: str = "true") -> list[dict]:
 
 
 def fortnox_totals(invoice: dict, round_off_enabled: bool = False) -> fa.InvoiceTotals:
-    """What Fortnox computes for an {"Invoice": {...}} payload (woofort_assets/lib/fortnox_arithmetic.py)."""
+    """What Fortnox computes for an {"Invoice": {...}} payload (sandboxes/woofort_sandboxes/fortnox/arithmetic.py)."""
     inv = invoice["Invoice"]
     vat_included = bool(inv.get("VATIncluded", False))
     computed = [fa.row_amounts(r["DeliveredQuantity"], r["Price"], r.get("Discount", 0),

@@ -1,5 +1,5 @@
 """Property: every generated WooCommerce order becomes an invoice whose total and VAT per rate, as Fortnox
-computes them (fortnox_arithmetic), equal WooCommerce's order total and tax per rate to the öre."""
+computes them (woofort_sandboxes.fortnox.arithmetic), equal WooCommerce's order total and tax per rate to the öre."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ class Presented:
 
 @pytest.fixture
 def make_sandbox():
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
 
     started = []
 
@@ -64,7 +64,7 @@ def make_sandbox():
 
 @pytest.fixture(scope="session")
 def _shared_sandbox():
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
 
     sb = FortnoxSandbox(port=0, rate_limit=25, rate_window_seconds=5.0, access_token_ttl_seconds=3600,
                         clients={CLIENT_ID: CLIENT_SECRET}, tenant_id=TENANT).start()

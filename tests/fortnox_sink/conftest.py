@@ -22,7 +22,7 @@ DELTA_TABLES = ("article_delta", "price_delta", "stock_delta", "customer_delta",
 
 @pytest.fixture
 def sandbox():
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
 
     sb = FortnoxSandbox(port=0, rate_limit=100000, rate_window_seconds=5.0, clients={CLIENT_ID: CLIENT_SECRET},
                         tenant_id=TENANT).start()

@@ -47,7 +47,7 @@ def test_second_backfill_over_the_same_days_writes_nothing_new(woofort_env, monk
     fortnox = None
     if _has_sink(asset_graph):   # the whole graph needs Fortnox: its sandbox on loopback
         from woofort_assets.cli.sandbox import FORTNOX_CLIENT_ID, FORTNOX_CLIENT_SECRET, FORTNOX_TENANT
-        from woofort_assets.sandbox.fortnox import FortnoxSandbox
+        from woofort_sandboxes.fortnox import FortnoxSandbox
 
         fortnox = FortnoxSandbox(port=0, rate_limit=100000, clients={FORTNOX_CLIENT_ID: FORTNOX_CLIENT_SECRET},
                                  tenant_id=FORTNOX_TENANT).start()

@@ -11,8 +11,8 @@ from tests.conftest import FAST_RATE_LIMIT, FORTNOX_CLIENT, FORTNOX_SECRET, FORT
 @pytest.fixture
 def books_env(tmp_path, monkeypatch):
     """books_env(orders=.., days=.., seed=.., round_off=False) -> (woocommerce sandbox, fortnox sandbox)."""
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
-    from woofort_assets.sandbox.woocommerce import WooCommerceSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
+    from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
     started = []
 

@@ -1,6 +1,6 @@
 """What the sink keeps of Fortnox's answers for reconciliation: money and references, no personal data."""
 
-from woofort_assets.defs.reconciliation.documents import slim
+from woofort_assets.defs.fortnox.engine.documents import slim
 
 
 def test_invoice_reduced_to_money_dates_and_references():

@@ -1,5 +1,5 @@
 """docs/accounting.md §12, worked example, in DuckDB: orders 1042 and 1043 and refund 1077 go through the real
-delta SQL; their payloads become Fortnox documents by Fortnox's arithmetic (woofort_assets/lib/fortnox_arithmetic,
+delta SQL; their payloads become Fortnox documents by Fortnox's arithmetic (sandboxes/woofort_sandboxes/fortnox/arithmetic.py,
 the sandbox's model), stored as the sink stores answers; then reconciliation.* is built and checked."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from tests.accounting import factory as f
 from tests.accounting.helpers import START, build, default_mapping, rows
 from woofort_assets.defs.reconciliation.build import build_reconciliation, evaluate
-from woofort_assets.defs.reconciliation.documents import as_json, slim
-from woofort_assets.lib import fortnox_arithmetic as fa
+from woofort_assets.defs.fortnox.engine.documents import as_json, slim
+from woofort_sandboxes.fortnox import arithmetic as fa
 
 DAY = datetime(2026, 10, 14, 21, 48)
 

@@ -23,7 +23,7 @@ START = "2026-10-01"
 
 
 def start_fortnox(rate_limit: int = 100000, **kw):
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
 
     sb = FortnoxSandbox(port=0, rate_limit=rate_limit, rate_window_seconds=5.0,
                         clients={CLIENT_ID: CLIENT_SECRET}, tenant_id=TENANT, **kw).start()
@@ -34,7 +34,7 @@ def start_fortnox(rate_limit: int = 100000, **kw):
 
 
 def start_woo(tmp: Path, orders: int = 500, days: int = 50, seed: int = 7):
-    from woofort_assets.sandbox.woocommerce import WooCommerceSandbox
+    from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
     return WooCommerceSandbox(orders=orders, seed=seed, start_date=START, days=days, tls=True,
                               consumer_key=WOO_KEY, consumer_secret=WOO_SECRET, state_dir=tmp / "woo-ca").start()

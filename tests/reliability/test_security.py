@@ -87,8 +87,8 @@ def test_woocommerce_client_sends_nothing_but_get(small_woo, monkeypatch):
 
 
 def test_sandboxes_bind_loopback_only(tmp_path):
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
-    from woofort_assets.sandbox.woocommerce import WooCommerceSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
+    from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
     for host in ("0.0.0.0", "192.0.2.1", "::"):
         with pytest.raises(ValueError):
@@ -112,7 +112,7 @@ def test_tls_is_verified_by_default_and_a_private_ca_works_via_env(small_woo, mo
 
 def test_fortnox_client_verifies_tls(tmp_path, monkeypatch):
     from woofort_assets.resources.fortnox import FortnoxError, FortnoxResource
-    from woofort_assets.sandbox.fortnox import FortnoxSandbox
+    from woofort_sandboxes.fortnox import FortnoxSandbox
 
     sb = FortnoxSandbox(port=0, tls=True, state_dir=tmp_path / "ca", clients={H.CLIENT_ID: H.CLIENT_SECRET},
                         tenant_id=H.TENANT).start()

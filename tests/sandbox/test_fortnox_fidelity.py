@@ -1,4 +1,4 @@
-"""Replay the real recorded Fortnox traffic (/work/shared/fortnox/recorded, VCR cassettes) against the sandbox.
+"""Replay the real recorded Fortnox traffic (../shared/fortnox/recorded, VCR cassettes) against the sandbox.
 
 For every interaction on an implemented endpoint: reset the sandbox, seed what the request refers to (ids and
 search values taken from the recorded request/response), send the recorded request with sandbox credentials, and
@@ -15,14 +15,17 @@ import glob
 import json
 import os
 import urllib.parse
+from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from woofort_assets.sandbox.fortnox import FortnoxSandbox
+from woofort_sandboxes.fortnox import FortnoxSandbox
 
-RECORDED = os.environ.get("FORTNOX_RECORDED", "/work/shared/fortnox/recorded")
+# The shared reference sits beside the checkout: ../shared/ from the repository root.
+RECORDED = os.environ.get("FORTNOX_RECORDED") or str(
+    (Path(__file__).resolve().parents[2] / ".." / "shared" / "fortnox" / "recorded").resolve())
 REPORT = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "fortnox-fidelity.md")
 NOT_IMPLEMENTED = {"orders": "orders are not implemented (woofort books invoices directly)",
                    "projects": "projects are not implemented", "units": "units are not implemented",

@@ -9,7 +9,7 @@ import urllib.parse
 import pytest
 import requests
 
-from woofort_assets.sandbox.fortnox import FortnoxSandbox
+from woofort_sandboxes.fortnox import FortnoxSandbox
 
 CLIENT = ("sandbox-client", "sandbox-secret")
 

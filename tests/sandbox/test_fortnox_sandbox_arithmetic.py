@@ -1,4 +1,4 @@
-"""Property tests for woofort_assets.lib.fortnox_arithmetic (the sandbox's invoice arithmetic)."""
+"""Property tests for woofort_sandboxes.fortnox.arithmetic (the sandbox's invoice arithmetic)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from woofort_assets.lib import fortnox_arithmetic as fa
+from woofort_sandboxes.fortnox import arithmetic as fa
 
 money = st.decimals(min_value=Decimal("-10000"), max_value=Decimal("10000"), places=2, allow_nan=False,
                     allow_infinity=False)

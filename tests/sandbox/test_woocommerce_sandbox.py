@@ -12,9 +12,10 @@ import pytest
 import requests
 from requests_oauthlib import OAuth1
 
-from woofort_assets.sandbox.woocommerce import Store, WooCommerceSandbox
+from woofort_sandboxes.woocommerce import Store, WooCommerceSandbox
 
-EXAMPLES = Path("/work/shared/woocommerce/examples")
+# The shared reference sits beside the checkout: ../shared/ from the repository root.
+EXAMPLES = (Path(__file__).resolve().parents[2] / ".." / "shared" / "woocommerce" / "examples").resolve()
 CK, CS = "ck_sandbox", "cs_sandbox"
 D = Decimal
 
@@ -629,7 +630,7 @@ def test_arithmetic_other_seeds(seed):
 def test_any_includes_checkout_draft_switch():
     from werkzeug.datastructures import MultiDict
 
-    from woofort_assets.sandbox.woocommerce import listing
+    from woofort_sandboxes.woocommerce import listing
     q = listing.parse("orders", MultiDict())
     assert "checkout-draft" not in listing.status_codes(q, False)
     assert "checkout-draft" in listing.status_codes(q, True)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path("/work/shared/woocommerce/examples")
+# The shared reference sits beside the checkout: ../shared/ from the repository root.
+EXAMPLES = (Path(__file__).resolve().parents[2] / ".." / "shared" / "woocommerce" / "examples").resolve()
 SHOP = "default"
 
 

@@ -9,14 +9,12 @@ import argparse
 import importlib
 import sys
 
+from woofort_assets.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_SET_ASIDE, EXIT_USAGE, UsageError
 from woofort_assets.lib.settings import ConfigError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SET_ASIDE = 0, 1, 2, 3
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_SET_ASIDE", "EXIT_USAGE", "UsageError", "build_parser", "main"]
+
 SUBCOMMAND_MODULES = ("sandbox", "sync", "demo", "fortnox", "ops", "forget")
-
-
-class UsageError(Exception):
-    """Bad arguments; the message says what to fix."""
 
 
 def build_parser() -> argparse.ArgumentParser:

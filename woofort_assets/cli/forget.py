@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 
+from woofort_assets.cli.exits import EXIT_FAILED, EXIT_OK
+from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.privacy import ForgetRefused, apply_retention, forget, normalize_email
+from woofort_assets.lib.settings import duckdb_path, shop_key
+
 
 def _forget(args: argparse.Namespace) -> int:
-    from woofort_assets.cli import EXIT_FAILED, EXIT_OK
-    from woofort_assets.lib.duckdb import connect
-    from woofort_assets.lib.privacy import ForgetRefused, forget, normalize_email
-    from woofort_assets.lib.settings import duckdb_path, shop_key
-
     normalize_email(args.email)   # exit 2 before opening anything
     try:
         with connect(duckdb_path()) as con:
@@ -35,11 +35,6 @@ def _forget(args: argparse.Namespace) -> int:
 
 
 def _retention(args: argparse.Namespace) -> int:
-    from woofort_assets.cli import EXIT_OK
-    from woofort_assets.lib.duckdb import connect
-    from woofort_assets.lib.privacy import apply_retention
-    from woofort_assets.lib.settings import duckdb_path, shop_key
-
     with connect(duckdb_path()) as con:
         result = apply_retention(con, shop_key(), args.days)
     print(f"raw payloads fetched before {result.cutoff:%Y-%m-%d %H:%M} UTC: {result.total} row(s) blanked")

@@ -35,6 +35,7 @@ from woofort_assets.resources.fortnox import (
     DEFAULT_AUTH_URL,
     FortnoxAuthError,
     FortnoxError,
+    fortnox_resource_from_env,
     jwt_claims,
     parse_error_body,
     parse_token_response,
@@ -225,14 +226,14 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _handle_connect(args: argparse.Namespace) -> int:
-    client_id = args.client_id or os.environ.get("FORTNOX_CLIENT_ID", "")
+    client_id = args.client_id or settings.value("FORTNOX_CLIENT_ID") or ""
     try:
         connect(
             client_id=client_id,
-            client_secret=os.environ.get("FORTNOX_CLIENT_SECRET", ""),
+            client_secret=settings.value("FORTNOX_CLIENT_SECRET") or "",  # outside any run: no EnvVar to resolve
             data_dir=_data_dir(args),
-            auth_url=os.environ.get("FORTNOX_AUTH_URL") or DEFAULT_AUTH_URL,
-            api_url=os.environ.get("FORTNOX_API_URL") or DEFAULT_API_URL,
+            auth_url=settings.value("FORTNOX_AUTH_URL"),
+            api_url=settings.value("FORTNOX_API_URL"),
             host=args.host,
             port=args.port,
             redirect_uri=args.redirect_uri,
@@ -259,8 +260,6 @@ def _handle_status(args: argparse.Namespace) -> int:
     if store.path.exists():
         print(f"token file: {store.path} (mode {oct(store.path.stat().st_mode & 0o777)})")
     if args.check:
-        from woofort_assets.resources.fortnox import fortnox_resource_from_env
-
         try:
             resource = fortnox_resource_from_env(_data_dir(args)).process_config_and_initialize()  # resolve EnvVars
             client = resource.get_client()

@@ -5,15 +5,16 @@ docs/operations.md says exactly what each one changes. Unknown ids: exit code 2,
 from __future__ import annotations
 
 import argparse
-import sys
 
+from woofort_assets.cli.exits import UsageError
 from woofort_assets.defs.automation import operator
-from woofort_assets.lib.settings import duckdb_path, shop_key
+from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.settings import duckdb_path, shop_key, woocommerce_settings
+from woofort_assets.lib.staging import ENTITIES
+from woofort_assets.resources.woocommerce import WooCommerceResource
 
 
-def _usage(error: Exception):
-    from woofort_assets.cli import UsageError
-
+def _usage(error: Exception) -> UsageError:
     return UsageError(str(error))
 
 
@@ -29,8 +30,6 @@ def _print_rows(rows: list[dict], columns: tuple[str, ...], empty: str) -> None:
 
 
 def _with_connection(call):
-    from woofort_assets.lib.duckdb import connect
-
     try:
         with connect(duckdb_path()) as con:
             return call(con)
@@ -70,9 +69,6 @@ def _deadletter(args: argparse.Namespace) -> int:
 
 
 def _resync(args: argparse.Namespace) -> int:
-    from woofort_assets.lib.settings import woocommerce_settings
-    from woofort_assets.resources.woocommerce import WooCommerceResource
-
     settings = woocommerce_settings()
     client = WooCommerceResource(url=settings.url, consumer_key=settings.consumer_key,
                                  consumer_secret=settings.consumer_secret).get_client()
@@ -97,8 +93,6 @@ def _entity_keys(parser: argparse.ArgumentParser, entities: tuple[str, ...], wha
 
 
 def register(subparsers) -> None:
-    from woofort_assets.lib.staging import ENTITIES
-
     for name, handler, statuses, entities, key_help in (
         ("quarantine", _quarantine, operator.QUARANTINE_STATUSES, ENTITIES, "record_key (e.g. an order id)"),
         ("deadletter", _deadletter, operator.DEAD_LETTER_STATUSES, operator.DEAD_LETTER_ENTITIES,
@@ -115,9 +109,3 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("resync-order", help="force a re-sync of one WooCommerce order")
     parser.add_argument("order_id", type=int, metavar="ID")
     parser.set_defaults(handler=_resync)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from woofort_assets.cli import main
-
-    sys.exit(main(["quarantine", *sys.argv[1:]]))

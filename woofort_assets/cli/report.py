@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from woofort_assets.defs.reconciliation.build import evaluate
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.settings import duckdb_path, shop_key
 
@@ -56,8 +57,6 @@ def print_reconciliation(max_days: int = 62) -> bool:
                                 "FROM reconciliation.by_day WHERE shop = ?", [shop]).fetchone()
         reasons = con.execute("SELECT reason, count(*) FROM deltas.invoice_exclusions WHERE shop = ? "
                               "GROUP BY ALL ORDER BY 2 DESC, 1", [shop]).fetchall()
-        from woofort_assets.defs.reconciliation.build import evaluate
-
         outcomes = evaluate(con, shop)
     print("reconciliation per invoice date (SEK; WooCommerce orders minus refunds vs Fortnox invoices minus credits):")
     header = f"  {'day':<10} {'orders':>6} {'invoiced':>8} {'excluded':>8} {'WooCommerce gross':>18} " \

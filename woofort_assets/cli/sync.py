@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from woofort_assets.lib.settings import duckdb_path, shop_key, woocommerce_settings
+from woofort_assets.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_SET_ASIDE, UsageError
+from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.partitions import daily_partitions
+from woofort_assets.lib.settings import dagster_home, duckdb_path, shop_key, woocommerce_settings
+from woofort_assets.lib.sql import load_sql
+
 
 @dataclass
 class SyncOutcome:
@@ -24,8 +28,6 @@ class SyncOutcome:
 
 
 def _parse_day(value: str, flag: str) -> date:
-    from woofort_assets.cli import UsageError
-
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -33,7 +35,7 @@ def _parse_day(value: str, flag: str) -> date:
 
 
 def _instance() -> dg.DagsterInstance:
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    return dg.DagsterInstance.get() if dagster_home() else dg.DagsterInstance.ephemeral()
 
 
 def _sink_run_config(defs: dg.Definitions, dry_run: bool) -> dict:
@@ -48,34 +50,16 @@ def _sink_run_config(defs: dg.Definitions, dry_run: bool) -> dict:
 
 
 def _set_aside(since: datetime) -> list[tuple]:
-    """Records quarantined or dead-lettered by this run, for the summary and exit code 3."""
-    from woofort_assets.lib.duckdb import connect
-
+    """Records this run quarantined, dead-lettered or found vanished, for the summary and exit code 3."""
     with connect(duckdb_path()) as con:
-        return con.execute(
-            """
-            SELECT 'quarantine' AS kind, entity, record_key, reason FROM quarantine.records
-             WHERE shop = $shop AND status = 'open' AND quarantined_at >= $since
-            UNION ALL
-            SELECT 'dead-letter', entity, source_key, coalesce(error_code::VARCHAR || ' ', '') || error_message
-              FROM ledger.dead_letter
-             WHERE shop = $shop AND status = 'open' AND last_failed_at >= $since
-            UNION ALL
-            SELECT 'vanished', 'invoice', CAST(order_id AS VARCHAR),
-                   'order ' || state || ' in WooCommerce after invoice ' || coalesce(fortnox_number, '?')
-                   || ' was created: credit it in Fortnox or restore the order'
-              FROM ledger.vanished_orders
-             WHERE shop = $shop AND last_seen_at >= $since
-            ORDER BY 1, 2, 3
-            """,
-            {"shop": shop_key(), "since": since},
-        ).fetchall()
+        return con.execute(load_sql("operations/set_aside.sql"), {"shop": shop_key(), "since": since}).fetchall()
 
 
 def run_sync(first: date, last: date, dry_run: bool = False, log_level: str = "WARNING") -> SyncOutcome:
-    from woofort_assets.cli import UsageError
+    # Lazy: importing the code location costs ~0.45 s (every asset, job and check module, then
+    # `defs = build_definitions()` at the end of definitions.py reads the environment and the mapping);
+    # only a sync pays for that, not `woofort --help` (~0.6 s in all) nor the other subcommands.
     from woofort_assets.definitions import build_definitions
-    from woofort_assets.lib.partitions import daily_partitions
 
     woocommerce_settings()  # fail fast with exit 2 when the shop is not configured
     if last < first:
@@ -140,8 +124,6 @@ def print_summary(outcome: SyncOutcome) -> None:
 
 
 def exit_code(outcome: SyncOutcome) -> int:
-    from woofort_assets.cli import EXIT_FAILED, EXIT_OK, EXIT_SET_ASIDE
-
     if not outcome.success:
         return EXIT_FAILED
     return EXIT_SET_ASIDE if outcome.set_aside else EXIT_OK

@@ -13,9 +13,11 @@ import re
 
 import requests
 
+from woofort_assets.lib.settings import ConfigError, alert_webhook_url
+
 log = logging.getLogger("woofort.notify")
 
-WEBHOOK_ENV = "WOOFORT_ALERT_WEBHOOK_URL"
+WEBHOOK_ENV = "WOOFORT_ALERT_WEBHOOK_URL"  # read in lib/settings.py
 TIMEOUT_SECONDS = 10.0
 MAX_TEXT = 3000
 _SECRET_NAME = re.compile(r"(SECRET|TOKEN|PASSWORD|PASSWD|_KEY$|^WOOFORT_ALERT_WEBHOOK_URL$|DATABASE_URL)", re.I)
@@ -25,6 +27,8 @@ _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}
 
 def redact(text: str) -> str:
     """`text` without secret values from the environment or token-like strings."""
+    # Not a setting: every variable whose name looks secret, whoever set it (a Dagster or database password
+    # too), is a value to blank out. So this scan stays here rather than in lib/settings.py.
     for name, value in os.environ.items():
         if value and len(value) >= 6 and _SECRET_NAME.search(name):
             text = text.replace(value, "***")
@@ -32,16 +36,16 @@ def redact(text: str) -> str:
     return _JWT.sub("***", text)
 
 
-def webhook_url() -> str | None:
-    return os.environ.get(WEBHOOK_ENV) or None
-
-
 def notify(text: str, *, url: str | None = None) -> bool:
     """Posts `{"text": text}` (redacted, truncated) to the webhook; True when it was delivered (2xx)."""
     message = redact(text)
     if len(message) > MAX_TEXT:
         message = message[: MAX_TEXT - 1] + "…"
-    target = url or webhook_url()
+    try:
+        target = url or alert_webhook_url()
+    except ConfigError as error:  # a malformed webhook must not fail the sensor or run that raised the alert
+        log.warning("alert not delivered (%s): %s", error, message)
+        return False
     if not target:
         log.warning("alert (no %s set): %s", WEBHOOK_ENV, message)
         return False

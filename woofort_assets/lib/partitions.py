@@ -3,40 +3,46 @@
 from __future__ import annotations
 
 import logging
-import os
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dagster as dg
 import requests
 
-from woofort_assets.lib.settings import DEFAULT_TIMEZONE, ConfigError, data_dir, start_date
+from woofort_assets.lib.settings import (
+    DEFAULT_TIMEZONE,
+    ConfigError,
+    configured_timezone,
+    data_dir,
+    start_date,
+    timezone_name,
+    woocommerce_url,
+)
 
 log = logging.getLogger("woofort")
 
 
 def _valid_zone(name: str, source: str) -> str:
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{source}={name!r} is not an IANA timezone such as Europe/Stockholm") from None
-    return name
+        return timezone_name(name)
+    except ValueError as error:
+        raise ConfigError(f"{source}={name!r}: {error}") from None
 
 
 @cache
 def store_timezone() -> str:
     """WOOFORT_TIMEZONE, else the store's `timezone_string` from `/wp-json/` (cached in the data
-    directory so that partitions never move between two loads), else Europe/Stockholm."""
-    configured = os.environ.get("WOOFORT_TIMEZONE")
+    directory so that partitions never move between two loads), else Europe/Stockholm. The daily partitions
+    and every schedule (defs/automation) use it."""
+    configured = configured_timezone()
     if configured:
-        return _valid_zone(configured, "WOOFORT_TIMEZONE")
+        return configured
     cache_file = data_dir() / "store_timezone"
     if cache_file.is_file():
         return _valid_zone(cache_file.read_text().strip(), str(cache_file))
-    url = os.environ.get("WOOCOMMERCE_URL")
+    url = woocommerce_url()
     if url:
         try:
-            index = requests.get(f"{url.rstrip('/')}/wp-json/", timeout=5).json()
+            index = requests.get(f"{url}/wp-json/", timeout=5).json()
             zone = index.get("timezone_string") or ""
             if zone:
                 _valid_zone(zone, "the store's timezone_string")

@@ -21,17 +21,16 @@ e-mail) and make the sink rewrite documents in Fortnox; a deleted order produces
 
 from __future__ import annotations
 
-import os
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from woofort_assets.lib.settings import ConfigError
+from woofort_assets.lib.settings import ConfigError, pii_retention_days
 from woofort_assets.lib.sql import STRING_OR_COMMENT, statements
 
-DEFAULT_RETENTION_DAYS = 90
 _TARGET = re.compile(r"^\s*(?:UPDATE|DELETE FROM)\s+([a-z_]+\.[a-z_]+)", re.I | re.M)
 
 
@@ -58,17 +57,6 @@ class ErasureResult:
         return sum(self.counts.values())
 
 
-def retention_days() -> int:
-    value = os.environ.get("WOOFORT_PII_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
-    try:
-        days = int(value)
-    except ValueError:
-        days = -1
-    if days < 0:
-        raise ConfigError(f"WOOFORT_PII_RETENTION_DAYS={value!r}: a whole number of days, 0 or more (default 90)")
-    return days
-
-
 def _run(con: duckdb.DuckDBPyConnection, relative_path: str, params: dict, counts: dict[str, int] | None) -> None:
     for statement, used in statements(relative_path, params):
         target = _TARGET.search(STRING_OR_COMMENT.sub("", statement))
@@ -86,8 +74,6 @@ def _table_exists(con, schema: str, table: str) -> bool:
 
 
 def _log(con, shop: str, action: str, cutoff, counts: dict[str, int]) -> None:
-    import json
-
     con.execute("INSERT INTO privacy.erasures (shop, action, cutoff, counts) VALUES (?, ?, ?, ?)",
                 [shop, action, cutoff, json.dumps(counts)])
 
@@ -95,7 +81,7 @@ def _log(con, shop: str, action: str, cutoff, counts: dict[str, int]) -> None:
 def apply_retention(con: duckdb.DuckDBPyConnection, shop: str, days: int | None = None,
                     now: datetime | None = None) -> ErasureResult:
     """Blanks personal fields of raw payloads fetched more than `days` ago; one transaction; idempotent."""
-    days = retention_days() if days is None else days
+    days = pii_retention_days() if days is None else days
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     result = ErasureResult(cutoff=cutoff)
     con.execute("BEGIN TRANSACTION")

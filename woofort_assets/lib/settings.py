@@ -1,25 +1,251 @@
-"""Configuration read from the environment, in one place, so that the demo, the tests and a
-production deployment go through the same code path and fail the same way on bad input."""
+"""Every environment variable woofort reads is read here and only here: typed, validated, and documented in one
+table, `SETTINGS`, so that the demo, the tests and a production deployment go through the same code path and
+fail the same way on bad input.
+
+- The README's configuration table is this table: `python -m woofort_assets.lib.settings` prints it, and
+  tests/test_settings.py compares the two both ways (names, defaults, descriptions).
+- A value is read when it is used, never at import, so the CLI and the tests can change the environment.
+  An empty or blank value counts as unset.
+- A malformed value raises `ConfigError` naming the variable and the value (`***` for a secret); the CLI turns it
+  into exit code 2.
+- Secrets the resources need stay `dg.EnvVar`s (resources/__init__.py, resources/fortnox/resource.py): Dagster
+  resolves them when a run starts, so they never reach run config or the event log. They are listed here all the
+  same; code outside the CLI only asks whether they are set (`is_set`). `woofort fortnox connect` is the one
+  reader of a secret's value (`value`), since it talks to Fortnox outside any run.
+- lib/notify.py also scans the whole environment, for values to blank out of an alert: that is not reading a
+  setting (see its comment).
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CHECKOUT_DIR = PACKAGE_DIR.parent
 DEFAULT_TIMEZONE = "Europe/Stockholm"
 DEFAULT_START_DATE = "2026-10-01"
 DEFAULT_SHOP = "default"
+DEFAULT_FORTNOX_API_URL = "https://api.fortnox.se"
+DEFAULT_FORTNOX_AUTH_URL = "https://apps.fortnox.se"
 
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message says which and how to fix it."""
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable. `type` turns its text into the value (raising ValueError saying what is
+    expected); `default` is the value when it is unset (None: no value, the caller decides); `shown_default`
+    is the README's default column when `default` alone does not say it (computed or required)."""
+
+    name: str
+    type: Callable[[str], Any]
+    default: Any
+    description: str
+    shown_default: str | None = None
+    secret: bool = False
+
+    @property
+    def documented_default(self) -> str:
+        if self.shown_default is not None:
+            return self.shown_default
+        return "—" if self.default is None else f"`{self.default}`"
+
+
+# --------------------------------------------------------------------------------------------- value types
+def _text(raw: str) -> str:
+    return raw
+
+
+def _url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("must start with https:// (or http://)")
+    return url
+
+
+def _path(raw: str) -> Path:
+    return Path(raw.strip()).expanduser().resolve()
+
+
+def _existing_file(raw: str) -> Path:
+    path = _path(raw)
+    if not path.is_file():
+        raise ValueError("no such file")
+    return path
+
+
+def _instance_dir(raw: str) -> Path:
+    if not os.path.isabs(raw) or not os.path.isdir(raw):  # Dagster reads it unexpanded: no ~, no relative path
+        raise ValueError("an absolute path to an existing directory (the Dagster instance, with its dagster.yaml)")
+    return Path(raw)
+
+
+def _integer(low: int, high: int | None = None, what: str = "") -> Callable[[str], int]:
+    expected = f"a whole number{what} from {low} to {high}" if high is not None else f"a whole number{what}, {low} or more"
+
+    def parse(raw: str) -> int:
+        text = raw.strip()
+        if not re.fullmatch(r"[+-]?\d+", text) or not (low <= int(text) and (high is None or int(text) <= high)):
+            raise ValueError(expected)
+        return int(text)
+
+    return parse
+
+
+def _days(raw: str) -> float:
+    try:
+        days = float(raw.strip())
+    except ValueError:
+        days = -1.0
+    if not 0 <= days <= 45:
+        raise ValueError("a number of days from 0 to 45 (a refresh token lives 45 days)")
+    return days
+
+
+def _interval_minutes(raw: str) -> int:
+    text = raw.strip()
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise ValueError("not a whole number of minutes")
+    minutes = int(text)
+    if not (1 <= minutes <= 59 or (minutes % 60 == 0 and 60 <= minutes <= 720)):
+        raise ValueError("use 1-59, or a multiple of 60 up to 720")
+    return minutes
+
+
+def _iso_date(raw: str) -> str:
+    try:
+        return date.fromisoformat(raw.strip()).isoformat()
+    except ValueError:
+        raise ValueError("not a date: use YYYY-MM-DD") from None
+
+
+def timezone_name(raw: str) -> str:
+    """An IANA timezone's name, as given; ValueError otherwise (lib/partitions.py checks its other sources too)."""
+    name = raw.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not an IANA timezone such as Europe/Stockholm") from None
+    return name
+
+
+def _memory_size(raw: str) -> str:
+    size = raw.strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", size, re.I):
+        raise ValueError("a size such as 1GB or 800MB")
+    return size
+
+
+def _shop_key(raw: str) -> str:
+    if not raw.replace("-", "").replace("_", "").isalnum():
+        raise ValueError("use letters, digits, '-' or '_' only")
+    return raw
+
+
+# --------------------------------------------------------------------------------------------- the table
+SETTINGS: tuple[Setting, ...] = (
+    Setting("WOOCOMMERCE_URL", _url, None, "the store's address; the API is `{url}/wp-json/wc/v3`",
+            shown_default="required"),
+    Setting("WOOCOMMERCE_CONSUMER_KEY", _text, None, "a REST API key with **Read** permission: its consumer key",
+            shown_default="required", secret=True),
+    Setting("WOOCOMMERCE_CONSUMER_SECRET", _text, None, "that REST API key's consumer secret",
+            shown_default="required", secret=True),
+    Setting("WOOCOMMERCE_CONCURRENCY", _integer(1, 16), 4,
+            "requests in flight while crawling a listing (1–16); 8 catches up faster on a store with its own "
+            "server (docs/performance.md, B1)", shown_default="`4`, polite to shared hosting"),
+    Setting("FORTNOX_API_URL", _url, DEFAULT_FORTNOX_API_URL, "Fortnox REST API"),
+    Setting("FORTNOX_AUTH_URL", _url, DEFAULT_FORTNOX_AUTH_URL, "Fortnox OAuth2 server"),
+    Setting("FORTNOX_CLIENT_ID", _text, None, "your integration's Client-ID from the Fortnox developer portal",
+            shown_default="required for the sink"),
+    Setting("FORTNOX_CLIENT_SECRET", _text, None, "your integration's Client-Secret",
+            shown_default="required for the sink", secret=True),
+    Setting("FORTNOX_TENANT_ID", _text, None, "service-account mode (recommended): the company's tenant id"),
+    Setting("FORTNOX_REFRESH_TOKEN", _text, None,
+            "refresh-token mode: the first token only; once a rotated token is stored, the stored one wins. "
+            "Setting both this and `FORTNOX_TENANT_ID` is an error", secret=True),
+    Setting("FORTNOX_RATE_LIMIT", _integer(1, what=" of requests"), 25,
+            "requests per 5 s the client allows itself across all processes; raise only against the sandbox",
+            shown_default="`25` (Fortnox's limit)"),
+    Setting("WOOFORT_DATA_DIR", _path, None,
+            "DuckDB file (`woofort.duckdb`), Fortnox token, cached store timezone",
+            shown_default="`data/` in the checkout, whatever the working directory; `$XDG_DATA_HOME/woofort` "
+                          "when installed"),
+    Setting("XDG_DATA_HOME", _path, None, "where an installed woofort keeps its data when `WOOFORT_DATA_DIR` "
+            "is unset", shown_default="`~/.local/share`"),
+    Setting("WOOFORT_TIMEZONE", timezone_name, None, "the store's timezone: partitions are days in store time, "
+            "and every schedule runs in it",
+            shown_default="the store's `timezone_string` from `/wp-json/` (cached in the data dir), else "
+                          f"`{DEFAULT_TIMEZONE}`"),
+    Setting("WOOFORT_START_DATE", _iso_date, DEFAULT_START_DATE,
+            "first daily partition; orders before it are never invoiced"),
+    Setting("WOOFORT_MAPPING", _existing_file, None, "accounting mapping file",
+            shown_default="`mapping/mapping.yaml`"),
+    Setting("WOOFORT_DUCKDB_MEMORY_LIMIT", _memory_size, None,
+            "DuckDB's memory limit (e.g. `1GB`): beyond it DuckDB spills to `woofort.duckdb.tmp/`; set it on a "
+            "small host or for a large history (1,000,000 orders stage and build their deltas with `1GB`, about "
+            "1.5 GB resident; docs/performance.md)", shown_default="DuckDB's default, 80 % of RAM"),
+    Setting("WOOFORT_SHOP", _shop_key, DEFAULT_SHOP,
+            "shop key stored on every row, so several shops into several Fortnox companies need no rewrite"),
+    Setting("WOOFORT_SYNC_INTERVAL_MINUTES", _interval_minutes, 15,
+            "how often `sync_today` runs: 1–59, or a multiple of 60 up to 720"),
+    Setting("WOOFORT_ALERT_WEBHOOK_URL", _url, None, "Slack-compatible webhook for alerts",
+            shown_default="none (alerts logged only)", secret=True),
+    Setting("WOOFORT_TOKEN_WARN_DAYS", _days, 10.0, "warn when the Fortnox refresh token has fewer days left",
+            shown_default="`10`"),
+    Setting("WOOFORT_PII_RETENTION_DAYS", _integer(0, what=" of days"), 90,
+            "personal data in raw tables is blanked after this many days"),
+    Setting("DAGSTER_HOME", _instance_dir, None,
+            "Dagster instance (run history, schedules); `make` sets it to `.dagster_home/` in the checkout with "
+            "the repo's `dagster.yaml`", shown_default="ephemeral"),
+    Setting("REQUESTS_CA_BUNDLE", _existing_file, None,
+            "a custom CA for TLS (verification is always on); read by `requests` itself",
+            shown_default="system CAs"),
+)
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def _setting(name: str) -> Setting:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"{name} is not in lib/settings.py SETTINGS: add it there (and to the README)") from None
+
+
+def is_set(name: str) -> bool:
+    """Whether the variable holds a value (for a secret Dagster resolves later: never reads it into anything)."""
+    _setting(name)
+    raw = os.environ.get(name)
+    return bool(raw and raw.strip())
+
+
+def value(name: str) -> Any:
+    """The variable's typed value, its default when unset; ConfigError naming it when malformed."""
+    setting = _setting(name)
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return setting.default
+    try:
+        return setting.type(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name}={'***' if setting.secret else repr(raw)}: {error}") from None
+
+
+def markdown_table() -> str:
+    """The README's configuration table."""
+    rows = [f"| `{s.name}` | {s.description} | {s.documented_default} |" for s in SETTINGS]
+    return "\n".join(["| variable | meaning | default |", "|---|---|---|", *rows])
+
+
+# --------------------------------------------------------------------------------------------- accessors
 def _in_checkout() -> bool:
     return (CHECKOUT_DIR / "pyproject.toml").is_file() and (CHECKOUT_DIR / "sql").is_dir()
 
@@ -27,13 +253,10 @@ def _in_checkout() -> bool:
 def data_dir() -> Path:
     """`WOOFORT_DATA_DIR`, else `data/` in the checkout (independent of the working directory),
     else the user's data directory for an installed package."""
-    configured = os.environ.get("WOOFORT_DATA_DIR")
-    if configured:
-        path = Path(configured).expanduser().resolve()
-    elif _in_checkout():
-        path = CHECKOUT_DIR / "data"
-    else:
-        path = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "woofort"
+    path = value("WOOFORT_DATA_DIR")
+    if path is None:
+        path = CHECKOUT_DIR / "data" if _in_checkout() else (
+            value("XDG_DATA_HOME") or Path.home() / ".local/share") / "woofort"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -47,38 +270,30 @@ def duckdb_config() -> dict[str, str]:
     says ORDER BY), which lets DuckDB stream and spill large steps; WOOFORT_DUCKDB_MEMORY_LIMIT (e.g. "1GB";
     DuckDB's default is 80 % of RAM) bounds its buffer memory, beyond which it spills to <database>.tmp/."""
     config = {"preserve_insertion_order": "false"}
-    limit = os.environ.get("WOOFORT_DUCKDB_MEMORY_LIMIT", "").strip()
+    limit = value("WOOFORT_DUCKDB_MEMORY_LIMIT")
     if limit:
-        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", limit, re.I):
-            raise ConfigError(f"WOOFORT_DUCKDB_MEMORY_LIMIT={limit!r}: a size such as 1GB or 800MB")
         config["memory_limit"] = limit
     return config
 
 
 def shop_key() -> str:
     """The shop every row belongs to; one shop is the default, several shops later need no rewrite."""
-    key = os.environ.get("WOOFORT_SHOP", DEFAULT_SHOP)
-    if not key.replace("-", "").replace("_", "").isalnum():
-        raise ConfigError(f"WOOFORT_SHOP={key!r}: use letters, digits, '-' or '_' only")
-    return key
+    return value("WOOFORT_SHOP")
 
 
 def start_date() -> str:
-    value = os.environ.get("WOOFORT_START_DATE", DEFAULT_START_DATE)
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"WOOFORT_START_DATE={value!r} is not a date: use YYYY-MM-DD") from None
-    return value
+    return value("WOOFORT_START_DATE")
+
+
+def configured_timezone() -> str | None:
+    """WOOFORT_TIMEZONE, None when unset (lib/partitions.store_timezone() then asks the store)."""
+    return value("WOOFORT_TIMEZONE")
 
 
 def mapping_path() -> Path:
-    configured = os.environ.get("WOOFORT_MAPPING")
-    if configured:
-        path = Path(configured).expanduser().resolve()
-        if not path.is_file():
-            raise ConfigError(f"WOOFORT_MAPPING={configured!r}: no such file")
-        return path
+    configured = value("WOOFORT_MAPPING")
+    if configured is not None:
+        return configured
     for candidate in (PACKAGE_DIR / "mapping" / "mapping.yaml", CHECKOUT_DIR / "mapping" / "mapping.yaml"):
         if candidate.is_file():
             return candidate
@@ -88,10 +303,12 @@ def mapping_path() -> Path:
 def woocommerce_concurrency() -> int:
     """Requests in flight during a crawl. 4 suits shared hosting with a few PHP workers; a store on its own
     server catches up faster with 8 (benchmark B1, docs/performance.md)."""
-    value = os.environ.get("WOOCOMMERCE_CONCURRENCY", "4").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 16:
-        raise ConfigError(f"WOOCOMMERCE_CONCURRENCY={value!r}: a whole number from 1 to 16")
-    return int(value)
+    return value("WOOCOMMERCE_CONCURRENCY")
+
+
+def woocommerce_url() -> str | None:
+    """The store's address without a trailing slash, None when unset."""
+    return value("WOOCOMMERCE_URL")
 
 
 @dataclass(frozen=True)
@@ -102,21 +319,58 @@ class WooCommerceSettings:
 
 
 def woocommerce_settings() -> WooCommerceSettings:
-    missing = [
-        name
-        for name in ("WOOCOMMERCE_URL", "WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET")
-        if not os.environ.get(name)
-    ]
+    """For the CLI, which talks to the store outside a run (the resources take `dg.EnvVar`s instead)."""
+    names = ("WOOCOMMERCE_URL", "WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET")
+    missing = [name for name in names if not is_set(name)]
     if missing:
         raise ConfigError(
             f"set {', '.join(missing)} (the store's address and a read-only REST API key from "
             "WooCommerce > Settings > Advanced > REST API)"
         )
-    url = os.environ["WOOCOMMERCE_URL"].rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ConfigError(f"WOOCOMMERCE_URL={url!r} must start with https:// (or http:// for OAuth 1.0a)")
-    return WooCommerceSettings(
-        url=url,
-        consumer_key=os.environ["WOOCOMMERCE_CONSUMER_KEY"],
-        consumer_secret=os.environ["WOOCOMMERCE_CONSUMER_SECRET"],
-    )
+    return WooCommerceSettings(*(value(name) for name in names))
+
+
+@dataclass(frozen=True)
+class FortnoxSettings:
+    """What the Fortnox resource is built from; the credentials themselves stay `dg.EnvVar`s."""
+
+    api_url: str
+    auth_url: str
+    rate_limit: int
+    service_account: bool      # FORTNOX_TENANT_ID is set
+    seed_refresh_token: bool   # FORTNOX_REFRESH_TOKEN is set
+
+
+def fortnox_settings() -> FortnoxSettings:
+    service_account, seed = is_set("FORTNOX_TENANT_ID"), is_set("FORTNOX_REFRESH_TOKEN")
+    if service_account and seed:
+        raise ConfigError("both FORTNOX_TENANT_ID and FORTNOX_REFRESH_TOKEN are set: choose one mode "
+                          "(unset FORTNOX_REFRESH_TOKEN to use the service account, recommended)")
+    return FortnoxSettings(api_url=value("FORTNOX_API_URL"), auth_url=value("FORTNOX_AUTH_URL"),
+                           rate_limit=value("FORTNOX_RATE_LIMIT"), service_account=service_account,
+                           seed_refresh_token=seed)
+
+
+def sync_interval_minutes() -> int:
+    return value("WOOFORT_SYNC_INTERVAL_MINUTES")
+
+
+def token_warn_days() -> float:
+    return value("WOOFORT_TOKEN_WARN_DAYS")
+
+
+def pii_retention_days() -> int:
+    return value("WOOFORT_PII_RETENTION_DAYS")
+
+
+def alert_webhook_url() -> str | None:
+    return value("WOOFORT_ALERT_WEBHOOK_URL")
+
+
+def dagster_home() -> Path | None:
+    """DAGSTER_HOME when set (the CLI then uses that instance), else None (an ephemeral instance)."""
+    return value("DAGSTER_HOME")
+
+
+if __name__ == "__main__":  # python -m woofort_assets.lib.settings: the README's configuration table
+    print(markdown_table())

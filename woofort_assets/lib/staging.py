@@ -64,7 +64,7 @@ def _counts(con: duckdb.DuckDBPyConnection, entity: str, shop: str) -> StagingCo
         SELECT count(*),
                count(*) FILTER (WHERE s.present),
                count(*) FILTER (WHERE q.present)
-        FROM stg_outcome o
+        FROM stg_records o
         LEFT JOIN (SELECT DISTINCT {key}::VARCHAR AS record_key, true AS present
                    FROM {table} WHERE shop = $shop) s USING (record_key)
         LEFT JOIN (SELECT record_key, true AS present FROM quarantine.records
@@ -74,7 +74,7 @@ def _counts(con: duckdb.DuckDBPyConnection, entity: str, shop: str) -> StagingCo
     ).fetchone()
     both = con.execute(
         f"""
-        SELECT string_agg(o.record_key, ', ' ORDER BY o.record_key) FROM stg_outcome o
+        SELECT string_agg(o.record_key, ', ' ORDER BY o.record_key) FROM stg_records o
         WHERE o.record_key IN (SELECT {key}::VARCHAR FROM {table} WHERE shop = $shop)
           AND o.record_key IN (SELECT record_key FROM quarantine.records WHERE shop = $shop AND entity = $entity)
         """,

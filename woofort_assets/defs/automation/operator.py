@@ -34,7 +34,10 @@ from typing import Any
 
 import duckdb
 
+from woofort_assets.defs.fortnox.engine import queries
+from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.staging import ENTITIES, StagingCounts, stage_batch
+from woofort_assets.resources.woocommerce import WooCommerceError
 
 QUARANTINE_STATUSES = ("open", "skipped")
 DEAD_LETTER_STATUSES = ("open", "skipped", "resolved")
@@ -70,12 +73,11 @@ def _check_status(status: str | None, allowed: tuple[str, ...]) -> None:
         raise OperatorUsageError(f"unknown status {status!r}; expected one of {', '.join((*allowed, 'all'))}")
 
 
-def _missing(con: duckdb.DuckDBPyConnection, table: str, key_column: str, shop: str, entity: str,
-             keys: list[str]) -> list[str]:
+def _missing(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> list[str]:
     present = {
         row[0]
         for row in con.execute(
-            f"SELECT {key_column} FROM {table} WHERE shop = ? AND entity = ? AND list_contains(?, {key_column})",
+            "SELECT record_key FROM quarantine.records WHERE shop = ? AND entity = ? AND list_contains(?, record_key)",
             [shop, entity, keys],
         ).fetchall()
     }
@@ -113,7 +115,7 @@ class RetryOutcome:
 def quarantine_retry(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> list[RetryOutcome]:
     """Re-stages the latest raw version of each record (stage_batch on the run that fetched it)."""
     _check_entity(entity, ENTITIES)
-    missing = _missing(con, "quarantine.records", "record_key", shop, entity, keys)
+    missing = _missing(con, shop, entity, keys)
     if missing:
         raise UnknownIdError(f"not in quarantine ({entity}, shop {shop}): {', '.join(missing)}")
     latest = dict(
@@ -145,7 +147,7 @@ def quarantine_retry(con: duckdb.DuckDBPyConnection, shop: str, entity: str, key
 
 def quarantine_skip(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> int:
     _check_entity(entity, ENTITIES)
-    missing = _missing(con, "quarantine.records", "record_key", shop, entity, keys)
+    missing = _missing(con, shop, entity, keys)
     if missing:
         raise UnknownIdError(f"not in quarantine ({entity}, shop {shop}): {', '.join(missing)}")
     con.execute(
@@ -161,49 +163,28 @@ def deadletter_list(con: duckdb.DuckDBPyConnection, shop: str, status: str | Non
     _check_status(status, DEAD_LETTER_STATUSES)
     if entity is not None:
         _check_entity(entity, DEAD_LETTER_ENTITIES)
-    rows = con.execute(
-        """
-        SELECT entity, source_key, status, error_code, error_message, http_status, attempts, last_failed_at
-        FROM ledger.dead_letter
-        WHERE shop = $shop AND ($status = 'all' OR status = $status) AND ($entity IS NULL OR entity = $entity)
-        ORDER BY entity, source_key
-        """,
-        {"shop": shop, "status": status or "all", "entity": entity},
-    ).fetchall()
-    names = ("entity", "source_key", "status", "error_code", "error_message", "http_status", "attempts",
-             "last_failed_at")
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return sorted(queries.dead_letters(con, shop, status, entity), key=lambda r: (r["entity"], r["source_key"]))
+
+
+def _known_dead_letters(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> None:
+    _check_entity(entity, DEAD_LETTER_ENTITIES)
+    present = queries.dead_letter_keys(con, shop, entity, keys)
+    missing = [key for key in keys if key not in present]
+    if missing:
+        raise UnknownIdError(f"not in the dead-letter table ({entity}, shop {shop}): {', '.join(missing)}")
 
 
 def deadletter_retry(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> int:
     """Clears the dead letters so that the next sync's sink sends the records again."""
-    _check_entity(entity, DEAD_LETTER_ENTITIES)
-    missing = _missing(con, "ledger.dead_letter", "source_key", shop, entity, keys)
-    if missing:
-        raise UnknownIdError(f"not in the dead-letter table ({entity}, shop {shop}): {', '.join(missing)}")
-    con.execute("DELETE FROM ledger.dead_letter WHERE shop = ? AND entity = ? AND list_contains(?, source_key)",
-                [shop, entity, keys])
+    _known_dead_letters(con, shop, entity, keys)
+    queries.retry_dead_letters(con, shop, entity, keys)
     return len(keys)
 
 
 def deadletter_skip(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys: list[str]) -> int:
-    _check_entity(entity, DEAD_LETTER_ENTITIES)
-    missing = _missing(con, "ledger.dead_letter", "source_key", shop, entity, keys)
-    if missing:
-        raise UnknownIdError(f"not in the dead-letter table ({entity}, shop {shop}): {', '.join(missing)}")
-    con.execute(
-        "UPDATE ledger.dead_letter SET status = 'skipped' WHERE shop = ? AND entity = ? AND list_contains(?, source_key)",
-        [shop, entity, keys],
-    )
+    _known_dead_letters(con, shop, entity, keys)
+    queries.skip_dead_letters(con, shop, entity, keys)
     return len(keys)
-
-
-def open_dead_letters(con: duckdb.DuckDBPyConnection, shop: str) -> list[tuple[str, str, str]]:
-    return con.execute(
-        "SELECT entity, source_key, error_message FROM ledger.dead_letter WHERE shop = ? AND status = 'open' "
-        "ORDER BY last_failed_at DESC, entity, source_key",
-        [shop],
-    ).fetchall()
 
 
 # -------------------------------------------------------------------------------------- resync an order
@@ -219,8 +200,6 @@ class ResyncOutcome:
 
 def fetch_order(client, order_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """GET orders/ID (+ its refunds); UnknownIdError when WooCommerce answers 404."""
-    from woofort_assets.resources.woocommerce import WooCommerceError
-
     try:
         order = client.get_json(f"orders/{order_id}")
     except WooCommerceError as error:
@@ -233,8 +212,9 @@ def fetch_order(client, order_id: int) -> tuple[dict[str, Any], list[dict[str, A
 
 def resync_order(database: str, shop: str, client, order_id: int, run_id: str | None = None) -> ResyncOutcome:
     """Re-extracts one order into raw, restages it and makes the sink reconsider its ledger rows."""
+    # Lazy: landing imports pyarrow, ~0.1-0.15 s that every `woofort` command would pay (cli/ops.py imports this
+    # module, so `woofort --help` went from ~0.8 s to ~0.95 s); only a resync lands records.
     from woofort_assets.defs.woocommerce.landing import land
-    from woofort_assets.lib.duckdb import connect
 
     order, refunds = fetch_order(client, order_id)
     run_id = run_id or f"resync-{uuid.uuid4()}"

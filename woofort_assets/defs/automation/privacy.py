@@ -6,14 +6,14 @@ definitions.py adds `privacy_jobs` and `privacy_schedules` (see docs/reliability
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.partitions import store_timezone
+from woofort_assets.lib.privacy import apply_retention
 from woofort_assets.lib.settings import shop_key
 
 
 @dg.op(pool="duckdb", tags={"woofort/kind": "maintenance"})
 def blank_expired_personal_data(context: dg.OpExecutionContext, duckdb: DuckDBResource) -> dg.Output:
-    from woofort_assets.lib.duckdb import connect
-    from woofort_assets.lib.privacy import apply_retention
-
     with connect(duckdb.database) as con:
         result = apply_retention(con, shop_key())
     context.log.info(f"retention: {result.total} raw row(s) fetched before {result.cutoff:%Y-%m-%d} blanked")
@@ -29,7 +29,7 @@ def privacy_retention_job():
 
 privacy_retention_schedule = dg.ScheduleDefinition(
     name="privacy_retention_daily", job=privacy_retention_job, cron_schedule="30 3 * * *",
-    execution_timezone="Europe/Stockholm", default_status=dg.DefaultScheduleStatus.RUNNING)
+    execution_timezone=store_timezone(), default_status=dg.DefaultScheduleStatus.RUNNING)
 
 privacy_jobs = [privacy_retention_job]
 privacy_schedules = [privacy_retention_schedule]

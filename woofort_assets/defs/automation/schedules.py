@@ -1,4 +1,4 @@
-"""Schedules, all in the store's timezone (lib.partitions.store_timezone()).
+"""Schedules, all in the store's timezone (lib.partitions.store_timezone(), as the daily partitions).
 
 | schedule                   | cron (store time)          | target                 | default |
 |----------------------------|----------------------------|------------------------|---------|
@@ -17,30 +17,18 @@ piles up behind itself."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from woofort_assets.defs.automation.jobs import fortnox_token_refresh_job, reference_job, sync_job
 from woofort_assets.lib.partitions import store_timezone
-from woofort_assets.lib.settings import ConfigError
+from woofort_assets.lib.settings import is_set, sync_interval_minutes
 
-DEFAULT_INTERVAL_MINUTES = 15
 PARTITION_TAG = "dagster/partition"
 ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
           dg.DagsterRunStatus.STARTED]
-
-
-def sync_interval_minutes() -> int:
-    value = os.environ.get("WOOFORT_SYNC_INTERVAL_MINUTES", str(DEFAULT_INTERVAL_MINUTES))
-    try:
-        minutes = int(value)
-    except ValueError:
-        raise ConfigError(f"WOOFORT_SYNC_INTERVAL_MINUTES={value!r} is not a whole number of minutes") from None
-    if not (1 <= minutes <= 59 or (minutes % 60 == 0 and 60 <= minutes <= 720)):
-        raise ConfigError(f"WOOFORT_SYNC_INTERVAL_MINUTES={minutes}: use 1-59, or a multiple of 60 up to 720")
-    return minutes
 
 
 def interval_cron(minutes: int) -> str:
@@ -50,8 +38,6 @@ def interval_cron(minutes: int) -> str:
 
 
 def _store_day(context: dg.ScheduleEvaluationContext, days_back: int = 0) -> str:
-    from zoneinfo import ZoneInfo
-
     moment = context.scheduled_execution_time or datetime.now(ZoneInfo(store_timezone()))
     local = moment.astimezone(ZoneInfo(store_timezone()))
     return (local - timedelta(days=days_back)).date().isoformat()
@@ -90,7 +76,7 @@ def sync_close_yesterday(context: dg.ScheduleEvaluationContext):
              default_status=dg.DefaultScheduleStatus.RUNNING,
              description="Refreshes customers, tax rates and tax classes (and their staging) daily.")
 def reference_data_daily(context: dg.ScheduleEvaluationContext):
-    if not os.environ.get("WOOCOMMERCE_URL"):
+    if not is_set("WOOCOMMERCE_URL"):
         return dg.SkipReason("WOOCOMMERCE_URL is not set: the shop is not configured yet")
     return dg.RunRequest(tags={"woofort/schedule": "reference_data_daily"})
 
@@ -100,7 +86,7 @@ def reference_data_daily(context: dg.ScheduleEvaluationContext):
              description="Daily authenticated Fortnox call: the client refreshes the token when needed, so the "
                          "45-day refresh token is renewed long before it runs out even when no sync runs.")
 def fortnox_token_keepalive(context: dg.ScheduleEvaluationContext):
-    if not os.environ.get("FORTNOX_CLIENT_ID"):
+    if not is_set("FORTNOX_CLIENT_ID"):
         return dg.SkipReason("FORTNOX_CLIENT_ID is not set: Fortnox is not configured yet")
     return dg.RunRequest(tags={"woofort/schedule": "fortnox_token_keepalive"})
 

@@ -12,18 +12,16 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import dagster as dg
 
-from woofort_assets.defs.automation.operator import open_dead_letters
+from woofort_assets.defs.fortnox.engine.queries import dead_letters
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.fortnox_token import REFRESH_TOKEN_LIFETIME_SECONDS, TokenStore
 from woofort_assets.lib.notify import notify
-from woofort_assets.lib.settings import data_dir, duckdb_path, shop_key
+from woofort_assets.lib.settings import data_dir, duckdb_path, shop_key, token_warn_days
 
-DEFAULT_TOKEN_WARN_DAYS = 10
 REPEAT_SECONDS = 24 * 3600
 
 
@@ -60,7 +58,7 @@ def dead_letter_growth(context: dg.SensorEvaluationContext):
     if not path.exists():
         return dg.SkipReason(f"no DuckDB file yet at {path}")
     with connect(path) as con:
-        rows = open_dead_letters(con, shop_key())
+        rows = [(r["entity"], r["source_key"], r["error_message"]) for r in dead_letters(con, shop_key(), "open")]
     previous = int(context.cursor) if context.cursor not in (None, "") else None
     context.update_cursor(str(len(rows)))
     text = dead_letter_alert(previous, rows)
@@ -69,10 +67,6 @@ def dead_letter_growth(context: dg.SensorEvaluationContext):
     context.log.warning(text)
     notify(text)
     return dg.SkipReason(f"alerted: open dead letters {previous} -> {len(rows)}")
-
-
-def token_warn_days() -> float:
-    return float(os.environ.get("WOOFORT_TOKEN_WARN_DAYS", DEFAULT_TOKEN_WARN_DAYS))
 
 
 def token_condition(data: dict, now: float, warn_days: float) -> tuple[str, str] | None:
@@ -97,7 +91,8 @@ def token_condition(data: dict, now: float, warn_days: float) -> tuple[str, str]
 
 
 @dg.sensor(name="fortnox_token_life", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Alerts when the stored Fortnox refresh token has under 10 days left or is gone.")
+           description="Alerts when the stored Fortnox refresh token has under WOOFORT_TOKEN_WARN_DAYS "
+                       "(default 10) days left or is gone.")
 def fortnox_token_life(context: dg.SensorEvaluationContext):
     store = TokenStore(data_dir())
     if not store.path.exists():

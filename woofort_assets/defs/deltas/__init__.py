@@ -1,3 +1,3 @@
 """Deltas: staging + ledger -> what the Fortnox sink must write (sql/deltas/*.sql, group "deltas").
 
-`assets` is the list definitions.py merges; `build.build_delta` is the one code path (assets and tests)."""
+`definitions.defs` is what the code location merges; `build.build_deltas` is the one code path (assets and tests)."""

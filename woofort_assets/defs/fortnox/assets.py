@@ -1,17 +1,24 @@
 """Fortnox sink assets: one per Fortnox entity, fed by the delta tables, exactly once through the ledger.
 
-Order (asset deps): preflight -> articles (+ prices), customers -> invoices -> credit_invoices ->
-invoice_payments; stock after invoices. All in pool "fortnox" (one writer against the tenant's rate limit)."""
-
-
+Each asset runs document kinds (`kinds/`) on the engine (`engine/`). Order (asset deps): preflight -> articles
+(+ prices), customers -> invoices -> credit_invoices -> invoice_payments; stock after invoices. All in pool
+"fortnox" (one writer against the company's rate limit)."""
 
 from collections.abc import Callable
 
 import dagster as dg
 
-from woofort_assets.defs.fortnox import handlers
-from woofort_assets.defs.fortnox.ledger import DeltaRow, Ledger
-from woofort_assets.defs.fortnox.sink import Sink
+from woofort_assets.defs.fortnox.engine.ledger import DeltaRow, Ledger
+from woofort_assets.defs.fortnox.engine.protocol import Sink
+from woofort_assets.defs.fortnox.engine.report import sink_metadata
+from woofort_assets.defs.fortnox.kinds.credits import sync_credits
+from woofort_assets.defs.fortnox.kinds.invoices import sync_invoices
+from woofort_assets.defs.fortnox.kinds.master import ARTICLE, CUSTOMER, sync_master
+from woofort_assets.defs.fortnox.kinds.payments import sync_payments
+from woofort_assets.defs.fortnox.kinds.prices import sync_prices
+from woofort_assets.defs.fortnox.kinds.stock import sync_stock
+from woofort_assets.lib.mapping import MappingError, load_mapping
+from woofort_assets.lib.settings import ConfigError, mapping_path, shop_key
 
 GROUP = "fortnox"
 KINDS = {"fortnox"}
@@ -35,32 +42,18 @@ class FortnoxSinkConfig(dg.Config):
     no writes and no lookups; the ledger documents/dead letters are not touched."""
 
 
-def shop() -> str:
-    from woofort_assets.lib.settings import shop_key
-
-    return shop_key()
-
-
 def mapping_auto_book() -> bool:
-    """invoicing.bookkeep of the mapping file; true when the mapping (module or file) is absent."""
+    """invoicing.bookkeep of the mapping file (default true); a broken mapping is the preflight's to report."""
     try:
-        from woofort_assets.lib.mapping import load_mapping
-        from woofort_assets.lib.settings import mapping_path
-
         return bool(load_mapping(mapping_path()).invoicing.bookkeep)
-    except ImportError:
+    except (MappingError, ConfigError):
         return True
-    except Exception as err:  # noqa: BLE001 - a broken mapping is the preflight's to report
-        if type(err).__name__ in ("ConfigError",):
-            return True
-        raise
 
 
 def run_sink(context: dg.AssetExecutionContext, config: FortnoxSinkConfig, tables: tuple[str, ...],
              body: Callable[[Sink, dict[str, list[DeltaRow]]], None]) -> dg.MaterializeResult:
-    database = context.resources.duckdb.database
     auto_book = mapping_auto_book()
-    with Ledger(database, shop()) as ledger:
+    with Ledger(context.resources.duckdb.database, shop_key()) as ledger:
         deltas = {t: ledger.delta_rows(t) for t in tables}
         client = None if config.dry_run else context.resources.fortnox.get_client()
         sink = Sink(context, client, ledger, config.dry_run, auto_book)
@@ -68,12 +61,11 @@ def run_sink(context: dg.AssetExecutionContext, config: FortnoxSinkConfig, table
             if rows is None:
                 sink.notes.append(f"deltas.{table} does not exist yet (materialize deltas/{table}): nothing read")
         body(sink, {t: rows or [] for t, rows in deltas.items()})
-        metadata = sink.metadata()
+        metadata = sink_metadata(sink)
         metadata["delta_rows"] = dg.MetadataValue.json({t: len(rows or []) for t, rows in deltas.items()})
         metadata["auto_bookkeep"] = dg.MetadataValue.bool(auto_book)
         entities = sorted({r.entity for rows in deltas.values() for r in rows or [] if r.entity})
-        open_letters = sum(len(ledger.open_dead_letters(e)) for e in entities)
-        metadata["dead_letter_open"] = dg.MetadataValue.int(open_letters)
+        metadata["dead_letter_open"] = dg.MetadataValue.int(sum(len(ledger.open_dead_letters(e)) for e in entities))
     context.log.info(f"fortnox {tables}: " + ", ".join(f"{k}={metadata[k].value}" for k in
                                                         ("created", "updated", "unchanged", "adopted", "failed",
                                                          "deferred", "pending")))
@@ -88,9 +80,7 @@ _COMMON = dict(group_name=GROUP, kinds=KINDS, pool=POOL, required_resource_keys=
                       "deltas.price_delta.", **_COMMON)
 def fortnox_articles(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) -> dg.MaterializeResult:
     def body(sink: Sink, deltas: dict[str, list[DeltaRow]]) -> None:
-        blocked = handlers.sync_master(sink, deltas["article_delta"], entity="article", path="/3/articles",
-                                       envelope="Article", number_field="ArticleNumber", list_key="Articles")
-        handlers.sync_prices(sink, deltas["price_delta"], blocked)
+        sync_prices(sink, deltas["price_delta"], sync_master(sink, ARTICLE, deltas["article_delta"]))
 
     return run_sink(context, config, ("article_delta", "price_delta"), body)
 
@@ -99,11 +89,8 @@ def fortnox_articles(context: dg.AssetExecutionContext, config: FortnoxSinkConfi
           description="Customers in Fortnox (CustomerNumber chosen by woofort), from deltas.customer_delta.",
           **_COMMON)
 def fortnox_customers(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) -> dg.MaterializeResult:
-    def body(sink: Sink, deltas: dict[str, list[DeltaRow]]) -> None:
-        handlers.sync_master(sink, deltas["customer_delta"], entity="customer", path="/3/customers",
-                             envelope="Customer", number_field="CustomerNumber", list_key="Customers")
-
-    return run_sink(context, config, ("customer_delta",), body)
+    return run_sink(context, config, ("customer_delta",),
+                    lambda sink, deltas: sync_master(sink, CUSTOMER, deltas["customer_delta"]))
 
 
 @dg.asset(key=sink_key("invoices"),
@@ -112,7 +99,7 @@ def fortnox_customers(context: dg.AssetExecutionContext, config: FortnoxSinkConf
                       "deltas.invoice_delta.", **_COMMON)
 def fortnox_invoices(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) -> dg.MaterializeResult:
     return run_sink(context, config, ("invoice_delta",),
-                    lambda sink, deltas: handlers.sync_invoices(sink, deltas["invoice_delta"]))
+                    lambda sink, deltas: sync_invoices(sink, deltas["invoice_delta"]))
 
 
 @dg.asset(key=sink_key("credit_invoices"), deps=[PREFLIGHT, delta_key("credit_delta"), sink_key("invoices")],
@@ -121,7 +108,7 @@ def fortnox_invoices(context: dg.AssetExecutionContext, config: FortnoxSinkConfi
 def fortnox_credit_invoices(context: dg.AssetExecutionContext,
                             config: FortnoxSinkConfig) -> dg.MaterializeResult:
     return run_sink(context, config, ("credit_delta",),
-                    lambda sink, deltas: handlers.sync_credits(sink, deltas["credit_delta"]))
+                    lambda sink, deltas: sync_credits(sink, deltas["credit_delta"]))
 
 
 @dg.asset(key=sink_key("invoice_payments"),
@@ -131,7 +118,7 @@ def fortnox_credit_invoices(context: dg.AssetExecutionContext,
 def fortnox_invoice_payments(context: dg.AssetExecutionContext,
                              config: FortnoxSinkConfig) -> dg.MaterializeResult:
     return run_sink(context, config, ("payment_delta",),
-                    lambda sink, deltas: handlers.sync_payments(sink, deltas["payment_delta"]))
+                    lambda sink, deltas: sync_payments(sink, deltas["payment_delta"]))
 
 
 @dg.asset(key=sink_key("stock"), deps=[PREFLIGHT, delta_key("stock_delta"), sink_key("invoices")],
@@ -139,7 +126,7 @@ def fortnox_invoice_payments(context: dg.AssetExecutionContext,
                       "from deltas.stock_delta.", **_COMMON)
 def fortnox_stock(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) -> dg.MaterializeResult:
     return run_sink(context, config, ("stock_delta",),
-                    lambda sink, deltas: handlers.sync_stock(sink, deltas["stock_delta"]))
+                    lambda sink, deltas: sync_stock(sink, deltas["stock_delta"]))
 
 
 sink_assets = [fortnox_articles, fortnox_customers, fortnox_invoices, fortnox_credit_invoices,

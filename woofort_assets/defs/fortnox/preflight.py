@@ -18,10 +18,14 @@ from collections import defaultdict
 
 import dagster as dg
 
-from woofort_assets.defs.fortnox.assets import GROUP, KINDS, POOL, PREFLIGHT, delta_key, shop
-from woofort_assets.defs.fortnox.ledger import DELTA_TABLES, DeltaRow, Ledger
-from woofort_assets.defs.fortnox.lookups import get_or_none, is_true
-from woofort_assets.defs.fortnox.sink import envelope_of, fortnox_errors
+from woofort_assets.defs.fortnox.assets import GROUP, KINDS, POOL, PREFLIGHT, delta_key
+from woofort_assets.defs.fortnox.engine.ledger import DELTA_TABLES, DeltaRow, Ledger
+from woofort_assets.defs.fortnox.engine.lookups import is_true
+from woofort_assets.defs.fortnox.engine.steps import envelope_of
+from woofort_assets.lib.mapping import load_mapping
+from woofort_assets.lib.settings import mapping_path, shop_key
+from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxError
+from woofort_assets.resources.fortnox.endpoints import ACCOUNTS
 
 CHECK_NAME = "fortnox_ready"
 
@@ -49,11 +53,6 @@ DATE_FIELDS = {"invoice_delta": "InvoiceDate", "credit_delta": "InvoiceDate", "p
 
 def _mapping():
     """(mapping or None, problem or None)."""
-    try:
-        from woofort_assets.lib.mapping import load_mapping
-        from woofort_assets.lib.settings import mapping_path
-    except ImportError:
-        return None, None
     try:
         return load_mapping(mapping_path()), None
     except Exception as err:  # noqa: BLE001 - reported as a preflight problem
@@ -116,7 +115,6 @@ def _sample(items, n: int = 5) -> str:
 
 def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_problem: str | None):
     """(problems, warnings, checked): lists of strings and a dict of what was checked."""
-    FortnoxError, _, FortnoxAuthError = fortnox_errors()
     problems: list[str] = []
     warnings: list[str] = []
     checked: dict[str, object] = {}
@@ -192,7 +190,7 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
         wanted[account].append(f"payloads: {_sample(users, 3)}")
     checked["accounts"] = sorted(wanted)
     for account in sorted(wanted):
-        doc = get_or_none(client, f"/3/accounts/{account}", "Account")
+        doc = ACCOUNTS.get_or_none(client, str(account))
         where = "; ".join(wanted[account][:4])
         if doc is None:
             problems.append(f"account {account} does not exist in Fortnox (used by {where})")
@@ -222,7 +220,7 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
                                                      "payment. Blocks every Fortnox sink when it fails.")],
           description="Checks the Fortnox company against the pending deltas before any sink writes (GETs only).")
 def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    with Ledger(context.resources.duckdb.database, shop()) as ledger:
+    with Ledger(context.resources.duckdb.database, shop_key()) as ledger:
         deltas = {t: ledger.delta_rows(t) or [] for t in DELTA_TABLES}
     mapping, mapping_problem = _mapping()
     client = context.resources.fortnox.get_client()

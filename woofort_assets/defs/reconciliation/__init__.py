@@ -1,2 +1,2 @@
 """Reconciliation: the Fortnox side of the books mirrored into DuckDB and compared with WooCommerce
-(docs/accounting.md §12). `assets` is what definitions.py merges."""
+(docs/accounting.md §12). `definitions.defs` is what the code location merges."""

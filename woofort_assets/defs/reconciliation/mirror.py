@@ -20,10 +20,13 @@ from decimal import Decimal, InvalidOperation
 
 import dagster as dg
 
-from woofort_assets.defs.reconciliation.documents import as_json, slim
+from woofort_assets.defs.fortnox.engine import queries
+from woofort_assets.defs.fortnox.engine.documents import as_json, slim
+from woofort_assets.defs.fortnox.engine.protocol import auth_failure
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.settings import shop_key, start_date
-from woofort_assets.lib.sql import load_sql
+from woofort_assets.resources.fortnox import FortnoxAuthError
+from woofort_assets.resources.fortnox.endpoints import INVOICE_PAYMENTS, INVOICES
 
 MIRROR = dg.AssetKey(["fortnox", "mirror"])
 SINKS = [dg.AssetKey(["fortnox", n]) for n in ("invoices", "credit_invoices", "invoice_payments")]
@@ -62,29 +65,14 @@ def _payment_changed(stored: dict, item: dict) -> bool:
 
 
 def _load_state(database: str, shop: str) -> dict:
-    import json
-
     with connect(database) as con:
-        docs = con.execute("SELECT kind, number, document FROM ledger.fortnox_documents WHERE shop = ?",
-                           [shop]).fetchall()
-        ledger = con.execute(
-            "SELECT entity, source_key, fortnox_number FROM ledger.documents WHERE shop = ? "
-            "AND entity IN ('invoice', 'credit_invoice', 'invoice_reissue', 'invoice_payment') "
-            "AND fortnox_number IS NOT NULL AND status <> 'failed'", [shop]).fetchall()
+        stored = queries.stored_documents(con, shop)
+        owned = queries.owned_numbers(con, shop)
         orders = {str(r[0]) for r in con.execute("SELECT order_id FROM staging.orders WHERE shop = ?",
                                                   [shop]).fetchall()} if _has_table(con, "staging", "orders") else set()
-        last = con.execute("SELECT max(started_at) FROM ledger.fortnox_mirror_runs WHERE shop = ?",
-                           [shop]).fetchone()[0]
-    stored = {(k, n): json.loads(d) if isinstance(d, str) else d for k, n, d in docs}
-    invoices, payments = set(), set()
-    for entity, key, number in ledger:
-        if entity == "invoice_payment":
-            payments.add(str(number))
-        else:
-            invoices.add(str(number))
-            if entity == "invoice_reissue" and "#" in key:
-                invoices.add(key.rpartition("#")[2])       # the voided original
-    return {"stored": stored, "invoices": invoices, "payments": payments, "orders": orders, "last": last}
+        last = queries.last_mirror_run(con, shop)
+    return {"stored": stored, "invoices": owned["invoice"], "payments": owned["invoice_payment"], "orders": orders,
+            "last": last}
 
 
 def _has_table(con, schema: str, table: str) -> bool:
@@ -107,7 +95,7 @@ def run_mirror(client, database: str, shop: str, log=None) -> dict:
     listed = 0
     pages = 0
     ours = set(st["invoices"])
-    for item in client.iterate("/3/invoices", "Invoices", inv_params):
+    for item in INVOICES.iterate(client, inv_params):
         listed += 1
         number = str(item.get("DocumentNumber"))
         ref = str(item.get("ExternalInvoiceReference1") or "").strip()
@@ -122,7 +110,7 @@ def run_mirror(client, database: str, shop: str, log=None) -> dict:
 
     fetched: list[tuple[str, str, dict]] = []
     for number in sorted(to_get_inv, key=lambda n: (len(n), n)):
-        doc = client.get(f"/3/invoices/{number}").get("Invoice")
+        doc = INVOICES.get(client, number)
         reduced = slim("invoice", doc)
         if reduced:
             fetched.append(("invoice", *reduced))
@@ -131,7 +119,7 @@ def run_mirror(client, database: str, shop: str, log=None) -> dict:
     our_invoices = ours | {n for (k, n) in stored if k == "invoice"}
     to_get_pay: set[str] = set()
     listed_pay = 0
-    for item in client.iterate("/3/invoicepayments", "InvoicePayments", dict(params)):
+    for item in INVOICE_PAYMENTS.iterate(client, dict(params)):
         listed_pay += 1
         number = str(item.get("Number"))
         if number not in st["payments"] and str(item.get("InvoiceNumber")) not in our_invoices:
@@ -142,21 +130,15 @@ def run_mirror(client, database: str, shop: str, log=None) -> dict:
     pages += max(1, -(-listed_pay // 500))
     to_get_pay |= {n for n in st["payments"] if ("invoice_payment", n) not in stored}
     for number in sorted(to_get_pay, key=lambda n: (len(n), n)):
-        doc = client.get(f"/3/invoicepayments/{number}").get("InvoicePayment")
+        doc = INVOICE_PAYMENTS.get(client, number)
         reduced = slim("invoice_payment", doc)
         if reduced:
             fetched.append(("invoice_payment", *reduced))
     calls = pages + len(to_get_inv) + len(to_get_pay)
 
     with connect(database) as con:
-        con.execute("BEGIN TRANSACTION")
-        for kind, number, doc in fetched:
-            con.execute(load_sql("fortnox/document_upsert.sql"), [shop, kind, number, as_json(doc), "get"])
-        con.execute("INSERT INTO ledger.fortnox_mirror_runs VALUES (?, ?, ?, ?, ?)",
-                    [shop, started, listed + listed_pay, len(fetched), calls])
-        con.execute("COMMIT")
-        total = dict(con.execute("SELECT kind, count(*) FROM ledger.fortnox_documents WHERE shop = ? GROUP BY ALL",
-                                 [shop]).fetchall())
+        total = queries.record_mirror_run(con, shop, [(kind, number, as_json(doc)) for kind, number, doc in fetched],
+                                          (started, listed + listed_pay, len(fetched), calls))
     out = {"listed_invoices": listed, "listed_payments": listed_pay, "fetched_invoices": len(to_get_inv),
            "fetched_payments": len(to_get_pay), "api_calls": calls, "since": params.get("lastmodified") or
            f"fromdate {start_date()}", "stored_invoices": total.get("invoice", 0),
@@ -176,9 +158,6 @@ def fortnox_mirror(context: dg.AssetExecutionContext, config: MirrorConfig) -> d
     shop = shop_key()
     if config.dry_run:
         return dg.MaterializeResult(metadata={"dry_run": True, "api_calls": 0})
-    from woofort_assets.defs.fortnox.sink import auth_failure, fortnox_errors
-
-    _, _, FortnoxAuthError = fortnox_errors()
     try:
         out = run_mirror(context.resources.fortnox.get_client(), database, shop, context.log)
     except FortnoxAuthError as err:

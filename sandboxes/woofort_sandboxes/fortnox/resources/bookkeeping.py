@@ -1,0 +1,273 @@
+"""Bookkeeping and settings resources: accounts, vouchers, financialyears, currencies, predefinedaccounts,
+modesofpayments, companyinformation; plus the vouchers created by invoice/payment bookkeep.
+
+Voucher series B (customer invoices) and C (customer payments) are Fortnox's standard series (GUESS from the
+Fortnox default set-up; not in the reference). Invoice voucher: debit CUSTCLAIM (1510) Total; credit the row
+accounts (net), OUTVAT_MP1/2/3 per rate, FREIGHT, ADMFEE, ROUNDOFF; a credit invoice mirrors it (GUESS).
+Payment voucher: debit ModeOfPaymentAccount, credit CUSTCLAIM (GUESS).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..arithmetic import D, round2
+
+from .. import errors as E
+from ..listing import natural, paginate, select
+from .common import Ctx, num, public, today
+
+VAT_ACCOUNT = {25: "OUTVAT_MP1", 12: "OUTVAT_MP2", 6: "OUTVAT_MP3"}
+
+
+# ------------------------------------------------------------------------------------------- vouchers
+def make_voucher(st, series: str, date: str, description: str, rows: list[dict], ref_type: str = "MANUAL",
+                 ref_number: str = "", comments: str = "") -> dict:
+    fy = st.financial_year_for(date)
+    if fy is None:
+        raise E.err(E.NO_FINANCIAL_YEAR)
+    debit = sum((D(r.get("Debit", 0)) for r in rows), Decimal("0"))
+    credit = sum((D(r.get("Credit", 0)) for r in rows), Decimal("0"))
+    if round2(debit) != round2(credit) or not rows:
+        raise E.err(E.VOUCHER_UNBALANCED)
+    for r in rows:
+        if not r.get("Account"):
+            raise E.err(E.REQUIRED, "Account")
+        acc = st.docs["accounts"].get(int(r["Account"]))
+        if acc is None:
+            raise E.err(E.ACCOUNT_MISSING)
+    key = (series, fy["Id"])
+    st.voucher_seq[key] += 1
+    number = st.voucher_seq[key]
+    v = {"@url": st.url(f"vouchers/{series}/{number}?financialyear={fy['Id']}"), "Comments": comments,
+         "CostCenter": "", "Description": description, "Project": "", "ReferenceNumber": ref_number,
+         "ReferenceType": ref_type, "TransactionDate": date, "VoucherNumber": number, "VoucherSeries": series,
+         "Year": fy["Id"], "ApprovalState": 0,
+         "VoucherRows": [{"Account": int(r["Account"]), "CostCenter": r.get("CostCenter", ""),
+                          "Credit": num(round2(r.get("Credit", 0))), "Debit": num(round2(r.get("Debit", 0))),
+                          "Description": st.docs["accounts"][int(r["Account"])]["Description"],
+                          "Project": r.get("Project", ""), "Quantity": r.get("Quantity", 0),
+                          "Removed": False, "TransactionInformation": r.get("TransactionInformation", "")}
+                         for r in rows]}
+    st.docs["vouchers"][(series, number, fy["Id"])] = v
+    return v
+
+
+def _add(rows: dict, account: int, amount: Decimal) -> None:
+    """Accumulate a signed amount (positive = credit) per account."""
+    if account and amount:
+        rows[account] = rows.get(account, Decimal("0")) + amount
+
+
+def book_invoice(st, inv: dict) -> dict:
+    acc: dict[int, Decimal] = {}
+    vat_incl = inv["VATIncluded"]
+    for row in inv["InvoiceRows"]:
+        if row["AccountNumber"]:
+            _add(acc, int(row["AccountNumber"]), D(row["TotalExcludingVAT"]))
+    by_rate: dict[int, Decimal] = {}
+    for row in inv["InvoiceRows"]:
+        if row["AccountNumber"]:
+            by_rate[int(row["VAT"])] = by_rate.get(int(row["VAT"]), Decimal("0")) + D(
+                row["Total"] if vat_incl else row["TotalExcludingVAT"])
+    for rate, amount in by_rate.items():
+        if rate:
+            vat = amount - round2(amount / (1 + Decimal(rate) / 100)) if vat_incl else round2(amount * rate / 100)
+            _add(acc, st.predefined(VAT_ACCOUNT[rate]), round2(vat))
+    fee_vat = D(inv["FreightVAT"]) + D(inv["AdministrationFeeVAT"])
+    _add(acc, st.predefined("OUTVAT_MP1"), fee_vat)
+    _add(acc, st.predefined("FREIGHT"), D(inv["Freight"]))
+    _add(acc, st.predefined("ADMFEE"), D(inv["AdministrationFee"]))
+    _add(acc, st.predefined("ROUNDOFF"), D(inv["RoundOff"]))
+    credits = sum(acc.values(), Decimal("0"))
+    rows = [{"Account": st.predefined("CUSTCLAIM"), "Debit": credits, "Credit": 0} if credits >= 0 else
+            {"Account": st.predefined("CUSTCLAIM"), "Debit": 0, "Credit": -credits}]
+    for a, amount in acc.items():
+        rows.append({"Account": a, "Debit": 0, "Credit": amount} if amount >= 0 else
+                    {"Account": a, "Debit": -amount, "Credit": 0})
+    # rounding differences between row VAT and header VAT go to ROUNDOFF (GUESS)
+    diff = round2(D(inv["Total"])) - round2(credits)
+    if diff:
+        rows.append({"Account": st.predefined("ROUNDOFF"), "Debit": 0, "Credit": diff} if diff > 0 else
+                    {"Account": st.predefined("ROUNDOFF"), "Debit": -diff, "Credit": 0})
+        rows[0] = {"Account": rows[0]["Account"], "Debit": D(rows[0]["Debit"]) + max(diff, 0),
+                   "Credit": D(rows[0]["Credit"]) + max(-diff, 0)}
+    if not any(D(r["Debit"]) or D(r["Credit"]) for r in rows):
+        rows = [{"Account": st.predefined("CUSTCLAIM"), "Debit": 0, "Credit": 0}]
+    return make_voucher(st, "B", inv["InvoiceDate"], f"Faktura {inv['DocumentNumber']}", rows, "INVOICE",
+                        inv["DocumentNumber"])
+
+
+def book_payment(st, pay: dict) -> dict:
+    amount = round2(pay["Amount"])
+    bank, claim = int(pay["ModeOfPaymentAccount"]), st.predefined("CUSTCLAIM")
+    if amount >= 0:
+        rows = [{"Account": bank, "Debit": amount, "Credit": 0}, {"Account": claim, "Debit": 0, "Credit": amount}]
+    else:
+        rows = [{"Account": bank, "Debit": 0, "Credit": -amount}, {"Account": claim, "Debit": -amount, "Credit": 0}]
+    for w in pay.get("WriteOffs") or []:
+        wa = round2(w.get("Amount", 0))
+        rows.append({"Account": int(w["AccountNumber"]), "Debit": wa, "Credit": 0})
+        rows[1]["Credit"] = D(rows[1]["Credit"]) + wa
+    return make_voucher(st, "C", pay["PaymentDate"], f"Inbetalning faktura {pay['InvoiceNumber']}", rows,
+                        "INVOICEPAYMENT", str(pay["Number"]))
+
+
+def vouchers_create(ctx: Ctx):
+    data = ctx.body("Voucher", "fortnox_Voucher_Wrap", partial=False)
+    if not data.get("VoucherSeries"):
+        raise E.err(E.REQUIRED, "VoucherSeries")
+    with ctx.state.lock:
+        v = make_voucher(ctx.state, data["VoucherSeries"], data.get("TransactionDate") or today(),
+                         data.get("Description", ""), data.get("VoucherRows") or [], comments=data.get("Comments", ""))
+        return 201, {"Voucher": public(v)}
+
+
+def vouchers_read(ctx: Ctx, series: str, number: str):
+    fy = ctx.args.get("financialyear")
+    with ctx.state.lock:
+        hits = [v for (s, n, y), v in ctx.state.docs["vouchers"].items()
+                if s == series and str(n) == number and (fy is None or str(y) == fy)]
+        if not hits:
+            raise E.not_found("voucher")
+        return 200, {"Voucher": public(sorted(hits, key=lambda v: v["Year"])[-1])}
+
+
+def vouchers_list(ctx: Ctx, series: str | None = None):
+    items = ["@url", "Comments", "Description", "ReferenceNumber", "ReferenceType", "TransactionDate",
+             "VoucherNumber", "VoucherSeries", "Year", "ApprovalState"]
+    with ctx.state.lock:
+        docs = [v for v in ctx.state.docs["vouchers"].values() if series is None or v["VoucherSeries"] == series]
+        fy = ctx.args.get("financialyear")
+        if fy:
+            docs = [v for v in docs if str(v["Year"]) == fy]
+        docs = select(ctx.args, docs, searches={}, filters={}, sorts={},
+                      default_sort=lambda v: (v["Year"], v["VoucherSeries"], v["VoucherNumber"]),
+                      date_range=lambda v: v["TransactionDate"])
+        return 200, paginate(ctx.args, docs, "Vouchers", lambda v: {k: v[k] for k in items})
+
+
+# ------------------------------------------------------------------------------------------- simple lists
+def _simple_list(ctx, kind, plural, render, sort_key):
+    with ctx.state.lock:
+        docs = sorted(ctx.state.docs[kind].values(), key=sort_key)
+        return 200, paginate(ctx.args, docs, plural, render)
+
+
+def accounts_list(ctx: Ctx):
+    def item(a):
+        return {"@url": ctx.state.url(f"accounts/{a['Number']}"), "Active": a["Active"],
+                "BalanceBroughtForward": a.get("BalanceBroughtForward", 0), "CostCenter": a.get("CostCenter"),
+                "CostCenterSettings": a.get("CostCenterSettings", "ALLOWED"), "Description": a["Description"],
+                "Number": a["Number"], "Project": a.get("Project", ""),
+                "ProjectSettings": a.get("ProjectSettings", "ALLOWED"), "SRU": a.get("SRU"),
+                "VATCode": a.get("VATCode", ""), "Year": _year_id(ctx)}
+    with ctx.state.lock:
+        docs = select(ctx.args, ctx.state.docs["accounts"].values(),
+                      searches={"description": lambda a: a["Description"], "number": lambda a: a["Number"]},
+                      filters={"active": lambda a: a["Active"], "inactive": lambda a: not a["Active"]},
+                      sorts={"number": lambda a: a["Number"]}, default_sort=lambda a: a["Number"])
+        return 200, paginate(ctx.args, docs, "Accounts", item)
+
+
+def _year_id(ctx: Ctx) -> int:
+    fy = ctx.args.get("financialyear")
+    if fy and fy.isdigit():
+        return int(fy)
+    cur = ctx.state.financial_year_for(today())
+    return cur["Id"] if cur else 0
+
+
+def accounts_read(ctx: Ctx, number: str):
+    a = ctx.state.docs["accounts"].get(int(number)) if number.isdigit() else None
+    if a is None:
+        raise E.not_found("account")
+    return 200, {"Account": {"@url": ctx.state.url(f"accounts/{a['Number']}"), **public(a), "Year": _year_id(ctx)}}
+
+
+def accounts_create(ctx: Ctx):
+    data = ctx.body("Account", "fortnox_AccountPayload_Wrap", partial=False)
+    with ctx.state.lock:
+        if int(data["Number"]) in ctx.state.docs["accounts"]:
+            raise E.err(E.DUPLICATE, data["Number"])
+        ctx.state.seed_reference({"accounts": [data]})
+        return 201, accounts_read(ctx, str(data["Number"]))[1]
+
+
+def accounts_update(ctx: Ctx, number: str):
+    data = ctx.body("Account", "fortnox_AccountPayload_Wrap", partial=True)
+    with ctx.state.lock:
+        accounts_read(ctx, number)
+        data["Number"] = int(number)
+        ctx.state.seed_reference({"accounts": [data]})
+        return 200, accounts_read(ctx, number)[1]
+
+
+def financialyears_list(ctx: Ctx):
+    def item(f):
+        return {"@url": ctx.state.url(f"financialyears/{f['Id']}"), **f}
+    with ctx.state.lock:
+        docs = sorted(ctx.state.docs["financialyears"].values(), key=lambda f: f["Id"])
+        date = ctx.args.get("date")
+        if date:
+            docs = [f for f in docs if f["FromDate"] <= date <= f["ToDate"]]
+        return 200, paginate(ctx.args, docs, "FinancialYears", item)
+
+
+def financialyears_read(ctx: Ctx, fid: str):
+    f = ctx.state.docs["financialyears"].get(int(fid)) if fid.isdigit() else None
+    if f is None:
+        raise E.not_found("financialyear")
+    return 200, {"FinancialYear": {"@url": ctx.state.url(f"financialyears/{f['Id']}"), **f}}
+
+
+def currencies_list(ctx: Ctx):
+    return _simple_list(ctx, "currencies", "Currencies",
+                        lambda c: {"@url": ctx.state.url(f"currencies/{c['Code']}"), **c}, lambda c: c["Code"])
+
+
+def currencies_read(ctx: Ctx, code: str):
+    c = ctx.state.docs["currencies"].get(code.upper())
+    if c is None:
+        raise E.not_found("currency")
+    return 200, {"Currency": {"@url": ctx.state.url(f"currencies/{c['Code']}"), **c}}
+
+
+def predefined_list(ctx: Ctx):
+    return _simple_list(ctx, "predefinedaccounts", "PreDefinedAccounts",
+                        lambda p: {"@url": ctx.state.url(f"predefinedaccounts/{p['Name']}"), **p},
+                        lambda p: p["Name"])
+
+
+def predefined_read(ctx: Ctx, name: str):
+    p = ctx.state.docs["predefinedaccounts"].get(name.upper())
+    if p is None:
+        raise E.not_found("predefinedaccount")
+    return 200, {"PreDefinedAccount": {"@url": ctx.state.url(f"predefinedaccounts/{p['Name']}"), **p}}
+
+
+def modes_list(ctx: Ctx):
+    return _simple_list(ctx, "modesofpayments", "ModesOfPayments",
+                        lambda m: {"@url": ctx.state.url(f"modesofpayments/{m['Code']}"), **m},
+                        lambda m: natural(m["Code"]))
+
+
+def modes_read(ctx: Ctx, code: str):
+    m = ctx.state.docs["modesofpayments"].get(code.upper())
+    if m is None:
+        raise E.not_found("modeofpayment")
+    return 200, {"ModeOfPayment": {"@url": ctx.state.url(f"modesofpayments/{m['Code']}"), **m}}
+
+
+def modes_create(ctx: Ctx):
+    data = ctx.body("ModeOfPayment", "fortnox_ModeOfPayment_Wrap", partial=False)
+    with ctx.state.lock:
+        if not data.get("Code") or not data.get("AccountNumber"):
+            raise E.err(E.REQUIRED, "Code" if not data.get("Code") else "AccountNumber")
+        if int(data["AccountNumber"]) not in ctx.state.docs["accounts"]:
+            raise E.err(E.ACCOUNT_MISSING)
+        ctx.state.seed_reference({"modesofpayments": [data]})
+        return 201, modes_read(ctx, data["Code"])[1]
+
+
+def companyinformation(ctx: Ctx):
+    return 200, {"CompanyInformation": dict(ctx.state.company)}

@@ -1,0 +1,206 @@
+"""The sink's exactly-once memory (`ledger.documents`, `ledger.dead_letter`, `ledger.fortnox_documents`) and its
+delta input, as one sink run reads and writes them. Readers outside a sink run use `engine/queries.py`.
+
+Every ledger write is its own auto-committed statement, so a `pending` row is durable before the HTTP call it
+announces. The DuckDB file is opened through `woofort_assets.lib.duckdb.connect` (file lock) and a connection is
+held for at most `hold_seconds`, then closed and reopened: other processes wait at most that long (plus one
+Fortnox call), and a run of 1,000 records does not pay 3,000 connects."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from woofort_assets.defs.fortnox.engine import queries
+from woofort_assets.defs.fortnox.engine.documents import KIND_OF_ENTITY, as_json, slim
+from woofort_assets.lib.duckdb import HeldConnection
+from woofort_assets.lib.sql import load_sql
+
+DELTA_TABLES = ("article_delta", "price_delta", "stock_delta", "customer_delta", "invoice_delta", "credit_delta",
+                "payment_delta")
+
+DONE = ("synced", "adopted")
+_CONTRACT_COLUMNS = {"shop", "source_key", "entity", "action", "payload", "payload_hash", "order_id", "ref_entity",
+                     "ref_source_key"}
+
+
+def _sql(name: str) -> str:
+    return load_sql(f"fortnox/{name}.sql")
+
+
+@dataclass
+class DeltaRow:
+    source_key: str
+    entity: str
+    action: str
+    payload: dict | None
+    payload_text: str | None
+    payload_hash: str | None
+    order_id: int | None
+    ref_entity: str | None
+    ref_source_key: str | None
+    extra: dict = field(default_factory=dict)   # columns beyond the contract's (e.g. invoice_delta.bookkeep)
+
+
+@dataclass
+class LedgerRow:
+    source_key: str
+    status: str
+    fortnox_number: str | None
+    payload_hash: str | None
+    booked: bool
+    attempts: int
+    order_id: int | None = None
+
+
+@dataclass
+class Ledger:
+    database: str
+    shop: str
+    hold_seconds: float = 2.0
+    _held: HeldConnection | None = field(default=None, repr=False)
+    _open_letters: dict = field(default_factory=dict, repr=False)   # entity -> keys with an open dead letter
+    _deferred: list = field(default_factory=list, repr=False)       # (sql, params) written with the next commit
+
+    # -------------------------------------------------------------- connection handling
+    def con(self):
+        if self._held is None:
+            self._held = HeldConnection(self.database, self.hold_seconds, lambda con: self._commit(con, []))
+        return self._held.get()
+
+    def release(self) -> None:
+        if self._held is not None:
+            self._held.release()
+
+    def _commit(self, con, statements: list) -> None:
+        """Deferred statements plus `statements`, in one transaction (one WAL commit)."""
+        batch = self._deferred + statements
+        if not batch:
+            return
+        if len(batch) == 1:
+            con.execute(*batch[0])
+        else:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for sql, params in batch:
+                    con.execute(sql, params)
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        self._deferred = []
+
+    def _write(self, sql: str, params: list, defer: bool = False) -> None:
+        """`defer`: a fact that may reach the file with the next commit (a `synced` mark: if the process dies
+        first, the row is still `pending` and the next run finds the document by lookup). Everything else,
+        above all `pending`, is committed before this returns, together with whatever was deferred."""
+        if defer:
+            self._deferred.append((sql, params))
+            return
+        con = self.con()
+        self._commit(con, [(sql, params)])
+
+    def flush(self) -> None:
+        if self._deferred:
+            self._commit(self.con(), [])
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    # -------------------------------------------------------------- reads
+    def delta_rows(self, table: str) -> list[DeltaRow] | None:
+        """The rows of `deltas.<table>` for this shop; None when the table does not exist yet."""
+        if table not in DELTA_TABLES:
+            raise ValueError(f"unknown delta table {table}")
+        self.flush()
+        con = self.con()
+        if not con.execute(_sql("delta_exists"), [table]).fetchone()[0]:
+            return None
+        cursor = con.execute(_sql("delta_select").replace("{table}", table), [self.shop])
+        names = [d[0] for d in cursor.description]
+        out = []
+        for values in cursor.fetchall():
+            rec = dict(zip(names, values))
+            payload = rec.get("payload")
+            parsed = json.loads(payload) if isinstance(payload, str) and payload else payload
+            if isinstance(parsed, str):  # a JSON string holding the JSON text
+                parsed = json.loads(parsed)
+            order_id = rec.get("order_id")
+            ref_key = rec.get("ref_source_key")
+            extra = {k: v for k, v in rec.items() if k not in _CONTRACT_COLUMNS}
+            out.append(DeltaRow(str(rec["source_key"]), rec.get("entity"), rec.get("action"), parsed,
+                                payload if isinstance(payload, str) else None, rec.get("payload_hash"),
+                                int(order_id) if order_id is not None else None, rec.get("ref_entity"),
+                                str(ref_key) if ref_key is not None else None, extra))
+        return out
+
+    def rows(self, entity: str) -> dict[str, LedgerRow]:
+        self.flush()
+        result = self.con().execute(_sql("ledger_select_entity"), [self.shop, entity]).fetchall()
+        return {r[0]: LedgerRow(r[0], r[1], r[2], r[3], bool(r[4]), int(r[5]), r[6]) for r in result}
+
+    def unbooked(self, entity: str) -> list[tuple[str, str]]:
+        self.flush()
+        return self.con().execute(_sql("ledger_unbooked"), [self.shop, entity]).fetchall()
+
+    def open_dead_letters(self, entity: str) -> list[dict]:
+        self.flush()
+        return queries.dead_letters(self.con(), self.shop, "open", entity)
+
+    # -------------------------------------------------------------- writes (each one auto-committed)
+    def mark_pending(self, entity: str, key: str, number: str | None, order_id: int | None) -> None:
+        self._write(_sql("ledger_mark_pending"), [self.shop, entity, key, number, order_id])
+
+    def mark_pending_many(self, rows: list[tuple[str, str, str | None, int | None]]) -> None:
+        """Several (entity, key, number, order_id) marked pending in one commit, before any of them is sent."""
+        if rows:
+            self._commit(self.con(), [(_sql("ledger_mark_pending"), [self.shop, e, k, n, o]) for e, k, n, o in rows])
+
+    def mark_done(self, entity: str, key: str, number: str | None, payload_hash: str | None, status: str,
+                  booked: bool, order_id: int | None) -> None:
+        self._write(_sql("ledger_mark_done"),
+                    [self.shop, entity, key, number, payload_hash, status, booked, order_id], defer=True)
+        if key in self._letters(entity):
+            self._write(_sql("dead_letter_resolve"), [self.shop, entity, key], defer=True)
+            self._letters(entity).discard(key)
+
+    def _letters(self, entity: str) -> set[str]:
+        if entity not in self._open_letters:
+            self._open_letters[entity] = {r["source_key"] for r in self.open_dead_letters(entity)}
+        return self._open_letters[entity]
+
+    def set_status(self, entity: str, key: str, status: str) -> None:
+        self._write(_sql("ledger_set_status"), [status, self.shop, entity, key])
+
+    def set_booked(self, entity: str, key: str, booked: bool = True) -> None:
+        self._write(_sql("ledger_set_booked"), [booked, self.shop, entity, key], defer=True)
+
+    def dead_letter(self, entity: str, key: str, code: int | None, message: str, http_status: int | None,
+                    payload: dict | None) -> None:
+        self._write(_sql("dead_letter_upsert"),
+                    [self.shop, entity, key, code, message or "(no message)", http_status,
+                     json.dumps(payload, ensure_ascii=False) if payload is not None else None])
+        self._letters(entity).add(key)
+
+    def resolve_dead_letter(self, entity: str, key: str) -> None:
+        self._write(_sql("dead_letter_resolve"), [self.shop, entity, key])
+        self._letters(entity).discard(key)
+
+    def store_document(self, entity: str, doc: dict | None, source: str = "response") -> None:
+        """Keeps Fortnox's answer (an invoice, credit invoice or payment) for reconciliation
+        (ledger.fortnox_documents, reduced to money, dates and references: docs/accounting.md §12). Deferred:
+        it rides on the next commit, so it costs no extra DuckDB commit and no extra Fortnox call."""
+        kind = KIND_OF_ENTITY.get(entity)
+        reduced = slim(kind, doc) if kind and doc else None
+        if reduced is not None:
+            self._write(_sql("document_upsert"), [self.shop, kind, reduced[0], as_json(reduced[1]), source],
+                        defer=True)
+
+    def dry_run(self, run_id: str, entity: str, key: str, action: str, method: str | None, path: str | None,
+                payload: dict | None, note: str | None) -> None:
+        self._write(_sql("dry_run_insert"),
+                    [run_id, self.shop, entity, key, action, method, path,
+                     json.dumps(payload, ensure_ascii=False) if payload is not None else None, note], defer=True)

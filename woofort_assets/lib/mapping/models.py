@@ -1,0 +1,303 @@
+"""The accounting mapping's settings as pydantic models: what a valid mapping/mapping.yaml is (docs/accounting.md).
+
+Validators raise ValueError with a sentence naming the bad value; `loader.parse_mapping` adds the file and line."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+REGIONS = ("sweden", "eu_consumer", "eu_business", "export")
+KINDS = ("sales", "freight", "fee")
+EU_COUNTRIES = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+                "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class MappingError(ValueError):
+    """The mapping file is invalid; the message names the file and line of every problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_account(value: int, low: int = 1000, high: int = 9999, what: str = "BAS account") -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not (low <= value <= high):
+        raise ValueError(f"account {value!r} must be a 4-digit {what} ({low}-{high})")
+    return value
+
+
+def _check_format(value: str, pattern: str, message: str) -> str:
+    """`value` when the whole of it matches the regular expression `pattern`; ValueError(message) otherwise."""
+    if not re.fullmatch(pattern, value):
+        raise ValueError(message)
+    return value
+
+
+def _check_rate(rate: Decimal) -> Decimal:
+    if rate < 0 or rate >= 100:
+        raise ValueError(f"VAT rate {rate} must be between 0 and 100 (percent)")
+    return rate.normalize() if rate != 0 else Decimal(0)
+
+
+RevenueAccounts = int | dict[Decimal, int]
+
+
+def _check_revenue(value: RevenueAccounts) -> RevenueAccounts:
+    if isinstance(value, dict):
+        for rate, account in value.items():
+            _check_rate(rate)
+            _check_account(account, 3000, 3999, "BAS revenue account (class 3)")
+    else:
+        _check_account(value, 3000, 3999, "BAS revenue account (class 3)")
+    return value
+
+
+class RegionAccounts(_Strict):
+    sales: RevenueAccounts
+    freight: RevenueAccounts
+    fee: RevenueAccounts
+
+    @field_validator("sales", "freight", "fee")
+    @classmethod
+    def _accounts(cls, v: RevenueAccounts) -> RevenueAccounts:
+        return _check_revenue(v)
+
+
+class OssCountry(_Strict):
+    rates: list[Decimal] = Field(min_length=1)
+    sales: RevenueAccounts | None = None
+    freight: RevenueAccounts | None = None
+    fee: RevenueAccounts | None = None
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, v: list[Decimal]) -> list[Decimal]:
+        return [_check_rate(r) for r in v]
+
+    @field_validator("sales", "freight", "fee")
+    @classmethod
+    def _accounts(cls, v):
+        return None if v is None else _check_revenue(v)
+
+
+class EuConsumerAccounts(RegionAccounts):
+    countries: dict[str, OssCountry]
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, v: dict[str, OssCountry]) -> dict[str, OssCountry]:
+        for code in v:
+            if code not in EU_COUNTRIES:
+                raise ValueError(f"{code!r} is not an EU member state code (ISO 3166-1 alpha-2, upper case)")
+        return v
+
+
+class Accounts(_Strict):
+    round_off: int
+    sweden: RegionAccounts
+    eu_consumer: EuConsumerAccounts
+    eu_business: RegionAccounts
+    export: RegionAccounts
+
+    @field_validator("round_off")
+    @classmethod
+    def _round_off(cls, v: int) -> int:
+        return _check_account(v, 3000, 3999, "BAS revenue account (class 3, e.g. 3740)")
+
+    @model_validator(mode="after")
+    def _sweden_has_rates(self) -> "Accounts":
+        if not isinstance(self.sweden.sales, dict):
+            raise ValueError("accounts.sweden.sales must map each Swedish VAT rate to an account, e.g. {25: 3001}")
+        return self
+
+
+class Invoicing(_Strict):
+    trigger_statuses: list[str] = Field(default=["processing", "completed"], min_length=1)
+    invoice_date: Literal["created", "paid", "completed"] = "created"
+    bookkeep: bool = True
+    price_list: str = "A"
+    skip_zero_total: bool = True
+    allowed_currencies: list[str] = Field(default=["SEK"], min_length=1)
+
+    @field_validator("trigger_statuses")
+    @classmethod
+    def _statuses(cls, v: list[str]) -> list[str]:
+        for status in v:
+            if status.startswith("wc-") or not _CODE.match(status):
+                raise ValueError(f"status {status!r}: use the WooCommerce slug without 'wc-', e.g. processing")
+            if status in ("pending", "failed", "cancelled", "refunded", "trash", "checkout-draft"):
+                raise ValueError(f"status {status!r} means the order is not (or no longer) a sale; it cannot trigger an invoice")
+        return v
+
+    @field_validator("allowed_currencies")
+    @classmethod
+    def _currencies(cls, v: list[str]) -> list[str]:
+        for c in v:
+            _check_format(c, r"[A-Z]{3}", f"currency {c!r} must be an ISO 4217 code like SEK")
+        return v
+
+    @field_validator("price_list")
+    @classmethod
+    def _price_list(cls, v: str) -> str:
+        if not v or len(v) > 100:
+            raise ValueError("price_list must be a Fortnox price list code (1-100 characters), e.g. A")
+        return v
+
+    @model_validator(mode="after")
+    def _date_rule(self) -> "Invoicing":
+        if self.invoice_date == "completed" and set(self.trigger_statuses) - {"completed"}:
+            raise ValueError("invoice_date: completed needs trigger_statuses: [completed] (a processing order has "
+                             "no completion date yet, and the invoice date would change when it completes)")
+        return self
+
+
+class PaymentMethod(_Strict):
+    mode_of_payment: str
+    account: int
+
+    @field_validator("mode_of_payment")
+    @classmethod
+    def _mode(cls, v: str) -> str:
+        return _check_format(v, r"[A-Z0-9_-]{1,10}",
+                             f"mode_of_payment {v!r}: a Fortnox ModeOfPayment code, upper case, at most 10 characters")
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, v: int) -> int:
+        return _check_account(v, 1000, 1999, "BAS asset account (class 1, e.g. 1930)")
+
+
+class Payments(_Strict):
+    default: PaymentMethod | None = None
+    methods: dict[str, PaymentMethod] = {}
+
+
+class RuleWhen(_Strict):
+    payment_method: str | None = None
+    country: str | None = None
+    currency: str | None = None
+    created_via: str | None = None
+
+
+class Rule(_Strict):
+    when: RuleWhen
+    value: str = Field(min_length=1, max_length=50)
+
+
+class Dimension(_Strict):
+    default: str | None = None
+    rules: list[Rule] = []
+
+
+class Dimensions(_Strict):
+    cost_center: Dimension = Dimension()
+    project: Dimension = Dimension()
+
+
+class Customers(_Strict):
+    registered_prefix: str = "WC"
+    guest_email_prefix: str = "WCG"
+    guest_order_prefix: str = "WCO"
+
+    @model_validator(mode="after")
+    def _prefixes(self) -> "Customers":
+        prefixes = [self.registered_prefix, self.guest_email_prefix, self.guest_order_prefix]
+        for p in prefixes:
+            _check_format(p, r"[A-Za-z][A-Za-z0-9_-]{0,9}",
+                          f"prefix {p!r}: 1-10 letters/digits/'-'/'_', starting with a letter")
+        names = ["registered_prefix", "guest_email_prefix", "guest_order_prefix"]
+        for i in range(1, 3):
+            if prefixes[i] in prefixes[:i]:
+                raise ValueError(f"{names[i]} {prefixes[i]!r} is already used: registered_prefix, guest_email_prefix "
+                                 "and guest_order_prefix must differ")
+        for guest in prefixes[1:]:
+            if guest.startswith(self.registered_prefix) and guest[len(self.registered_prefix):][:1].isdigit():
+                raise ValueError(f"guest prefix {guest!r} could collide with registered numbers "
+                                 f"{self.registered_prefix}<digits>")
+        return self
+
+
+class Articles(_Strict):
+    sku_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$"
+    derived_prefix: str = "WC-"
+    description_max_length: int = Field(default=50, ge=1, le=200)
+    prices_include_tax: bool = True
+    price_source: Literal["regular_price", "price"] = "regular_price"
+    tax_class_rates: dict[str, Decimal] = {}
+
+    @field_validator("sku_pattern")
+    @classmethod
+    def _pattern(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"sku_pattern is not a regular expression: {exc}") from None
+        return v
+
+    @field_validator("derived_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        return _check_format(v, r"[A-Za-z0-9_.-]{1,20}", "derived_prefix: 1-20 characters of A-Z a-z 0-9 _ . -")
+
+    @field_validator("tax_class_rates")
+    @classmethod
+    def _rates(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
+        return {k: _check_rate(r) for k, r in v.items()}
+
+
+class Mapping(_Strict):
+    version: Literal[1]
+    home_country: str = "SE"
+    invoicing: Invoicing = Invoicing()
+    accounts: Accounts
+    payments: Payments = Payments()
+    dimensions: Dimensions = Dimensions()
+    customers: Customers = Customers()
+    articles: Articles = Articles()
+
+    @field_validator("home_country")
+    @classmethod
+    def _home(cls, v: str) -> str:
+        if v not in EU_COUNTRIES:
+            raise ValueError(f"home_country {v!r} must be an EU member state code, e.g. SE")
+        return v
+
+    @model_validator(mode="after")
+    def _home_not_oss(self) -> "Mapping":
+        if self.home_country in self.accounts.eu_consumer.countries:
+            raise ValueError(f"accounts.eu_consumer.countries lists the home country {self.home_country}: "
+                             "home-country sales belong under accounts.sweden")
+        return self
+
+    # ---- derived lookups -------------------------------------------------------------------------------
+    def account_rows(self) -> list[tuple[str, str | None, str, Decimal, int]]:
+        """(region, country, kind, vat_rate, account): every accepted combination."""
+        rows: list[tuple[str, str | None, str, Decimal, int]] = []
+
+        def expand(region: str, country: str | None, rates: list[Decimal], spec: dict[str, Any]) -> None:
+            for kind in KINDS:
+                accounts = spec[kind]
+                for rate in rates:
+                    if isinstance(accounts, dict):
+                        account = accounts.get(rate)
+                        if account is None:
+                            continue
+                    else:
+                        account = accounts
+                    rows.append((region, country, kind, rate, account))
+
+        a = self.accounts
+        se_rates = sorted(a.sweden.sales.keys())  # type: ignore[union-attr]
+        expand("sweden", None, se_rates, {"sales": a.sweden.sales, "freight": a.sweden.freight, "fee": a.sweden.fee})
+        expand("eu_business", None, [Decimal(0)], {k: getattr(a.eu_business, k) for k in KINDS})
+        expand("export", None, [Decimal(0)], {k: getattr(a.export, k) for k in KINDS})
+        for country, c in a.eu_consumer.countries.items():
+            rates = sorted(set(c.rates) | {Decimal(0)})
+            spec = {k: (getattr(c, k) if getattr(c, k) is not None else getattr(a.eu_consumer, k)) for k in KINDS}
+            expand("eu_consumer", country, rates, spec)
+        return rows

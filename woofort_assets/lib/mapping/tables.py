@@ -1,0 +1,61 @@
+"""The mapping as TEMP lookup tables (`map_*`) on a DuckDB connection, which the SQL in sql/deltas/ joins against."""
+
+from __future__ import annotations
+
+from woofort_assets.lib.mapping.models import EU_COUNTRIES, Dimension, Mapping
+
+
+def _insert(con, table: str, rows: list[list]) -> None:
+    """One multi-row INSERT (executemany is slow in DuckDB)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    values = ", ".join(["(" + ", ".join(["?"] * width) + ")"] * len(rows))
+    con.execute(f"INSERT INTO {table} VALUES {values}", [v for row in rows for v in row])
+
+
+def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
+    """Creates the TEMP tables map_* on this connection (replaced on every call)."""
+    inv, art, cust = mapping.invoicing, mapping.articles, mapping.customers
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE map_settings AS SELECT
+            ?::VARCHAR AS shop, ?::DATE AS start_date, ?::VARCHAR AS home_country, ?::VARCHAR AS price_list,
+            ?::VARCHAR AS invoice_date_rule, ?::BOOLEAN AS bookkeep, ?::BOOLEAN AS skip_zero_total,
+            ?::INTEGER AS round_off_account, ?::VARCHAR AS registered_prefix, ?::VARCHAR AS guest_email_prefix,
+            ?::VARCHAR AS guest_order_prefix, ?::VARCHAR AS sku_pattern, ?::VARCHAR AS derived_prefix,
+            ?::INTEGER AS description_max_length, ?::BOOLEAN AS article_prices_include_tax,
+            ?::VARCHAR AS price_source""",
+        [shop, start_date, mapping.home_country, inv.price_list, inv.invoice_date, inv.bookkeep,
+         inv.skip_zero_total, mapping.accounts.round_off, cust.registered_prefix, cust.guest_email_prefix,
+         cust.guest_order_prefix, art.sku_pattern, art.derived_prefix, art.description_max_length,
+         art.prices_include_tax, art.price_source],
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE map_trigger_statuses (status VARCHAR)")
+    _insert(con, "map_trigger_statuses", [[s] for s in inv.trigger_statuses])
+    con.execute("CREATE OR REPLACE TEMP TABLE map_currencies (currency VARCHAR)")
+    _insert(con, "map_currencies", [[c] for c in inv.allowed_currencies])
+    con.execute("CREATE OR REPLACE TEMP TABLE map_eu_countries (country VARCHAR)")
+    _insert(con, "map_eu_countries", [[c] for c in EU_COUNTRIES if c != mapping.home_country])
+    con.execute("CREATE OR REPLACE TEMP TABLE map_accounts (region VARCHAR, country VARCHAR, kind VARCHAR, "
+                "vat_rate DECIMAL(9, 4), account INTEGER)")
+    _insert(con, "map_accounts", [[r, c, k, str(rate), acc] for r, c, k, rate, acc in mapping.account_rows()])
+    con.execute("CREATE OR REPLACE TEMP TABLE map_payment_methods (payment_method VARCHAR, mode_of_payment VARCHAR, "
+                "account INTEGER, is_default BOOLEAN)")
+    rows = [[m, p.mode_of_payment, p.account, False] for m, p in mapping.payments.methods.items()]
+    if mapping.payments.default is not None:
+        rows.append([None, mapping.payments.default.mode_of_payment, mapping.payments.default.account, True])
+    _insert(con, "map_payment_methods", rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE map_dimension_rules (dimension VARCHAR, priority INTEGER, "
+                "payment_method VARCHAR, country VARCHAR, currency VARCHAR, created_via VARCHAR, value VARCHAR)")
+    rows = []
+    for name in ("cost_center", "project"):
+        dim: Dimension = getattr(mapping.dimensions, name)
+        for i, rule in enumerate(dim.rules):
+            w = rule.when
+            rows.append([name, i, w.payment_method, w.country, w.currency, w.created_via, rule.value])
+        if dim.default is not None:
+            rows.append([name, 1_000_000, None, None, None, None, dim.default])
+    _insert(con, "map_dimension_rules", rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE map_tax_classes (tax_class VARCHAR, vat_rate DECIMAL(9, 4))")
+    rows = [[k, str(v)] for k, v in art.tax_class_rates.items()]
+    _insert(con, "map_tax_classes", rows)
