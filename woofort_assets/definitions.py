@@ -11,6 +11,8 @@ import warnings
 
 import dagster as dg
 
+from woofort_assets.resources import build_resources
+
 # Before any folder is imported: their definitions use Dagster APIs marked beta or preview (pools, kinds, ...).
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
@@ -32,8 +34,6 @@ def folder_definitions() -> dict[str, dg.Definitions]:
 
 def build_definitions() -> dg.Definitions:
     """Resources are read from the environment at call time (the CLI and tests call it afresh)."""
-    from woofort_assets.resources import build_resources
-
     return dg.Definitions.merge(*folder_definitions().values(), dg.Definitions(resources=build_resources()))
 
 

@@ -20,16 +20,6 @@ def booked_flag(doc: dict) -> bool:
 
 
 @dataclass
-class Done:
-    """A write (or a lookup) that ended with the document in Fortnox and in the ledger."""
-
-    number: str
-    document: dict
-    booked: bool
-    recovered: bool       # created by woofort (answer, or found after an unknown outcome), not adopted
-
-
-@dataclass
 class Write:
     """One call to Fortnox for one delta row, as its document kind declares it."""
 
@@ -52,8 +42,9 @@ class Write:
     premarked: bool = False                      # already committed `pending` with its chunk
 
 
-def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: Write) -> Done | None:
-    """Carries out `w` for `row` (see the module docstring). None: planned (dry run), rejected or left pending."""
+def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: Write) -> str | None:
+    """Carries out `w` for `row` (see the module docstring). Returns the document's number once Fortnox and the
+    ledger hold it; None when planned (dry run), rejected or left pending."""
     entity, key = w.entity or kind_entity, w.key or row.source_key
     if sink.dry_run:
         sink.plan(entity, key, w.action, w.method, w.path, w.body, w.note)
@@ -85,7 +76,7 @@ def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: 
 
 
 def _record(sink: Sink, entity: str, key: str, row: DeltaRow, w: Write, doc: dict, *, recovered: bool,
-            outcome: str) -> Done:
+            outcome: str) -> str:
     number = (w.number(doc) if w.number else w.endpoint.number_of(doc)) or w.number_before
     booked = w.booked(doc)
     try:
@@ -97,7 +88,7 @@ def _record(sink: Sink, entity: str, key: str, row: DeltaRow, w: Write, doc: dic
         sink.ledger.mark_done(entity, key, number, row.payload_hash, "synced" if recovered else "adopted", booked,
                               row.order_id)
     sink.outcome(entity, key, outcome, number)
-    return Done(number, doc, booked, recovered)
+    return number
 
 
 def bookkeep(sink: Sink, entity: str, key: str, endpoint: Endpoint, number: str, record: bool = True) -> bool:
@@ -143,7 +134,7 @@ def sweep_bookkeeping(sink: Sink, entity: str, endpoint: Endpoint, skip: set[str
             sink.transient(entity, key, err)
 
 
-def record_found(sink: Sink, entity: str, row: DeltaRow, led: LedgerRow | None, w: Write, found: dict) -> Done:
+def record_found(sink: Sink, entity: str, row: DeltaRow, led: LedgerRow | None, w: Write, found: dict) -> str:
     """A document a kind looked up itself (before a batch of creates) is recorded as `send` would have."""
     recovering = led is not None and led.status == "pending"
     return _record(sink, entity, row.source_key, row, w, found, recovered=recovering,

@@ -105,9 +105,9 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
             # Fortnox credits booked invoices only ([WFH]): book the original first.
             if bookkeep(sink, row.ref_entity or "invoice", row.ref_source_key, INVOICES, original.fortnox_number):
                 original.booked = True
-        done = send(sink, ENTITY, row, led, write)
-        if done is not None:
-            claimed.add(done.number)
+        number = send(sink, ENTITY, row, led, write)
+        if number is not None:
+            claimed.add(number)
             if row.action == "cancel":
                 # the original's ledger row becomes `cancelled`: a new invoice only if the order changes again
                 sink.ledger.set_status(row.ref_entity or "invoice", row.ref_source_key, "cancelled")

@@ -93,9 +93,9 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
                      adopt=None if fresh else adopt, book=book_this(sink, row),
                      note=f"looked up first by ExternalInvoiceReference1 = {ref} (adopted if found)")
 
-    def claim(done) -> None:
-        if done is not None:
-            claimed.add(done.number)
+    def claim(number: str | None) -> None:
+        if number is not None:
+            claimed.add(number)
 
     def reissue(row: DeltaRow, led: LedgerRow) -> None:
         old = led.fortnox_number
@@ -118,10 +118,10 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
                          book=action == "credit" and book_this(sink, row),
                          record_payload={"reissue_of": old, "action": action}, entity=REISSUE, key=rkey,
                          note=f"reissue of order {row.source_key}: void document {old}")
-            done = send(sink, ENTITY, row, rled, void)
-            if done is None and not sink.dry_run:
+            voided_by = send(sink, ENTITY, row, rled, void)
+            if voided_by is None and not sink.dry_run:
                 return
-            claim(done)
+            claim(voided_by)
         superseded.setdefault(row.source_key, set()).add(old)
         claimed.add(old)
         fresh = LedgerRow(row.source_key, "pending-reissue", None, None, False, led.attempts)

@@ -75,10 +75,10 @@ def sync_payments(sink: Sink, rows: list[DeltaRow]) -> None:
         def lookup() -> dict | None:
             return lookups.find_payment(client, n, amount, str(date) if date else None, exclude=claimed)
 
-        done = send(sink, ENTITY, row, led, Write(
+        number = send(sink, ENTITY, row, led, Write(
             "create", "POST", INVOICE_PAYMENTS.path, body, INVOICE_PAYMENTS, lookup=lookup,
             adopt=lookup if invoice.status == "adopted" else None, book=True, note=note))
-        if done is not None:
-            claimed.add(done.number)
+        if number is not None:
+            claimed.add(number)
 
     each_row(sink, ENTITY, rows, one)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from woofort_assets.defs.fortnox.engine.ledger import DeltaRow
 from woofort_assets.defs.fortnox.engine.lookups import decimal2
 from woofort_assets.defs.fortnox.engine.protocol import Sink
-from woofort_assets.defs.fortnox.engine.steps import Write, each_row, envelope_of, is_done, send, unchanged, with_fields
+from woofort_assets.defs.fortnox.engine.steps import (
+    Write, each_row, envelope_of, is_done, send, unchanged, with_fields)
 from woofort_assets.resources.fortnox.endpoints import PRICES
 
 ENTITY = "price"
