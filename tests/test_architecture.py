@@ -7,6 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
 SKIP = {"__pycache__", "img"}
+DESCRIPTION_COLUMN = 24   # the layout's descriptions (and their continued lines) start to the right of this
 
 
 def _section(title: str) -> str:
@@ -22,7 +23,7 @@ def layout_paths() -> set[str]:
     paths = set()
     for line in block.splitlines():
         match = re.match(r"^( *)(\S+)", line)
-        if not match or not re.match(r"^[\w.]+/?$", match.group(2)):
+        if not match or len(match.group(1)) >= DESCRIPTION_COLUMN:
             continue                                    # a continued description, not a path
         indent, name = len(match.group(1)), match.group(2)
         while stack and stack[-1][0] >= indent:

@@ -1,18 +1,22 @@
 """The UI in a real browser: dagster-webserver + dagster-daemon on loopback with the repo's dagster.yaml,
 the sandboxes as the shop (and Fortnox), a partitioned materialization and a small backfill launched through
-the GraphQL API (dagster-graphql client), then headless Chromium (Debian's, driven by Playwright) shows the
-asset graph with its groups and a check's result. Screenshots go to test-artifacts/ui/."""
+the GraphQL API (dagster-graphql client), and a `woofort sync` run from the terminal (cli/runs.py records it with
+the code location's origin), then headless Chromium (Debian's, driven by Playwright) shows the asset graph with its
+groups, a check's result, and the CLI's run under the sync job with its partitions materialized. Screenshots go to
+test-artifacts/ui/ (docs/img/ui-*.png are copies)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
 from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 
-from tests.operations.conftest import ARTIFACTS
+from tests.operations.conftest import ARTIFACTS, REPO
 from tests.operations.servers import dagster_servers, graphql
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
@@ -44,6 +48,41 @@ query($id: String!) {
   }
 }"""
 GROUPS = """{ assetNodes { groupName assetKey { path } } }"""
+CLI_DAYS = ["2026-10-05", "2026-10-06"]
+SYNC_JOB_RUNS = """
+{ pipelineOrError(params: {pipelineName: "sync", repositoryName: "__repository__", repositoryLocationName: "woofort"}) {
+    __typename ... on Pipeline { runs(limit: 50) { runId status } } ... on PythonError { message } } }"""
+PARTITION_STATUSES = """
+query($path: [String!]!) { assetNodeOrError(assetKey: {path: $path}) { __typename ... on AssetNode {
+    assetPartitionStatuses { __typename ... on TimePartitionStatuses { ranges { startKey endKey status } } } } } }"""
+
+
+def _cli_run_id(home) -> str:
+    """The run `woofort sync` created (it tags its runs with its host and pid: cli/runs.py)."""
+    from dagster import DagsterInstance, RunsFilter
+    from dagster._core.instance.ref import InstanceRef
+
+    from woofort_assets.cli.runs import HOST_TAG
+
+    ref = InstanceRef.from_dir(str(home), overrides={"telemetry": {"enabled": False}})
+    with DagsterInstance.from_ref(ref) as instance:
+        (run,) = [r for r in instance.get_runs(RunsFilter(job_name="sync")) if HOST_TAG in r.tags]
+        return run.run_id
+
+
+def _materialized_days(base: str, path: list[str]) -> set[str]:
+    """The days of a daily-partitioned asset the UI shows as materialized (green)."""
+    from datetime import date, timedelta
+
+    node = graphql(base, PARTITION_STATUSES, {"path": path})["assetNodeOrError"]
+    days = set()
+    for span in node["assetPartitionStatuses"]["ranges"]:
+        if span["status"] == "MATERIALIZED":
+            day, end = date.fromisoformat(span["startKey"]), date.fromisoformat(span["endKey"])
+            while day <= end:
+                days.add(day.isoformat())
+                day += timedelta(days=1)
+    return days
 
 
 def _wait_run(client: DagsterGraphQLClient, run_id: str, timeout: float = 1200) -> DagsterRunStatus:
@@ -120,6 +159,18 @@ def test_ui_runs_backfills_and_shows_the_graph(chromium_path, tmp_path, monkeypa
             assert tags["dagster/asset_partition_range_start"] == BACKFILL_DAYS[0]
             assert tags["dagster/asset_partition_range_end"] == BACKFILL_DAYS[-1]
 
+            # 3. `woofort sync` from a terminal on the same instance: listed under the sync job, its days green.
+            cli = subprocess.run([sys.executable, "-m", "woofort_assets.cli", "sync", "--from", CLI_DAYS[0],
+                                  "--to", CLI_DAYS[-1]], cwd=REPO, capture_output=True, text=True, timeout=900,
+                                 env={**env, "DAGSTER_HOME": str(tmp_path / "dagster_home")})
+            assert cli.returncode in (0, 3), cli.stdout[-2000:] + cli.stderr[-2000:]
+            cli_run = _cli_run_id(tmp_path / "dagster_home")
+            job = graphql(base, SYNC_JOB_RUNS)["pipelineOrError"]
+            assert job["__typename"] == "Pipeline", job
+            assert {"runId": cli_run, "status": "SUCCESS"} in job["runs"], (cli_run, job["runs"])
+            for path in (["woocommerce", "orders"], ["staging", "orders"]):
+                assert set(CLI_DAYS) <= _materialized_days(base, path), path
+
             groups = {node["groupName"] for node in graphql(base, GROUPS)["assetNodes"]}
             assert {"woocommerce", "staging"} <= groups
             expected_groups = sorted(groups & {"woocommerce", "staging", "deltas", "fortnox"})
@@ -153,6 +204,15 @@ def test_ui_runs_backfills_and_shows_the_graph(chromium_path, tmp_path, monkeypa
                     page.get_by_text("Succeeded").first.wait_for()
                     time.sleep(1)
                     page.screenshot(path=str(shots / "staging-orders-checks.png"))
+
+                    # The CLI's run under the sync job, and the job's partitions with the CLI's days materialized.
+                    page.goto(f"{base}/locations/woofort/jobs/sync/runs")
+                    page.get_by_text(cli_run[:8]).first.wait_for()
+                    _settle(page)
+                    page.screenshot(path=str(shots / "sync-run.png"))
+                    page.goto(f"{base}/locations/woofort/jobs/sync/partitions")
+                    _settle(page)
+                    page.screenshot(path=str(shots / "sync-partitions.png"))
 
                     # The backfill and the schedules/sensors pages.
                     page.goto(f"{base}/runs/b/{launched['backfillId']}")

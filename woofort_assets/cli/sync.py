@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
+from woofort_assets.cli.checks import before_sync
 from woofort_assets.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_SET_ASIDE, UsageError
+from woofort_assets.lib.errors import OperatorError, from_step_failure
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.partitions import daily_partitions
-from woofort_assets.lib.settings import dagster_home, duckdb_path, shop_key, woocommerce_settings
+from woofort_assets.lib.settings import duckdb_path, shop_key, woocommerce_settings
 from woofort_assets.lib.sql import load_sql
 
 
@@ -25,6 +27,7 @@ class SyncOutcome:
     passed_checks: int = 0
     set_aside: list[tuple] = field(default_factory=list)
     error: str | None = None
+    operator_error: OperatorError | None = None  # the first step failure an operator can act on (lib/errors.py)
 
 
 def _parse_day(value: str, flag: str) -> date:
@@ -32,10 +35,6 @@ def _parse_day(value: str, flag: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{flag} {value!r} is not a date: use YYYY-MM-DD") from None
-
-
-def _instance() -> dg.DagsterInstance:
-    return dg.DagsterInstance.get() if dagster_home() else dg.DagsterInstance.ephemeral()
 
 
 def _sink_run_config(defs: dg.Definitions, dry_run: bool) -> dict:
@@ -55,10 +54,14 @@ def _set_aside(since: datetime) -> list[tuple]:
         return con.execute(load_sql("operations/set_aside.sql"), {"shop": shop_key(), "since": since}).fetchall()
 
 
-def run_sync(first: date, last: date, dry_run: bool = False, log_level: str = "WARNING") -> SyncOutcome:
+def run_sync(first: date, last: date, dry_run: bool = False, log_level: str = "WARNING",
+             progress: bool = False) -> SyncOutcome:
     # Lazy: importing the code location costs ~0.45 s (every asset, job and check module, then
     # `defs = build_definitions()` at the end of definitions.py reads the environment and the mapping);
     # only a sync pays for that, not `woofort --help` (~0.6 s in all) nor the other subcommands.
+    before_sync(first, last)  # settings, data dir, DuckDB lock, mapping, servers: 1-3 lines and exit 2/1 (checks.py)
+    from woofort_assets.cli.progress import progress_hook
+    from woofort_assets.cli.runs import launch
     from woofort_assets.definitions import build_definitions
 
     woocommerce_settings()  # fail fast with exit 2 when the shop is not configured
@@ -69,15 +72,15 @@ def run_sync(first: date, last: date, dry_run: bool = False, log_level: str = "W
         raise UsageError(f"days must lie between {keys[0]} and {keys[-1]} (WOOFORT_START_DATE to today)")
     defs = build_definitions()
     started = datetime.now(UTC)
-    result = defs.resolve_job_def("sync").execute_in_process(
-        instance=_instance(),
+    result = launch(  # cli/runs.py: dead runs swept, the code location's origin, cancelled on SIGINT/SIGTERM
+        defs.resolve_job_def("sync"),
         run_config={**_sink_run_config(defs, dry_run), "loggers": {"console": {"config": {"log_level": log_level}}}},
         tags={
             "dagster/asset_partition_range_start": first.isoformat(),
             "dagster/asset_partition_range_end": last.isoformat(),
             "woofort/dry_run": str(dry_run).lower(),
         },
-        raise_on_error=False,
+        on_start=lambda instance, run_id: progress_hook(instance, run_id, enabled=progress),
     )
     outcome = SyncOutcome(success=result.success, run_id=result.run_id)
     for event in result.all_events:
@@ -97,42 +100,34 @@ def run_sync(first: date, last: date, dry_run: bool = False, log_level: str = "W
                 outcome.warned_checks.append(name)
         elif event.is_step_failure:
             outcome.error = str(event.step_failure_data.error.message).strip()
+            outcome.operator_error = outcome.operator_error or from_step_failure(event.step_failure_data)
     outcome.success = outcome.success and not outcome.failed_checks
     outcome.set_aside = _set_aside(started)
     return outcome
 
 
-def print_summary(outcome: SyncOutcome) -> None:
-    print(f"run {outcome.run_id}: {'succeeded' if outcome.success else 'FAILED'}")
-    for asset, metadata in sorted(outcome.materializations.items()):
-        shown = {k: v for k, v in metadata.items() if isinstance(v, (int, float, bool)) and not k.startswith("dagster/")}
-        print(f"  {asset:<28} " + ", ".join(f"{k}={v}" for k, v in shown.items()))
-    print(f"  checks: {outcome.passed_checks} passed, {len(outcome.warned_checks)} warned, "
-          f"{len(outcome.failed_checks)} failed")
-    for name in outcome.warned_checks:
-        print(f"    WARN  {name}")
-    for name in outcome.failed_checks:
-        print(f"    ERROR {name}")
-    if outcome.set_aside:
-        print(f"  set aside ({len(outcome.set_aside)}):")
-        for kind, entity, key, reason in outcome.set_aside[:50]:
-            print(f"    {kind:<11} {entity:<12} {key:<14} {reason}")
-        if len(outcome.set_aside) > 50:
-            print(f"    … and {len(outcome.set_aside) - 50} more (woofort quarantine list)")
-    if outcome.error:
-        print(f"  error: {outcome.error}")
+def print_summary(outcome: SyncOutcome, **kwargs) -> None:
+    """The shop owner's summary (cli/summary.py)."""
+    from woofort_assets.cli.summary import print_summary as summary
+
+    summary(outcome, **kwargs)
 
 
 def exit_code(outcome: SyncOutcome) -> int:
+    if outcome.operator_error is not None:
+        return outcome.operator_error.exit_code
     if not outcome.success:
         return EXIT_FAILED
     return EXIT_SET_ASIDE if outcome.set_aside else EXIT_OK
 
 
 def _handle(args: argparse.Namespace) -> int:
-    outcome = run_sync(_parse_day(args.first, "--from"), _parse_day(args.last, "--to"), args.dry_run,
-                       "DEBUG" if args.verbose else "WARNING")
-    print_summary(outcome)
+    first, last, started = _parse_day(args.first, "--from"), _parse_day(args.last, "--to"), datetime.now(UTC)
+    outcome = run_sync(first, last, args.dry_run, "DEBUG" if args.verbose else "CRITICAL",  # errors: below
+                       progress=not args.json)
+    print_summary(outcome, since=started, first=first, last=last, dry_run=args.dry_run, as_json=args.json)
+    if outcome.operator_error is not None:
+        raise outcome.operator_error  # main() prints its 1-3 lines on stderr and exits with its code
     return exit_code(outcome)
 
 
@@ -142,4 +137,5 @@ def register(subparsers) -> None:
     parser.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
     parser.add_argument("--dry-run", action="store_true", help="build and show Fortnox payloads, write nothing")
     parser.add_argument("--verbose", action="store_true", help="print Dagster's event log while running")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON (money as strings)")
     parser.set_defaults(handler=_handle)

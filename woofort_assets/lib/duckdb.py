@@ -7,6 +7,7 @@ Schema migrations in `sql/migrations/` run on the first connection of each proce
 
 from __future__ import annotations
 
+import errno
 import re
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
+from woofort_assets.lib.errors import EXIT_CONFIG, OperatorError
 from woofort_assets.lib.settings import duckdb_config
 from woofort_assets.lib.sql import load_sql, sql_files
 
@@ -59,18 +61,77 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM meta.schema_migrations").fetchone()[0]
 
 
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)(?: by user (?P<user>\S+))?")
+_DISK_FULL = ("no space left", "file too large", "disk quota", "could not write", "failed to write")
+
+
+def _reason(text: str) -> str:
+    """The last clause of an error's first line ("File too large", "No space left on device")."""
+    first = (text.strip().splitlines() or [""])[0]
+    return first.rsplit(": ", 1)[-1][:100] or first[:100]
+
+
+def operator_error(path: Path, error: BaseException) -> OperatorError | None:
+    """The OperatorError for a DuckDB or file-system failure an operator must fix, None for any other error:
+    another process holding the file (named when DuckDB names it), a full disk or a file-size limit, a data
+    directory that cannot be written."""
+    text = str(error)
+    lowered = text.lower()
+    if "could not set lock" in lowered or "conflicting lock" in lowered:
+        holder = _HOLDER.search(text)
+        who = (f"{holder['program']} (PID {holder['pid']}{', user ' + holder['user'] if holder['user'] else ''})"
+               if holder else "another process")
+        return OperatorError(EXIT_CONFIG, [
+            f"the DuckDB file {path} is locked by {who}",
+            "stop that process (a notebook, a `dagster dev` run, another woofort) or wait for it, then run again",
+        ])
+    errno_ = getattr(error, "errno", None)
+    if errno_ in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(marker in lowered for marker in _DISK_FULL):
+        return OperatorError(EXIT_CONFIG, [
+            f"cannot write {path}: disk full / file size limit ({_reason(text)})",
+            f"free space in the data directory {path.parent} (WOOFORT_DATA_DIR) or point WOOFORT_DATA_DIR elsewhere",
+        ])
+    if isinstance(error, OSError) and errno_ in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR,
+                                                 errno.EEXIST):
+        return OperatorError(EXIT_CONFIG, [
+            f"cannot write the data directory {path.parent} ({error.strerror or text})",
+            "point WOOFORT_DATA_DIR at a directory woofort may write",
+        ])
+    return None
+
+
 @contextmanager
 def connect(database: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection held under the installation's file lock, closed on exit."""
+    """A connection held under the installation's file lock, closed on exit. A lock held by a process outside
+    woofort (DuckDB's own lock), a full disk or an unwritable data directory is an `OperatorError` naming it."""
     path = Path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
-        con = duckdb.connect(str(path), read_only=read_only and path.exists(), config=duckdb_config())
+    with ExitStack() as stack:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS))
+            con = duckdb.connect(str(path), read_only=read_only and path.exists(), config=duckdb_config())
+        except (duckdb.Error, OSError) as error:
+            translated = operator_error(path, error)
+            if translated is None:
+                raise
+            raise translated from error
         try:
             if not read_only and path not in _MIGRATED:
-                migrate(con)
+                try:
+                    migrate(con)
+                except (duckdb.Error, OSError) as error:
+                    translated = operator_error(path, error)
+                    if translated is None:
+                        raise
+                    raise translated from error
                 _MIGRATED.add(path)
-            yield con
+            try:
+                yield con
+            except (duckdb.Error, OSError) as error:  # a write of the caller's: a full disk shows here
+                translated = operator_error(path, error)
+                if translated is None:
+                    raise
+                raise translated from error
         finally:
             con.close()
 

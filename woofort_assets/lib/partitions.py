@@ -41,15 +41,29 @@ def store_timezone() -> str:
         return _valid_zone(cache_file.read_text().strip(), str(cache_file))
     url = woocommerce_url()
     if url:
+        # Lazy: the resources package imports dagster_duckdb and the Fortnox client; only this lookup needs it.
+        from woofort_assets.resources.woocommerce import WooCommerceOperatorError, site_index
+
         try:
-            index = requests.get(f"{url}/wp-json/", timeout=5).json()
-            zone = index.get("timezone_string") or ""
-            if zone:
-                _valid_zone(zone, "the store's timezone_string")
-                cache_file.write_text(zone)
-                return zone
-        except (requests.RequestException, ValueError) as error:
+            # Strict: an answer that is not WordPress's JSON (a login or maintenance page, a 5xx) is an
+            # OperatorError naming WOOCOMMERCE_URL, never a silent fall-back; no answer at all falls back below.
+            zone = site_index(url, (4.0, 5.0)).get("timezone_string") or ""
+        except WooCommerceOperatorError as error:
+            if error.status == 0:  # no answer: the run's own requests will say so; partitions need a zone now
+                log.warning("could not read the store's timezone (%s); using %s", error.lines[0], DEFAULT_TIMEZONE)
+                return DEFAULT_TIMEZONE
+            raise
+        except requests.RequestException as error:
             log.warning("could not read the store's timezone (%s); using %s", error, DEFAULT_TIMEZONE)
+            return DEFAULT_TIMEZONE
+        if zone:
+            _valid_zone(zone, "the store's timezone_string")
+            try:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                cache_file.write_text(zone)
+            except OSError as error:  # the data directory's own check (cli/checks.py) names the problem
+                log.warning("could not cache the store's timezone in %s (%s)", cache_file, error)
+            return zone
     return DEFAULT_TIMEZONE
 
 

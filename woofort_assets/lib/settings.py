@@ -19,13 +19,14 @@ fail the same way on bad input.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from woofort_assets.lib.setting_types import (
+    days, existing_file, instance_dir, integer, interval_minutes, iso_date, memory_size, resolved_path, shop_name,
+    text, timezone_name, url)
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CHECKOUT_DIR = PACKAGE_DIR.parent
@@ -60,153 +61,65 @@ class Setting:
         return "—" if self.default is None else f"`{self.default}`"
 
 
-# --------------------------------------------------------------------------------------------- value types
-def _text(raw: str) -> str:
-    return raw
-
-
-def _url(raw: str) -> str:
-    url = raw.strip().rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ValueError("must start with https:// (or http://)")
-    return url
-
-
-def _path(raw: str) -> Path:
-    return Path(raw.strip()).expanduser().resolve()
-
-
-def _existing_file(raw: str) -> Path:
-    path = _path(raw)
-    if not path.is_file():
-        raise ValueError("no such file")
-    return path
-
-
-def _instance_dir(raw: str) -> Path:
-    if not os.path.isabs(raw) or not os.path.isdir(raw):  # Dagster reads it unexpanded: no ~, no relative path
-        raise ValueError("an absolute path to an existing directory (the Dagster instance, with its dagster.yaml)")
-    return Path(raw)
-
-
-def _integer(low: int, high: int | None = None, what: str = "") -> Callable[[str], int]:
-    expected = f"a whole number{what} from {low} to {high}" if high is not None else f"a whole number{what}, {low} or more"
-
-    def parse(raw: str) -> int:
-        text = raw.strip()
-        if not re.fullmatch(r"[+-]?\d+", text) or not (low <= int(text) and (high is None or int(text) <= high)):
-            raise ValueError(expected)
-        return int(text)
-
-    return parse
-
-
-def _days(raw: str) -> float:
-    try:
-        days = float(raw.strip())
-    except ValueError:
-        days = -1.0
-    if not 0 <= days <= 45:
-        raise ValueError("a number of days from 0 to 45 (a refresh token lives 45 days)")
-    return days
-
-
-def _interval_minutes(raw: str) -> int:
-    text = raw.strip()
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise ValueError("not a whole number of minutes")
-    minutes = int(text)
-    if not (1 <= minutes <= 59 or (minutes % 60 == 0 and 60 <= minutes <= 720)):
-        raise ValueError("use 1-59, or a multiple of 60 up to 720")
-    return minutes
-
-
-def _iso_date(raw: str) -> str:
-    try:
-        return date.fromisoformat(raw.strip()).isoformat()
-    except ValueError:
-        raise ValueError("not a date: use YYYY-MM-DD") from None
-
-
-def timezone_name(raw: str) -> str:
-    """An IANA timezone's name, as given; ValueError otherwise (lib/partitions.py checks its other sources too)."""
-    name = raw.strip()
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("not an IANA timezone such as Europe/Stockholm") from None
-    return name
-
-
-def _memory_size(raw: str) -> str:
-    size = raw.strip()
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", size, re.I):
-        raise ValueError("a size such as 1GB or 800MB")
-    return size
-
-
-def _shop_key(raw: str) -> str:
-    if not raw.replace("-", "").replace("_", "").isalnum():
-        raise ValueError("use letters, digits, '-' or '_' only")
-    return raw
-
-
 # --------------------------------------------------------------------------------------------- the table
 SETTINGS: tuple[Setting, ...] = (
-    Setting("WOOCOMMERCE_URL", _url, None, "the store's address; the API is `{url}/wp-json/wc/v3`",
+    Setting("WOOCOMMERCE_URL", url, None, "the store's address; the API is `{url}/wp-json/wc/v3`",
             shown_default="required"),
-    Setting("WOOCOMMERCE_CONSUMER_KEY", _text, None, "a REST API key with **Read** permission: its consumer key",
+    Setting("WOOCOMMERCE_CONSUMER_KEY", text, None, "a REST API key with **Read** permission: its consumer key",
             shown_default="required", secret=True),
-    Setting("WOOCOMMERCE_CONSUMER_SECRET", _text, None, "that REST API key's consumer secret",
+    Setting("WOOCOMMERCE_CONSUMER_SECRET", text, None, "that REST API key's consumer secret",
             shown_default="required", secret=True),
-    Setting("WOOCOMMERCE_CONCURRENCY", _integer(1, 16), 4,
+    Setting("WOOCOMMERCE_CONCURRENCY", integer(1, 16), 4,
             "requests in flight while crawling a listing (1–16); 8 catches up faster on a store with its own "
             "server (docs/performance.md, B1)", shown_default="`4`, polite to shared hosting"),
-    Setting("FORTNOX_API_URL", _url, DEFAULT_FORTNOX_API_URL, "Fortnox REST API"),
-    Setting("FORTNOX_AUTH_URL", _url, DEFAULT_FORTNOX_AUTH_URL, "Fortnox OAuth2 server"),
-    Setting("FORTNOX_CLIENT_ID", _text, None, "your integration's Client-ID from the Fortnox developer portal",
+    Setting("WOOCOMMERCE_MAX_RETRIES", integer(0, 10), 5,
+            "retries of a failed request (429, 5xx, a dropped connection) with exponential backoff from 0.5 s; "
+            "a connection that cannot be made is retried once"),
+    Setting("FORTNOX_API_URL", url, DEFAULT_FORTNOX_API_URL, "Fortnox REST API"),
+    Setting("FORTNOX_AUTH_URL", url, DEFAULT_FORTNOX_AUTH_URL, "Fortnox OAuth2 server"),
+    Setting("FORTNOX_CLIENT_ID", text, None, "your integration's Client-ID from the Fortnox developer portal",
             shown_default="required for the sink"),
-    Setting("FORTNOX_CLIENT_SECRET", _text, None, "your integration's Client-Secret",
+    Setting("FORTNOX_CLIENT_SECRET", text, None, "your integration's Client-Secret",
             shown_default="required for the sink", secret=True),
-    Setting("FORTNOX_TENANT_ID", _text, None, "service-account mode (recommended): the company's tenant id"),
-    Setting("FORTNOX_REFRESH_TOKEN", _text, None,
+    Setting("FORTNOX_TENANT_ID", text, None, "service-account mode (recommended): the company's tenant id"),
+    Setting("FORTNOX_REFRESH_TOKEN", text, None,
             "refresh-token mode: the first token only; once a rotated token is stored, the stored one wins. "
             "Setting both this and `FORTNOX_TENANT_ID` is an error", secret=True),
-    Setting("FORTNOX_RATE_LIMIT", _integer(1, what=" of requests"), 25,
+    Setting("FORTNOX_RATE_LIMIT", integer(1, what=" of requests"), 25,
             "requests per 5 s the client allows itself across all processes; raise only against the sandbox",
             shown_default="`25` (Fortnox's limit)"),
-    Setting("WOOFORT_DATA_DIR", _path, None,
+    Setting("WOOFORT_DATA_DIR", resolved_path, None,
             "DuckDB file (`woofort.duckdb`), Fortnox token, cached store timezone",
             shown_default="`data/` in the checkout, whatever the working directory; `$XDG_DATA_HOME/woofort` "
                           "when installed"),
-    Setting("XDG_DATA_HOME", _path, None, "where an installed woofort keeps its data when `WOOFORT_DATA_DIR` "
+    Setting("XDG_DATA_HOME", resolved_path, None, "where an installed woofort keeps its data when `WOOFORT_DATA_DIR` "
             "is unset", shown_default="`~/.local/share`"),
     Setting("WOOFORT_TIMEZONE", timezone_name, None, "the store's timezone: partitions are days in store time, "
             "and every schedule runs in it",
             shown_default="the store's `timezone_string` from `/wp-json/` (cached in the data dir), else "
                           f"`{DEFAULT_TIMEZONE}`"),
-    Setting("WOOFORT_START_DATE", _iso_date, DEFAULT_START_DATE,
+    Setting("WOOFORT_START_DATE", iso_date, DEFAULT_START_DATE,
             "first daily partition; orders before it are never invoiced"),
-    Setting("WOOFORT_MAPPING", _existing_file, None, "accounting mapping file",
+    Setting("WOOFORT_MAPPING", existing_file, None, "accounting mapping file",
             shown_default="`mapping/mapping.yaml`"),
-    Setting("WOOFORT_DUCKDB_MEMORY_LIMIT", _memory_size, None,
+    Setting("WOOFORT_DUCKDB_MEMORY_LIMIT", memory_size, None,
             "DuckDB's memory limit (e.g. `1GB`): beyond it DuckDB spills to `woofort.duckdb.tmp/`; set it on a "
             "small host or for a large history (1,000,000 orders stage and build their deltas with `1GB`, about "
             "1.5 GB resident; docs/performance.md)", shown_default="DuckDB's default, 80 % of RAM"),
-    Setting("WOOFORT_SHOP", _shop_key, DEFAULT_SHOP,
+    Setting("WOOFORT_SHOP", shop_name, DEFAULT_SHOP,
             "shop key stored on every row, so several shops into several Fortnox companies need no rewrite"),
-    Setting("WOOFORT_SYNC_INTERVAL_MINUTES", _interval_minutes, 15,
+    Setting("WOOFORT_SYNC_INTERVAL_MINUTES", interval_minutes, 15,
             "how often `sync_today` runs: 1–59, or a multiple of 60 up to 720"),
-    Setting("WOOFORT_ALERT_WEBHOOK_URL", _url, None, "Slack-compatible webhook for alerts",
+    Setting("WOOFORT_ALERT_WEBHOOK_URL", url, None, "Slack-compatible webhook for alerts",
             shown_default="none (alerts logged only)", secret=True),
-    Setting("WOOFORT_TOKEN_WARN_DAYS", _days, 10.0, "warn when the Fortnox refresh token has fewer days left",
+    Setting("WOOFORT_TOKEN_WARN_DAYS", days, 10.0, "warn when the Fortnox refresh token has fewer days left",
             shown_default="`10`"),
-    Setting("WOOFORT_PII_RETENTION_DAYS", _integer(0, what=" of days"), 90,
+    Setting("WOOFORT_PII_RETENTION_DAYS", integer(0, what=" of days"), 90,
             "personal data in raw tables is blanked after this many days"),
-    Setting("DAGSTER_HOME", _instance_dir, None,
+    Setting("DAGSTER_HOME", instance_dir, None,
             "Dagster instance (run history, schedules); `make` sets it to `.dagster_home/` in the checkout with "
             "the repo's `dagster.yaml`", shown_default="ephemeral"),
-    Setting("REQUESTS_CA_BUNDLE", _existing_file, None,
+    Setting("REQUESTS_CA_BUNDLE", existing_file, None,
             "a custom CA for TLS (verification is always on); read by `requests` itself",
             shown_default="system CAs"),
 )
@@ -252,12 +165,33 @@ def _in_checkout() -> bool:
 
 def data_dir() -> Path:
     """`WOOFORT_DATA_DIR`, else `data/` in the checkout (independent of the working directory),
-    else the user's data directory for an installed package."""
+    else the user's data directory for an installed package.
+
+    Only the path: nothing is created or checked here, so building the CLI's parser (`woofort --help`) works
+    whatever state the directory is in. Whoever writes creates it (`lib/duckdb.connect`, the token store, the
+    timezone cache); `writable_data_dir()` creates and checks it with a message naming the variable."""
     path = value("WOOFORT_DATA_DIR")
     if path is None:
         path = CHECKOUT_DIR / "data" if _in_checkout() else (
             value("XDG_DATA_HOME") or Path.home() / ".local/share") / "woofort"
-    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def writable_data_dir() -> Path:
+    """The data directory, created if missing; ConfigError naming WOOFORT_DATA_DIR and the path when it cannot
+    be created or written (a file in the way, a read-only mount, no permission)."""
+    path = data_dir()
+    what = f"WOOFORT_DATA_DIR={path}" if is_set("WOOFORT_DATA_DIR") else f"the data directory {path}"
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{what} is a file, not a directory: point WOOFORT_DATA_DIR at a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ConfigError(f"{what} is not writable ({error.strerror or error}): point WOOFORT_DATA_DIR at a "
+                          "directory woofort may write") from None
     return path
 
 
@@ -304,6 +238,10 @@ def woocommerce_concurrency() -> int:
     """Requests in flight during a crawl. 4 suits shared hosting with a few PHP workers; a store on its own
     server catches up faster with 8 (benchmark B1, docs/performance.md)."""
     return value("WOOCOMMERCE_CONCURRENCY")
+
+
+def woocommerce_max_retries() -> int:
+    return value("WOOCOMMERCE_MAX_RETRIES")
 
 
 def woocommerce_url() -> str | None:

@@ -21,12 +21,16 @@ def main(argv=None) -> int:
     p.add_argument("--tls", action="store_true")
     p.add_argument("--state-dir", default=None)
     a = p.parse_args(argv)
+    if any(":" not in c or not c.split(":", 1)[0] or not c.split(":", 1)[1] for c in a.client):
+        p.error("--client takes CLIENT_ID:CLIENT_SECRET")
     clients = dict(c.split(":", 1) for c in a.client) or None
     sb = FortnoxSandbox(host=a.host, port=a.port, rate_limit=a.rate_limit, rate_window_seconds=a.rate_window,
                         access_token_ttl_seconds=a.token_ttl, clients=clients, tenant_id=a.tenant_id,
                         warehouse=a.warehouse, tls=a.tls, state_dir=a.state_dir).start()
     print(f"Fortnox sandbox on {sb.api_url} (tenant {sb.tenant_id})", flush=True)
-    print(f"refresh_token={sb.issue_refresh_token()}", flush=True)
+    client_id = next(iter(sb.oauth.clients))  # the first --client, else the default sandbox-client
+    print(f"client_id={client_id}", flush=True)
+    print(f"refresh_token={sb.issue_refresh_token(client_id)}", flush=True)
     if sb.ca_path:
         print(f"ca={sb.ca_path}", flush=True)
     stop = threading.Event()

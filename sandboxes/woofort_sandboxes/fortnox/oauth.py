@@ -49,6 +49,7 @@ class OAuthStore:
         self.clock = clock
         self.access_ttl = access_ttl
         self.lock = threading.Lock()
+        self._extra_consents: set[str] = set()  # clients registered later with a service-account consent
         self.reset()
 
     def reset(self) -> None:
@@ -60,6 +61,18 @@ class OAuthStore:
             first = next(iter(self.clients), None)
             self.consents: dict[tuple[str, str], list[str]] = (
                 {(first, self.tenant_id): list(ALL_SCOPES)} if first else {})
+            for client_id in self._extra_consents:
+                self.consents[(client_id, self.tenant_id)] = list(ALL_SCOPES)
+
+    def register_client(self, client_id: str, client_secret: str, service_consent: bool = True) -> None:
+        """A client registered after start; survives reset() like those given at construction."""
+        if not client_id or not client_secret:
+            raise ValueError("a client needs a non-empty id and secret")
+        with self.lock:
+            self.clients[client_id] = client_secret
+            if service_consent:
+                self.consents[(client_id, self.tenant_id)] = list(ALL_SCOPES)
+                self._extra_consents.add(client_id)
 
     # ---------------------------------------------------------------- issuing
     def issue_access(self, client_id: str, scopes: list[str], tenant: str) -> str:

@@ -16,6 +16,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from .._ports import ensure_free
 from . import control
 from .errors import ApiError, RawError
 from . import errors as E
@@ -75,6 +76,7 @@ class FortnoxSandbox:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "FortnoxSandbox":
+        ensure_free(self.host, self.port)
         ssl_ctx = self._ssl_context() if self.tls else None
         self._server = make_server(self.host, self.port, self.wsgi, threaded=True, request_handler=_QuietHandler,
                                    ssl_context=ssl_ctx)
@@ -131,6 +133,12 @@ class FortnoxSandbox:
     def issue_refresh_token(self, client_id: str = "sandbox-client", scopes=None) -> str:
         from .seed import ALL_SCOPES
         return self.oauth.issue_refresh(client_id, list(scopes or ALL_SCOPES))
+
+    def register_client(self, client_id: str, client_secret: str, service_consent: bool = True) -> None:
+        """Add an integration (Client-ID and Client-Secret) beside those given at start; with `service_consent`,
+        the company's system administrator has also approved it as a service account for this tenant, as for
+        the first client."""
+        self.oauth.register_client(client_id, client_secret, service_consent)
 
     def issue_access_token(self, client_id: str = "sandbox-client", scopes=None) -> str:
         from .seed import ALL_SCOPES

@@ -11,6 +11,7 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from .._ports import ensure_free
 from .app import SandboxApp
 from .auth import Authenticator
 from .faults import Faults
@@ -71,6 +72,7 @@ class WooCommerceSandbox:
         return ctx
 
     def _make(self):
+        ensure_free(self.host, self.port)
         ctx = self._ssl_context() if self.tls else None
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = make_server(self.host, self.port, self.app, threaded=True, ssl_context=ctx,

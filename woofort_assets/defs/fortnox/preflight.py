@@ -10,7 +10,9 @@ nothing is written. Checks:
 3. accounts: every account of the mapping and every AccountNumber / ModeOfPaymentAccount in the payloads exists
    and is active (GET /3/accounts/{n});
 4. modes of payment: every ModeOfPayment the payment payloads use exists (/3/modesofpayments). Mapped modes no
-   pending payment uses are listed as warnings (they do not block: a shop may map a method it never sees)."""
+   pending payment uses are listed as warnings (they do not block: a shop may map a method it never sees);
+5. unmapped values (warnings, never blocking): payment methods of paid orders and VAT rates of order lines that
+   the mapping lacks (woofort_assets/lib/unmapped.py, the same list `woofort sync`'s summary shows)."""
 
 
 
@@ -22,8 +24,10 @@ from woofort_assets.defs.fortnox.assets import GROUP, KINDS, POOL, PREFLIGHT, de
 from woofort_assets.defs.fortnox.engine.ledger import DELTA_TABLES, DeltaRow, Ledger
 from woofort_assets.defs.fortnox.engine.lookups import is_true
 from woofort_assets.defs.fortnox.engine.steps import envelope_of
+from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import load_mapping
-from woofort_assets.lib.settings import mapping_path, shop_key
+from woofort_assets.lib.settings import mapping_path, shop_key, value
+from woofort_assets.lib.unmapped import unmapped_values
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxError
 from woofort_assets.resources.fortnox.endpoints import ACCOUNTS
 
@@ -113,10 +117,22 @@ def _sample(items, n: int = 5) -> str:
     return ", ".join(items[:n]) + (f" (+{len(items) - n} more)" if len(items) > n else "")
 
 
-def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_problem: str | None):
-    """(problems, warnings, checked): lists of strings and a dict of what was checked."""
+def unmapped_warnings(database, mapping) -> list[str]:
+    """One warning per payment method or VAT rate of the staged orders that `mapping` lacks (lib/unmapped.py)."""
+    if mapping is None:
+        return []
+    with connect(database) as con:
+        found = unmapped_values(con, mapping, shop_key(), str(value("WOOFORT_START_DATE")))
+    return [f"{u.message()}; add to the mapping: {' '.join(u.mapping_lines.split('#', 1)[0].split())}"
+            for u in found]
+
+
+def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_problem: str | None,
+                  unmapped: list[str] | None = None):
+    """(problems, warnings, checked): lists of strings and a dict of what was checked. `unmapped`: warnings from
+    `unmapped_warnings`, listed first (they never block)."""
     problems: list[str] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(unmapped or [])
     checked: dict[str, object] = {}
     if mapping_problem:
         problems.append(mapping_problem)
@@ -223,8 +239,9 @@ def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     with Ledger(context.resources.duckdb.database, shop_key()) as ledger:
         deltas = {t: ledger.delta_rows(t) or [] for t in DELTA_TABLES}
     mapping, mapping_problem = _mapping()
+    unmapped = unmapped_warnings(context.resources.duckdb.database, mapping)
     client = context.resources.fortnox.get_client()
-    problems, warnings, checked = run_preflight(client, deltas, mapping, mapping_problem)
+    problems, warnings, checked = run_preflight(client, deltas, mapping, mapping_problem, unmapped)
     metadata = {
         "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
         "problem_count": dg.MetadataValue.int(len(problems)),
@@ -234,8 +251,8 @@ def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     }
     for p in problems:
         context.log.error(f"fortnox preflight: {p}")
-    for w in warnings:
-        context.log.warning(f"fortnox preflight: {w}")
+    for w in warnings:  # unmapped values: info only, `woofort sync`'s summary lists them with the lines to add
+        (context.log.info if w in unmapped else context.log.warning)(f"fortnox preflight: {w}")
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[dg.AssetCheckResult(

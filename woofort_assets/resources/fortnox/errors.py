@@ -160,3 +160,13 @@ def never_sent(exc: requests.RequestException) -> bool:
         inner = getattr(reason, "reason", reason)
         return isinstance(inner, (NewConnectionError, NameResolutionError))
     return False
+
+
+def connect_failure(exc: BaseException | None) -> bool:
+    """A Retryable for a connection that was never made (transport's "could not connect", auth's "token endpoint
+    unreachable (ConnectionError|ConnectTimeout)"): retried within the transport's connect budget only."""
+    if not isinstance(exc, Retryable) or exc.error.http_status != 0:
+        return False
+    message = exc.error.message
+    return message.startswith("could not connect") or (
+        "unreachable" in message and ("ConnectionError" in message or "ConnectTimeout" in message))

@@ -4,6 +4,11 @@ One `requests.Session` per client (TLS always verified; REQUESTS_CA_BUNDLE honou
 urllib3 retries), a rate limiter shared by every process of the tenant (lib/ratelimit.py), bounded retries with
 tenacity of what is safe to send again (nothing was sent, a 429, or a read), one renewal of the access token on a
 401, and `FortnoxOutcomeUnknown` for a write whose outcome is unknown. Design notes: docs/fortnox-client.md.
+
+A connection that cannot be made (refused, unreachable) has a connect timeout of its own and is retried within
+`CONNECT_BUDGET_SECONDS` only, so a wrong FORTNOX_API_URL or a Fortnox outage fails within 10 s instead of backing
+off for a minute; every other transient failure is retried as before. The error that ends the retries names the
+host and port.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_random_exponential
 from urllib3.util.retry import Retry
 
+from woofort_assets.lib.errors import host_of
 from woofort_assets.lib.fortnox_token import TokenStore
 from woofort_assets.lib.ratelimit import SharedRateLimiter, shared_limiter
 from woofort_assets.lib.settings import DEFAULT_FORTNOX_API_URL as DEFAULT_API_URL
@@ -33,6 +39,7 @@ from woofort_assets.resources.fortnox.errors import (
     FortnoxError,
     FortnoxOutcomeUnknown,
     Retryable,
+    connect_failure,
     log,
     never_sent,
     parse_error_body,
@@ -41,6 +48,19 @@ from woofort_assets.resources.fortnox.errors import (
 )
 
 __all__ = ["DEFAULT_API_URL", "DEFAULT_AUTH_URL", "FortnoxClient"]
+
+CONNECT_TIMEOUT_SECONDS = 2.5  # Fortnox accepts connections in well under a second
+CONNECT_BUDGET_SECONDS = 5.0  # retries of a connection that cannot be made stop here: all in all under 10 s
+
+
+class _ConnectTimeoutAdapter(HTTPAdapter):
+    """Splits a single timeout into (connect, read): a host that does not accept connections is given up on
+    after CONNECT_TIMEOUT_SECONDS whatever the read timeout (token requests pass a single number too)."""
+
+    def send(self, request, stream=False, timeout=None, **kwargs):
+        if isinstance(timeout, (int, float)):
+            timeout = (min(CONNECT_TIMEOUT_SECONDS, float(timeout)), float(timeout))
+        return super().send(request, stream=stream, timeout=timeout, **kwargs)
 
 
 class FortnoxClient:
@@ -105,7 +125,7 @@ class FortnoxClient:
         self.mode = "service_account" if tenant_id else "refresh_token"
 
         self.session = requests.Session()  # trust_env stays on: REQUESTS_CA_BUNDLE is honoured, TLS verified
-        adapter = HTTPAdapter(max_retries=Retry(total=0, read=False, redirect=False), pool_maxsize=16)
+        adapter = _ConnectTimeoutAdapter(max_retries=Retry(total=0, read=False, redirect=False), pool_maxsize=16)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._tokens: TokenSource = ServiceAccountTokens(self) if tenant_id else RefreshTokens(self)
@@ -157,12 +177,25 @@ class FortnoxClient:
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             return min(retry_after, 300.0) + random.uniform(0, 0.1 * max(retry_after, 1.0))
-        return wait_random_exponential(multiplier=self.backoff_base_seconds, max=self.backoff_max_seconds)(state)
+        wait = wait_random_exponential(multiplier=self.backoff_base_seconds, max=self.backoff_max_seconds)(state)
+        if connect_failure(exc):  # never sleep past the connect budget
+            return max(0.0, min(wait, CONNECT_BUDGET_SECONDS - state.seconds_since_start))
+        return wait
+
+    def _stop(self, state: RetryCallState) -> bool:
+        if state.attempt_number >= self.max_retries + 1:
+            return True
+        exc = state.outcome.exception() if state.outcome else None
+        if not connect_failure(exc):
+            return False
+        if "ConnectTimeout" in exc.error.message:  # each attempt costs CONNECT_TIMEOUT_SECONDS: one retry only
+            return state.attempt_number >= 2
+        return state.seconds_since_start >= CONNECT_BUDGET_SECONDS - 0.5
 
     def _with_retries(self, method: str, path: str, call):
         started = time.monotonic()
         retrying = Retrying(
-            stop=stop_after_attempt(self.max_retries + 1),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception_type(Retryable),
             reraise=True,
@@ -182,8 +215,10 @@ class FortnoxClient:
             elapsed = time.monotonic() - started
             log.warning("%s %s: giving up after %d attempts in %.1f s (%s)", method, path, attempts, elapsed,
                         err.http_status or "no answer")
+            host = host_of(self.auth_url if method == "TOKEN" else self.api_url)
+            where = f" at {host}" if err.http_status == 0 else f" ({host})"
             raise type(err)(err.http_status, err.code,
-                            f"{err.message} (gave up after {attempts} attempts in {elapsed:.1f} s)",
+                            f"{err.message}{where} (gave up after {attempts} attempts in {elapsed:.1f} s)",
                             method=method, path=path, attempts=attempts) from None
 
     def _request(self, method: str, path: str, params: dict | None = None, body: dict | None = None) -> dict:

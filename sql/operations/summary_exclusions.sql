@@ -1,0 +1,10 @@
+-- What was left out and why, for `woofort sync`'s summary: orders not invoiced (deltas.invoice_exclusions) and
+-- paid orders whose payment is not registered (deltas.payment_exclusions), each reason with its count and the
+-- first order ids. Params: $shop. Columns: (what, reason, orders, first order ids, an example detail).
+SELECT 'invoice' AS what, reason, count(*) AS orders, list(order_id ORDER BY order_id)[1:5] AS first_orders,
+       min(detail) AS detail
+FROM deltas.invoice_exclusions WHERE shop = $shop GROUP BY ALL
+UNION ALL
+SELECT 'payment', reason, count(DISTINCT order_id), list(DISTINCT order_id ORDER BY order_id)[1:5], min(detail)
+FROM deltas.payment_exclusions WHERE shop = $shop GROUP BY ALL
+ORDER BY what, orders DESC, reason;
