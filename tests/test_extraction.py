@@ -32,6 +32,16 @@ def ids_modified_on(sandbox, day: str) -> set[int]:
     return {order["id"] for order in all_orders(sandbox) if low <= order["date_modified_gmt"] < high}
 
 
+def ids_created_on(sandbox, day: str) -> set[int]:
+    low, high = day_window_gmt(day)
+    return {order["id"] for order in all_orders(sandbox) if low <= order["date_created_gmt"] < high}
+
+
+def ids_of_days(sandbox, *days: str) -> set[int]:
+    """What a sync of these days extracts: the orders modified on them and those created on them."""
+    return set().union(*(ids_modified_on(sandbox, day) | ids_created_on(sandbox, day) for day in days))
+
+
 def staged_order_ids() -> set[int]:
     return {row[0] for row in duckdb_rows("SELECT order_id FROM staging.orders")}
 
@@ -43,7 +53,7 @@ def metadata(result, asset: str) -> dict:
 
 
 def test_a_range_of_days_is_extracted_and_staged_in_one_run(woofort_env, woo_sandbox):
-    expected = ids_modified_on(woo_sandbox, "2026-10-02") | ids_modified_on(woo_sandbox, "2026-10-03")
+    expected = ids_of_days(woo_sandbox, "2026-10-02", "2026-10-03")
     result = sync_range("2026-10-02", "2026-10-03", groups=EXTRACT_AND_STAGE)
     assert result.success
     partitions = {e.step_materialization_data.materialization.partition for e in result.all_events
@@ -134,8 +144,8 @@ def test_a_crawl_during_which_records_change_still_returns_each_record(woofort_e
 
 
 def test_a_bad_record_is_quarantined_with_its_reason_and_the_rest_proceeds(woofort_env, woo_sandbox):
-    good = ids_modified_on(woo_sandbox, "2026-10-02")
-    template = dict(next(o for o in all_orders(woo_sandbox) if o["id"] in good))
+    good = ids_of_days(woo_sandbox, "2026-10-02")
+    template = dict(next(o for o in all_orders(woo_sandbox) if o["id"] in ids_modified_on(woo_sandbox, "2026-10-02")))
     bad = {**template, "id": 990001, "total": "12,50 kr", "date_modified_gmt": "2026-10-02T12:00:00"}
     woo_sandbox.store.inject("orders", [bad])
     result = sync_range("2026-10-02", "2026-10-02", selection=["woocommerce/orders", "staging/orders"])

@@ -303,7 +303,8 @@ def sync_ok(proc: subprocess.CompletedProcess) -> bool:
 
 
 def open_dead_letters(db: Path) -> int:
-    """Open dead letters: each is retried (one write) by every run, by design (docs/fortnox-sink.md)."""
+    """Open dead letters: each waits (no write) until its payload changes, a document it depends on syncs or an
+    operator retries it; one written before migration 024 (no hash) is sent once more (docs/fortnox-sink.md)."""
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)

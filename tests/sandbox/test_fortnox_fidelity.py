@@ -271,6 +271,9 @@ def shape(it, r, recorded) -> tuple[str, list[str]]:
     return ("match" if not diffs else "diff"), diffs
 
 
+HAND_WRITTEN = "<!-- hand-written below this line: kept when the report above is regenerated -->"
+
+
 def write_report(results) -> tuple[int, int]:
     replayable = [r for r in results if not r[1].startswith("skip")]
     matched = [r for r in replayable if r[1] == "match"]
@@ -291,8 +294,12 @@ def write_report(results) -> tuple[int, int]:
     lines += ["", "## Matching", ""]
     lines += [f"- `{name}`" for name, outcome, _ in results if outcome == "match"]
     try:
+        kept = ""          # the hand-written evidence below the marker survives every regeneration
+        if os.path.exists(REPORT):
+            text = open(REPORT, encoding="utf-8").read()
+            kept = text[text.index(HAND_WRITTEN):] if HAND_WRITTEN in text else ""
         with open(REPORT, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
+            fh.write("\n".join(lines) + "\n" + ("\n" + kept if kept else ""))
     except OSError:
         print("\n".join(lines))
     return len(matched), len(replayable)

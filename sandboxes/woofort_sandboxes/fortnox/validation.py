@@ -16,6 +16,11 @@ Rules (source / GUESS):
   shows 255 chars accepted for a row Description, so the reference limit 255 is used there).
 - Date field not YYYY-MM-DD -> 400 2000762 "Ogiltigt datum (v)" (GUESS code/text).
 - Enum violation -> 400 2000359 "Värdet innehåller ej tillåtna tecken. (v)" (errors page code; use GUESS).
+- Text with a character outside Fortnox's published set -> 400 2000359 "Värdet innehåller ej tillåtna tecken. (v)"
+  (set: formats-and-encoding page "Valid characters", reference §4: letters \\p{L}, U+0308, U+030A, 0-9, space,
+  U+00A0, \\n, \\r and – : . ` ´ ’ ‘ , ; ^ ¤ # % § £ $ € ¢ ¥ © ™ ° & / ( ) = + - * _ ! ? ² ³ ® ½ @ \\; code and
+  message: errors page). Checked on every string field except e-mail fields (GUESS: which fields Fortnox checks;
+  e-mail addresses follow the spec's own e-mail pattern, which allows ' { | } ~). docs/fortnox-fidelity.md.
 - PUT with "" leaves the field unchanged ([VCR] invoices/save_old_with_empty_*.yml); clear with API_BLANK.
 - "API_BLANK" is accepted for every field (clears it) ([CS] ApiConstants.BlankValue, [WFH]); null is accepted
   and means "not sent" (GUESS).
@@ -25,6 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import unicodedata
 from functools import lru_cache
 
 from . import errors as E
@@ -56,6 +62,9 @@ READ_ONLY = {
     "fortnox_Price": {"@url", "Date"},
 }
 BLANK = "API_BLANK"
+# Fortnox's text character class besides letters (\p{L}) and 0-9 (formats-and-encoding, "Valid characters")
+TEXT_PUNCTUATION = frozenset("–:.`´’‘,;^¤#%§£$€¢¥©™°&/()=+-*_!?²³®½@\\ \u00a0\n\r\u0308\u030a")
+INVALID_CHARS = (2000359, "Värdet innehåller ej tillåtna tecken. ({})")   # errors page
 DATE_FIELDS = {"PaymentDate", "TransactionDate", "InvoiceDate", "DueDate", "DeliveryDate", "OutboundDate"}
 # PUT with "" leaves a field unchanged; clearing needs API_BLANK ([VCR] invoices/save_old_with_empty_comments.yml
 # and save_old_with_empty_country.yml). Applied to all document schemas (GUESS beyond invoices).
@@ -188,8 +197,15 @@ def check_value(value, prop: dict, schema_name: str, field: str):
         enum = prop.get("enum")
         if enum and value not in enum and value.upper() not in enum:
             raise E.ApiError(400, 2000359, f"Värdet innehåller ej tillåtna tecken. ({value})")
+        if "Email" not in field and not valid_text(value):
+            raise E.err(INVALID_CHARS, value)
         return value
     return value
+
+
+def valid_text(value: str) -> bool:
+    """Every character in Fortnox's published set for text values."""
+    return all(ch in TEXT_PUNCTUATION or "0" <= ch <= "9" or unicodedata.category(ch).startswith("L") for ch in value)
 
 
 def _num_str(v) -> str:

@@ -3,7 +3,10 @@
 Orders and products are partitioned by modification date with half-open windows
 `[day start, next day start)`: WooCommerce's `modified_after` is exclusive, so the query starts one
 second early and every record is then kept only if its `date_modified_gmt` falls inside the window,
-which puts a record modified exactly at midnight in exactly one partition. Listings are sorted by id
+which puts a record modified exactly at midnight in exactly one partition. Orders are also crawled by
+creation date (`after`/`before`, the same half-open window on `date_created_gmt`), so a range of days
+holds every order created in it, whenever it was last modified (an order created on the last evening
+and completed the next morning), as well as every change made in it. Listings are sorted by id
 (the date sort is reported to skip or repeat records). Customers, tax rates and tax classes have no
 modification filter in WooCommerce and are refreshed in full."""
 
@@ -15,7 +18,7 @@ from typing import Any
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from woofort_assets.defs.woocommerce.crawl import CrawlStats, crawl
+from woofort_assets.defs.woocommerce.crawl import CrawlStats, crawl, record_key
 from woofort_assets.defs.woocommerce.landing import RawLanding
 from woofort_assets.lib.partitions import daily_partitions
 from woofort_assets.lib.settings import shop_key
@@ -66,19 +69,25 @@ def child_paths(batch: list[Any], template: str, wanted) -> dict[int, str]:
     }
 
 
-def fetch_children(client: WooCommerceClient, paths: dict[int, str]) -> list[dict[str, Any]]:
+def fetch_children(
+    client: WooCommerceClient, paths: dict[int, str], stats: CrawlStats | None = None
+) -> list[dict[str, Any]]:
     """Every record under each parent path (refunds of an order, variations of a product), with
-    `parent_id` added where the nested endpoint leaves it out."""
+    `parent_id` added where the nested endpoint leaves it out; `stats.child_pages` counts the requests."""
 
-    def one_parent(item: tuple[int, str]) -> list[dict[str, Any]]:
+    def one_parent(item: tuple[int, str]) -> tuple[int, list[dict[str, Any]]]:
         parent_id, path = item
-        children = []
+        children, pages = [], 0
         for page in client.pages(path, {"orderby": "id", "order": "asc"}):
+            pages += 1
             children.extend({**child, "parent_id": child.get("parent_id") or parent_id} for child in page.records)
-        return children
+        return pages, children
 
     with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
-        return [child for children in pool.map(one_parent, paths.items()) for child in children]
+        results = list(pool.map(one_parent, paths.items()))
+    if stats is not None:
+        stats.child_pages += sum(pages for pages, _ in results)
+    return [child for _, children in results for child in children]
 
 
 def crawl_metadata(stats: CrawlStats, **extra: Any) -> dict[str, Any]:
@@ -92,22 +101,63 @@ def crawl_metadata(stats: CrawlStats, **extra: Any) -> dict[str, Any]:
     }
 
 
+def version_key(record: Any) -> tuple[str, Any]:
+    """One version of a record: its key and its modification date (the same version crawled twice has both)."""
+    return record_key(record), record.get("date_modified_gmt") if isinstance(record, dict) else None
+
+
+def land_orders(client: WooCommerceClient, raw: RawLanding, batch: list[dict[str, Any]], stats: CrawlStats) -> int:
+    """Lands a page of orders and the refunds of those that have any; returns how many refunds it landed."""
+    raw.land("orders", batch)
+    with_refunds = child_paths(batch, "orders/{}/refunds", lambda order: order.get("refunds"))
+    return raw.land("refunds", fetch_children(client, with_refunds, stats))
+
+
 @dg.asset(key=["woocommerce", "orders"], **PARTITIONED)
 def woocommerce_orders(
     context: dg.AssetExecutionContext, woocommerce: WooCommerceResource, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:
-    """Orders modified in the window (line items, shipping, fees, coupons and tax lines are part of
-    each order), and the refunds of every order that has any: a refund bumps its order's
-    modification date on current WooCommerce, so it arrives in the same partition."""
+    """Orders modified in the window and orders created in it (line items, shipping, fees, coupons and tax
+    lines are part of each order), and the refunds of every such order that has any: a refund bumps its
+    order's modification date on current WooCommerce, so it arrives in the same partition, and the refunds
+    of an order created in the window are fetched with it whenever they were made.
+
+    Two crawls, merged: by modification (`modified_after`/`modified_before`) and by creation
+    (`after`/`before`), each kept to its half-open window. A version the first crawl landed is not landed
+    again by the second (staging keeps the latest version either way). The metadata counts each crawl:
+    `fetched`, `pages`, `crawl_passes` and `crawl_consistent` are the modification crawl's, `by_creation/*` the
+    creation crawl's, `requests/*` the GETs of each (listing pages + refund listings)."""
     start, end = context.partition_time_window
-    client, stats, refunds = woocommerce.get_client(), CrawlStats(), 0
-    params = {**window_params(start, end, "modified_after", "modified_before"), "status": "any"}
+    client = woocommerce.get_client()
+    modified, created = CrawlStats(), CrawlStats()
+    refunds, landed = 0, set()
+    by_modification = {**window_params(start, end, "modified_after", "modified_before"), "status": "any"}
+    by_creation = {**window_params(start, end, "after", "before"), "status": "any"}
     with RawLanding(duckdb.database, shop_key(), context.run_id) as raw:
-        for batch in crawl(client, "orders", params, inside(start, end, "date_modified_gmt"), stats):
-            raw.land("orders", batch)
-            with_refunds = child_paths(batch, "orders/{}/refunds", lambda order: order.get("refunds"))
-            refunds += raw.land("refunds", fetch_children(client, with_refunds))
-    return dg.MaterializeResult(metadata=crawl_metadata(stats, refunds_fetched=refunds))
+        for batch in crawl(client, "orders", by_modification, inside(start, end, "date_modified_gmt"), modified):
+            landed.update(version_key(order) for order in batch)
+            refunds += land_orders(client, raw, batch, modified)
+        new_versions = 0
+        for batch in crawl(client, "orders", by_creation, inside(start, end, "date_created_gmt"), created):
+            fresh = [order for order in batch if version_key(order) not in landed]
+            landed.update(version_key(order) for order in fresh)
+            new_versions += len(fresh)
+            if fresh:
+                refunds += land_orders(client, raw, fresh, created)
+    return dg.MaterializeResult(metadata=crawl_metadata(
+        modified,
+        refunds_fetched=refunds,
+        **{
+            "by_creation/fetched": created.records,
+            "by_creation/distinct_records": len(created.distinct_keys),
+            "by_creation/landed": new_versions,
+            "by_creation/pages": created.pages,
+            "by_creation/crawl_passes": created.passes,
+            "by_creation/crawl_consistent": created.consistent,
+            "requests/by_modification": modified.pages + modified.child_pages,
+            "requests/by_creation": created.pages + created.child_pages,
+        },
+    ))
 
 
 @dg.asset(key=["woocommerce", "refunds"], **PARTITIONED)

@@ -24,6 +24,7 @@ MAX_PASSES = 3
 class CrawlStats:
     passes: int = 0
     pages: int = 0
+    child_pages: int = 0  # pages of nested listings fetched for the crawl's records (refunds of its orders)
     records: int = 0
     reported_total: int = 0
     consistent: bool = False

@@ -3,5 +3,6 @@
 import dagster as dg
 
 from woofort_assets.defs.woocommerce.assets import assets
+from woofort_assets.defs.woocommerce.checks import checks
 
-defs = dg.Definitions(assets=assets)
+defs = dg.Definitions(assets=assets, asset_checks=checks)

@@ -20,6 +20,11 @@ DELTA_TABLES = ("article_delta", "price_delta", "stock_delta", "customer_delta",
                 "payment_delta")
 
 DONE = ("synced", "adopted")
+# A dead letter also waits for the documents it names: an invoice rejected because its customer or article was
+# rejected is sent again once one of those syncs after the rejection (dead_letter_open.sql), not on every run.
+UPSTREAM = {"invoice": ("customer", "article"), "credit_invoice": ("invoice", "customer", "article"),
+            "invoice_payment": ("invoice", "credit_invoice"), "price": ("article",), "stock": ("article",)}
+BOOKKEEP = "bookkeep:"   # a bookkeep rejection's dead letter: payload_hash = BOOKKEEP + the document's number
 _CONTRACT_COLUMNS = {"shop", "source_key", "entity", "action", "payload", "payload_hash", "order_id", "ref_entity",
                      "ref_source_key"}
 
@@ -59,7 +64,7 @@ class Ledger:
     shop: str
     hold_seconds: float = 2.0
     _held: HeldConnection | None = field(default=None, repr=False)
-    _open_letters: dict = field(default_factory=dict, repr=False)   # entity -> keys with an open dead letter
+    _open_letters: dict = field(default_factory=dict, repr=False)   # entity -> {key: hash it waits on | None}
     _deferred: list = field(default_factory=list, repr=False)       # (sql, params) written with the next commit
 
     # -------------------------------------------------------------- connection handling
@@ -163,31 +168,51 @@ class Ledger:
                   booked: bool, order_id: int | None) -> None:
         self._write(_sql("ledger_mark_done"),
                     [self.shop, entity, key, number, payload_hash, status, booked, order_id], defer=True)
-        if key in self._letters(entity):
+        letters = self._letters(entity)
+        if key in letters and (booked or not str(letters[key][1] or "").startswith(BOOKKEEP)):
+            # a bookkeep rejection stands while the document is recorded unbooked
             self._write(_sql("dead_letter_resolve"), [self.shop, entity, key], defer=True)
-            self._letters(entity).discard(key)
+            letters.pop(key, None)
 
-    def _letters(self, entity: str) -> set[str]:
+    def _letters(self, entity: str) -> dict[str, tuple[str | None, str | None]]:
+        """key -> (the hash its open dead letter waits on, or None: send it once more; the stored hash)."""
         if entity not in self._open_letters:
-            self._open_letters[entity] = {r["source_key"] for r in self.open_dead_letters(entity)}
+            self.flush()
+            rows = self.con().execute(_sql("dead_letter_open"),
+                                      [list(UPSTREAM.get(entity, ())), self.shop, entity]).fetchall()
+            self._open_letters[entity] = {r[0]: (r[1], r[2]) for r in rows}
         return self._open_letters[entity]
+
+    def waiting(self, entity: str, key: str, payload_hash: str | None) -> bool:
+        """An open dead letter holds this record, rejected with this very payload hash (or, for a bookkeep, this
+        document), and nothing it depends on synced since: sending it again would be rejected again. It waits
+        for a new payload or an operator's retry (which deletes the dead letter)."""
+        letter = self._letters(entity).get(key)
+        return letter is not None and letter[0] is not None and letter[0] == payload_hash
 
     def set_status(self, entity: str, key: str, status: str) -> None:
         self._write(_sql("ledger_set_status"), [status, self.shop, entity, key])
 
     def set_booked(self, entity: str, key: str, booked: bool = True) -> None:
         self._write(_sql("ledger_set_booked"), [booked, self.shop, entity, key], defer=True)
+        letters = self._letters(entity)
+        if booked and str((letters.get(key) or (None, None))[1] or "").startswith(BOOKKEEP):
+            self._write(_sql("dead_letter_resolve"), [self.shop, entity, key], defer=True)   # its bookkeep letter
+            letters.pop(key, None)
 
     def dead_letter(self, entity: str, key: str, code: int | None, message: str, http_status: int | None,
-                    payload: dict | None) -> None:
+                    payload: dict | None, payload_hash: str | None = None) -> None:
+        """`payload_hash`: what was rejected (steps.rejection_hash: the delta row's hash and the body as sent; a
+        bookkeep: BOOKKEEP + number); the record waits until it changes (see `waiting`). None: the record is sent
+        again by the next run."""
         self._write(_sql("dead_letter_upsert"),
                     [self.shop, entity, key, code, message or "(no message)", http_status,
-                     json.dumps(payload, ensure_ascii=False) if payload is not None else None])
-        self._letters(entity).add(key)
+                     json.dumps(payload, ensure_ascii=False) if payload is not None else None, payload_hash])
+        self._letters(entity)[key] = (payload_hash, payload_hash)
 
     def resolve_dead_letter(self, entity: str, key: str) -> None:
         self._write(_sql("dead_letter_resolve"), [self.shop, entity, key])
-        self._letters(entity).discard(key)
+        self._letters(entity).pop(key, None)
 
     def store_document(self, entity: str, doc: dict | None, source: str = "response") -> None:
         """Keeps Fortnox's answer (an invoice, credit invoice or payment) for reconciliation

@@ -5,8 +5,10 @@ number, payload hash and booked flag. Outcomes:
 - answer              -> synced
 - FortnoxOutcomeUnknown -> look the document up: found -> synced (no resend); not found -> resend once;
                          still unknown -> row stays `pending`, the next run looks it up again
-- FortnoxError 4xx    -> dead letter (code, message, payload); ledger row back to `failed` (creates) or to its
-                         previous status (updates of a document that exists); the record stays in the delta
+- FortnoxError 4xx    -> dead letter (code, message, payload, the delta row's payload hash); ledger row back to
+                         `failed` (creates) or to its previous status (updates of a document that exists); the
+                         record stays in the delta and waits (steps.send): it is sent again when its payload
+                         changes, a document it depends on syncs, or an operator retries it
 - FortnoxAuthError    -> ledger row restored, the asset stops with a message (nothing else is attempted)
 - other errors (5xx on a GET after the client's retries, network) -> the record is left for the next run; after
   `MAX_CONSECUTIVE_TRANSIENT` in a row the asset stops (Fortnox is down)."""
@@ -139,9 +141,11 @@ class Sink:
 
     def write(self, entity: str, key: str, *, order_id: int | None, number_before: str | None,
               restore_status: str, send: Callable[[], dict], lookup: Callable[[], dict | None] | None,
-              payload: dict | None, resend: bool = True, premarked: bool = False) -> WriteResult:
+              payload: dict | None, resend: bool = True, premarked: bool = False,
+              payload_hash: str | None = None) -> WriteResult:
         """One write under the ledger protocol (see the module docstring). `send` returns the answer's
-        resource; `lookup` returns the document if the write landed (None: it did not)."""
+        resource; `lookup` returns the document if the write landed (None: it did not). `payload_hash`: the delta
+        row's, kept with a dead letter so that the unchanged record waits."""
         if not premarked:       # premarked: already committed `pending` with its chunk (mark_pending_many)
             self.ledger.mark_pending(entity, key, number_before, order_id)
         attempts = 0
@@ -175,20 +179,32 @@ class Sink:
                     raise company_failure(err) from err
                 if is_rejection(err):
                     self.ledger.set_status(entity, key, restore_status)
-                    self.reject(entity, key, err, payload)
+                    self.reject(entity, key, err, payload, payload_hash)
                     return WriteResult("rejected")
                 # A write failure that is not "unknown" nor a rejection: treat as unknown, keep pending.
                 self.transient(entity, key, err)
                 return WriteResult("unknown")
 
-    def reject(self, entity: str, key: str, err: Exception, payload: dict | None) -> None:
+    def reject(self, entity: str, key: str, err: Exception, payload: dict | None,
+               payload_hash: str | None = None) -> None:
         """The record failed: dead-lettered, counted as failed."""
-        self.dead_letter(entity, key, err, payload)
+        self.dead_letter(entity, key, err, payload, payload_hash=payload_hash)
         self.outcome(entity, key, "failed")
 
-    def dead_letter(self, entity: str, key: str, err: Exception, payload: dict | None, prefix: str = "") -> None:
+    def waits(self, entity: str, key: str, why: str) -> None:
+        """A dead-lettered record that is not sent again this run (steps.send): counted under `failed` (it is
+        still not in Fortnox) and `<entity>:waiting`, with a note saying how to send it again."""
+        self.outcome(entity, key, "failed")
+        self.counts["waiting"] += 1
+        self.counts[f"{entity}:waiting"] += 1
+        self.notes.append(f"{entity} {key}: waits in the dead letter ({why}); not sent again until its input "
+                          f"changes or `woofort deadletter retry {entity} {key}`")
+
+    def dead_letter(self, entity: str, key: str, err: Exception, payload: dict | None, prefix: str = "",
+                    payload_hash: str | None = None) -> None:
         code = getattr(err, "code", None)
         message = prefix + (getattr(err, "message", None) or str(err))
-        self.ledger.dead_letter(entity, key, code, message, getattr(err, "http_status", None), payload)
+        self.ledger.dead_letter(entity, key, code, message, getattr(err, "http_status", None), payload,
+                                payload_hash)
         self.rejections.append((entity, key, code, message))
         self.context.log.warning(f"fortnox {entity} {key} rejected: {code} {message}")

@@ -5,12 +5,15 @@ answer in the ledger. A kind never talks to the ledger's write protocol itself."
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from woofort_assets.defs.fortnox.engine.ledger import DONE, DeltaRow, LedgerRow
+from woofort_assets.defs.fortnox.engine.ledger import BOOKKEEP, DONE, DeltaRow, LedgerRow
 from woofort_assets.defs.fortnox.engine.lookups import is_true
 from woofort_assets.defs.fortnox.engine.protocol import Sink, TransientError, auth_failure, is_rejection
+from woofort_assets.defs.fortnox.engine.texts import fit
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxError, FortnoxOutcomeUnknown
 from woofort_assets.resources.fortnox.endpoints import Endpoint
 
@@ -46,6 +49,10 @@ def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: 
     """Carries out `w` for `row` (see the module docstring). Returns the document's number once Fortnox and the
     ledger hold it; None when planned (dry run), rejected or left pending."""
     entity, key = w.entity or kind_entity, w.key or row.source_key
+    w = replace(w, body=fit(w.endpoint, w.body))   # texts Fortnox accepts (texts.py); the delta keeps the original
+    sent_hash = rejection_hash(row, w)
+    if waits(sink, entity, key, sent_hash, w):
+        return None
     if sink.dry_run:
         sink.plan(entity, key, w.action, w.method, w.path, w.body, w.note)
         if w.book and w.action == "create":
@@ -68,7 +75,8 @@ def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: 
             return w.endpoint.unwrap(client.put(w.path, w.body))
     res = sink.write(entity, key, order_id=row.order_id, number_before=w.number_before,
                      restore_status=w.restore_status, send=call, lookup=w.lookup,
-                     payload=w.body if w.body is not None else w.record_payload, premarked=w.premarked)
+                     payload=w.body if w.body is not None else w.record_payload, premarked=w.premarked,
+                     payload_hash=sent_hash)
     if res.kind not in ("ok", "found"):
         return None
     return _record(sink, entity, key, row, w, res.response or res.found, recovered=True,
@@ -94,7 +102,17 @@ def _record(sink: Sink, entity: str, key: str, row: DeltaRow, w: Write, doc: dic
 def bookkeep(sink: Sink, entity: str, key: str, endpoint: Endpoint, number: str, record: bool = True) -> bool:
     """PUT <document>/bookkeep for a document woofort created; on an unknown outcome read it back and resend once.
     A rejection is dead-lettered (the document stays synced, unbooked: the sweep of the next run retries).
-    Returns True when booked."""
+    Returns True when booked.
+
+    A bookkeep Fortnox rejected for this very document waits (its dead letter's hash is `bookkeep:<number>`): the
+    sweep and a credit's booking of its original do not try again until an operator retries (`woofort deadletter
+    retry`) or the document changes: `_record` (record=False) books it right after its update. Not a failed
+    record: the document is in Fortnox."""
+    if record and sink.ledger.waiting(entity, key, BOOKKEEP + str(number)):
+        sink.counts["bookkeep_waiting"] += 1
+        sink.counts[f"{entity}:bookkeep_waiting"] += 1
+        return False
+
     def booked() -> bool:
         if record:
             sink.ledger.set_booked(entity, key, True)
@@ -115,7 +133,8 @@ def bookkeep(sink: Sink, entity: str, key: str, endpoint: Endpoint, number: str,
             # already booked (an earlier answer was lost, or the ledger mark was): read it back first
             if is_true(sink.guard(entity, key, lambda: endpoint.get(sink.client, number)).get("Booked")):
                 return booked()
-            sink.dead_letter(entity, key, err, None, prefix="bookkeep failed: ")
+            sink.dead_letter(entity, key, err, None, prefix="bookkeep failed: ",
+                             payload_hash=BOOKKEEP + str(number))
             sink.counts["bookkeep_failed"] += 1      # the document itself is in Fortnox: not a failed record
             return False
     sink.notes.append(f"{entity} {key}: bookkeep outcome unknown; retried next run")
@@ -147,6 +166,27 @@ def keep(sink: Sink, entity: str, row: DeltaRow, led: LedgerRow) -> None:
     sink.ledger.mark_done(entity, row.source_key, led.fortnox_number, row.payload_hash, led.status, led.booked,
                           row.order_id)
     sink.outcome(entity, row.source_key, "unchanged", led.fortnox_number)
+
+
+def rejection_hash(row: DeltaRow, w: Write) -> str:
+    """What a dead letter remembers of the rejected input: the delta row's payload hash and the body as sent
+    (after text fitting and the references the kind resolved, e.g. a payment's InvoiceNumber), so a record is
+    sent again when either changes."""
+    body = w.body if w.body is not None else w.record_payload
+    text = json.dumps([row.payload_hash, w.method, w.path, body], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def waits(sink: Sink, entity: str, key: str, payload_hash: str | None, w: Write) -> bool:
+    """A record Fortnox rejected with this very payload, nothing it depends on synced since and no operator retry
+    (ledger.Ledger.waiting): sending it again would be rejected again, so nothing is sent (not even a look-up) and
+    it counts as `failed` (waiting, with a note). A dry run shows it the same way: a real run would not send it."""
+    if not sink.ledger.waiting(entity, key, payload_hash):
+        return False
+    if w.premarked and not sink.dry_run:       # its chunk marked it `pending` before sending: put it back
+        sink.ledger.set_status(entity, key, w.restore_status)
+    sink.waits(entity, key, "rejected by Fortnox with this same payload")
+    return True
 
 
 def unchanged(sink: Sink, entity: str, row: DeltaRow, led: LedgerRow | None) -> bool:

@@ -11,7 +11,7 @@ from woofort_assets.defs.fortnox.engine import lookups
 from woofort_assets.defs.fortnox.engine.ledger import DONE, DeltaRow, LedgerRow
 from woofort_assets.defs.fortnox.engine.protocol import Sink
 from woofort_assets.defs.fortnox.engine.steps import (
-    Write, bookkeep, each_row, envelope_of, is_done, keep, send, unchanged, with_fields)
+    Write, bookkeep, each_row, envelope_of, is_done, keep, send, sweep_bookkeeping, unchanged, with_fields)
 from woofort_assets.defs.fortnox.kinds.invoices import book_this, credit_number
 from woofort_assets.resources.fortnox.endpoints import INVOICES
 
@@ -40,6 +40,12 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
     references = References(sink)
     claimed = {r.fortnox_number for r in creds.values() if r.fortnox_number}
     claimed |= {r.fortnox_number for r in sink.ledger.rows("invoice_reissue").values() if r.fortnox_number}
+    if not sink.dry_run and sink.auto_book:
+        # credit invoices whose bookkeep failed or was interrupted; a cancel's number is an invoice's (the order's
+        # current one, or one a reissue voided), and a cancelled invoice is never booked
+        invoices = {r.fortnox_number for r in sink.ledger.rows("invoice").values() if r.fortnox_number}
+        invoices |= {key.rpartition("#")[2] for key in sink.ledger.rows("invoice_reissue")}
+        sweep_bookkeeping(sink, ENTITY, INVOICES, skip=invoices)
 
     def action_write(row: DeltaRow, original: LedgerRow) -> Write:
         n = original.fortnox_number
