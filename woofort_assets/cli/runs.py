@@ -44,6 +44,7 @@ from typing import Any
 
 import dagster as dg
 
+from woofort_assets.lib.processes import process_alive
 from woofort_assets.lib.settings import CHECKOUT_DIR, dagster_home
 
 LOCATION_NAME = "woofort"
@@ -134,27 +135,6 @@ class DeadRun:
     pid: int | None
 
 
-def _process_alive(pid: int, since: float | None) -> bool:
-    """Whether `pid` is a live process that started no later than `since` (a reused pid is a new process)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat_file:
-            fields = stat_file.read().rsplit(")", 1)[1].split()
-        if fields[0] in ("Z", "X"):
-            return False
-        with open("/proc/stat") as boot_file:
-            boot = next(float(line.split()[1]) for line in boot_file if line.startswith("btime "))
-        started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
-        return since is None or started <= since + 2
-    except (OSError, ValueError, IndexError, StopIteration):
-        return True  # no /proc: trust os.kill
-
-
 def _recorded_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     """The pid Dagster recorded for the process executing the run: its RUN_START event's, else an engine
     event's `pid` metadata (`dagster api execute_run` reports one before the run starts)."""
@@ -199,7 +179,7 @@ def find_dead_runs(instance: dg.DagsterInstance) -> list[DeadRun]:
                 continue  # not started yet: the daemon's start timeout is the judge
         else:
             continue
-        if not _process_alive(pid, record.create_timestamp.timestamp()):
+        if not process_alive(pid, record.create_timestamp.timestamp()):
             dead.append(DeadRun(run.run_id, run.status.value, pid))
     return dead
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from woofort_assets.cli.exits import EXIT_USAGE, UsageError
 from woofort_assets.cli.sync import print_summary, run_sync
+from woofort_assets.lib.processes import process_alive
 from woofort_assets.lib.settings import CHECKOUT_DIR, dagster_home, data_dir
 
 SANDBOX_KEY, SANDBOX_SECRET = "ck_sandbox_readonly", "cs_sandbox_secret"
@@ -103,16 +104,6 @@ def _run_directory(woocommerce_port: int, fortnox_port: int) -> Path:
     return sandbox_root() / f"run-{os.getpid()}-{secrets.token_hex(3)}"
 
 
-def _process_lives(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -130,7 +121,7 @@ def running_state(directory: Path) -> dict | None:
         ports = [int(state[key]) for key in ("woocommerce_port", "fortnox_port") if key in state]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if pid == os.getpid() or not _process_lives(pid):
+    if pid == os.getpid() or not process_alive(pid):
         return None
     if ports and not all(_answers(port) for port in ports):
         return None  # the pid now belongs to another process, or the run is stopping
@@ -158,7 +149,7 @@ def _prune_dead_runs() -> None:
             pid = int(json.loads((directory / STATE_FILE).read_text())["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not a run directory of ours, or one still starting: leave it
-        if not _process_lives(pid):
+        if not process_alive(pid):
             shutil.rmtree(directory, ignore_errors=True)
 
 
