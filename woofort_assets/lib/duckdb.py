@@ -62,7 +62,9 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)(?: by user (?P<user>\S+))?")
-_DISK_FULL = ("no space left", "file too large", "disk quota", "could not write", "failed to write")
+# DuckDB's and the OS's words, and SQLite's (the shared rate limiter's file beside the DuckDB file)
+_DISK_FULL = ("no space left", "file too large", "disk quota", "could not write", "failed to write",
+              "disk i/o error", "database or disk is full")
 
 
 def _reason(text: str) -> str:

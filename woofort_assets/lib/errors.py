@@ -62,7 +62,7 @@ def from_step_failure(failure_data) -> OperatorError | None:
 
     for info in _chain(getattr(failure_data, "error", None)):
         if info.cls_name and ("duckdb" in info.cls_name.lower() or info.cls_name.endswith(
-                ("IOException", "TransactionException", "OSError", "PermissionError"))):
+                ("IOException", "TransactionException", "OSError", "PermissionError", "OperationalError"))):
             translated = operator_error(duckdb_path(), RuntimeError(info.message or ""))
             if translated is not None:
                 return translated
