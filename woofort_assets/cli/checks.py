@@ -13,7 +13,12 @@ from zoneinfo import ZoneInfo
 from woofort_assets.cli.exits import UsageError
 from woofort_assets.lib import settings
 from woofort_assets.lib.errors import EXIT_CONFIG, EXIT_OUTAGE, OperatorError, host_of
+from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.mapping import MappingError, load_mapping
 from woofort_assets.lib.settings import ConfigError
+from woofort_assets.resources.fortnox import fortnox_resource_from_env
+from woofort_assets.resources.fortnox.errors import FortnoxAuthError, FortnoxError
+from woofort_assets.resources.woocommerce import WooCommerceResource
 
 
 def _dates(first: date, last: date) -> None:
@@ -36,8 +41,6 @@ def _fortnox_settings() -> None:
 
 
 def _mapping() -> None:
-    from woofort_assets.lib.mapping import MappingError, load_mapping
-
     path = settings.mapping_path()
     try:
         load_mapping(path)
@@ -48,15 +51,11 @@ def _mapping() -> None:
 
 
 def _duckdb() -> None:
-    from woofort_assets.lib.duckdb import connect
-
     with connect(settings.duckdb_path()):
         pass  # opening migrates: a lock held elsewhere, a full disk or a size limit shows here
 
 
 def _woocommerce() -> None:
-    from woofort_assets.resources.woocommerce import WooCommerceResource
-
     shop = settings.woocommerce_settings()
     client = WooCommerceResource(url=shop.url, consumer_key=shop.consumer_key,
                                  consumer_secret=shop.consumer_secret).get_client()
@@ -64,9 +63,6 @@ def _woocommerce() -> None:
 
 
 def _fortnox() -> None:
-    from woofort_assets.resources.fortnox import fortnox_resource_from_env
-    from woofort_assets.resources.fortnox.errors import FortnoxAuthError, FortnoxError
-
     fortnox = settings.fortnox_settings()
     try:
         fortnox_resource_from_env(settings.data_dir()).get_client().access_token()

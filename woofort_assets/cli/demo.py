@@ -11,7 +11,8 @@ from pathlib import Path
 from woofort_assets.cli.exits import EXIT_USAGE
 from woofort_assets.cli.report import print_reconciliation
 from woofort_assets.cli.sandbox import DEMO_DAYS, DEMO_START, running_sandboxes, sandboxes_installed
-from woofort_assets.cli.sync import exit_code, print_summary, run_sync
+from woofort_assets.cli.summary import print_summary
+from woofort_assets.cli.sync import exit_code, run_sync
 from woofort_assets.lib.settings import CHECKOUT_DIR, value
 
 

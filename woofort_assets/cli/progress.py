@@ -16,11 +16,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
+
+from woofort_assets.lib.settings import value
 
 POLL_SECONDS = 0.5
 WINDOW_SECONDS = 5
@@ -39,8 +41,6 @@ STAGE_OF_GROUP = {group: stage for stage, group, _ in STAGES}
 
 def _rate_limit() -> int:
     try:
-        from woofort_assets.lib.settings import value
-
         return int(value("FORTNOX_RATE_LIMIT") or 25)
     except Exception:  # noqa: BLE001 - a display default, never a reason to fail the run
         return 25
@@ -282,6 +282,4 @@ def watch(instance, run_id: str, *, stream=None, force_terminal: bool | None = N
 def progress_hook(instance, run_id: str, enabled: bool = True, stream=None):
     """What the CLI wraps a run in: `watch(...)` when enabled (not with --json, whose stdout is the JSON), else
     nothing. For a launcher that calls back `on_start(instance, run_id)`, enter this there and exit it at the end."""
-    from contextlib import nullcontext
-
     return watch(instance, run_id, stream=stream) if enabled else nullcontext()

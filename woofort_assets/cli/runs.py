@@ -43,6 +43,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
+from dagster._core.code_pointer import CodePointer
+from dagster._core.definitions.job_base import InMemoryJob
+from dagster._core.events import JobFailureData, RunFailureReason
+from dagster._core.execution.api import create_execution_plan, execute_run
+from dagster._core.instance.ref import InstanceRef
+from dagster._core.launcher import DefaultRunLauncher
+from dagster._core.origin import JobPythonOrigin, RepositoryPythonOrigin
+from dagster._core.remote_origin import ManagedGrpcPythonEnvCodeLocationOrigin, RemoteRepositoryOrigin
+from dagster._core.storage.dagster_run import FINISHED_STATUSES
+from dagster._core.storage.runs import SqliteRunStorage
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+from dagster._core.workspace.load import location_origins_from_yaml_paths
 
 from woofort_assets.lib.processes import process_alive
 from woofort_assets.lib.settings import CHECKOUT_DIR, dagster_home
@@ -80,8 +92,6 @@ class _NoMissingYamlWarning(logging.Filter):
 def open_instance() -> dg.DagsterInstance:
     """The instance under `DAGSTER_HOME` (telemetry off, no warning about a missing dagster.yaml), else an
     ephemeral one. Use it as a context manager."""
-    from dagster._core.instance.ref import InstanceRef
-
     home = dagster_home()
     if home is None:
         return dg.DagsterInstance.ephemeral()
@@ -99,12 +109,7 @@ def open_instance() -> dg.DagsterInstance:
 def code_location_origin():
     """The origin the webserver and daemon give the location of `workspace.yaml` (read from it in a checkout;
     the same by hand for an installed woofort, which has no workspace.yaml)."""
-    from dagster._core.remote_origin import ManagedGrpcPythonEnvCodeLocationOrigin
-    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-
     if WORKSPACE_YAML.is_file():
-        from dagster._core.workspace.load import location_origins_from_yaml_paths
-
         for origin in location_origins_from_yaml_paths([str(WORKSPACE_YAML)]):
             if origin.location_name == LOCATION_NAME:
                 return origin
@@ -115,10 +120,6 @@ def code_location_origin():
 
 def job_origins(job_name: str):
     """(remote job origin, python job origin) of `job_name` in the code location."""
-    from dagster._core.code_pointer import CodePointer
-    from dagster._core.origin import JobPythonOrigin, RepositoryPythonOrigin
-    from dagster._core.remote_origin import RemoteRepositoryOrigin
-
     location = code_location_origin()
     remote = RemoteRepositoryOrigin(code_location_origin=location, repository_name=REPOSITORY_NAME)
     target = location.loadable_target_origin
@@ -152,9 +153,6 @@ def _recorded_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
 def _local_instance(instance: dg.DagsterInstance) -> bool:
     """Runs not created by the CLI are judged only when their processes must be on this machine: SQLite storage
     and the default run launcher."""
-    from dagster._core.launcher import DefaultRunLauncher
-    from dagster._core.storage.runs import SqliteRunStorage
-
     storage = getattr(instance.run_storage, "_storage", instance.run_storage)
     storage = getattr(storage, "run_storage", storage)
     return isinstance(storage, SqliteRunStorage) and isinstance(instance.run_launcher, DefaultRunLauncher)
@@ -189,9 +187,6 @@ def sweep_dead_runs(instance: dg.DagsterInstance, out=sys.stderr) -> list[DeadRu
     of runs that ended longer ago than run monitoring would wait (`free_slots_after_run_end_seconds`, else 300 s:
     a run marked ended while its process still finishes a step keeps its slot until then), and prints one line
     when there was anything to do."""
-    from dagster._core.events import JobFailureData, RunFailureReason
-    from dagster._core.storage.dagster_run import FINISHED_STATUSES
-
     dead = find_dead_runs(instance)
     storage = instance.event_log_storage
     slots = not instance.is_ephemeral and storage.supports_global_concurrency_limits
@@ -300,9 +295,6 @@ def launch(job_def: dg.JobDefinition, *, run_config: Mapping[str, Any], tags: Ma
            out=sys.stderr) -> RunResult:
     """Sweeps dead runs, creates the run with the code location's origin, executes it in this process and
     returns its result; raises RunCanceled when SIGINT or SIGTERM stopped it."""
-    from dagster._core.definitions.job_base import InMemoryJob
-    from dagster._core.execution.api import create_execution_plan, execute_run
-
     remote_origin, python_origin = job_origins(job_def.name)
     with open_instance() as instance:
         sweep_dead_runs(instance, out=out)

@@ -27,10 +27,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import dagster as dg
+
 from woofort_assets.cli.exits import EXIT_USAGE, UsageError
-from woofort_assets.cli.sync import print_summary, run_sync
+from woofort_assets.cli.summary import print_summary
+from woofort_assets.cli.sync import run_sync
 from woofort_assets.lib.processes import process_alive
 from woofort_assets.lib.settings import CHECKOUT_DIR, dagster_home, data_dir
+
+try:  # Dagster internals (the run-retry daemon's cursor keys): without them the daemon merely warns once
+    from dagster._daemon.auto_run_reexecution.event_log_consumer import DAGSTER_EVENT_TYPES, _create_cursor_key
+except ImportError:
+    DAGSTER_EVENT_TYPES, _create_cursor_key = (), None
 
 SANDBOX_KEY, SANDBOX_SECRET = "ck_sandbox_readonly", "cs_sandbox_secret"
 FORTNOX_CLIENT_ID, FORTNOX_CLIENT_SECRET, FORTNOX_TENANT = "sandbox-client", "sandbox-secret", "1234567"
@@ -271,12 +279,9 @@ def _start_run_retry_cursors() -> None:
     """On a fresh instance the run-retry daemon warns "No cursor for event type …, ignoring older events" and sets
     its cursors to the newest event: the same done here first, silently. Best effort: the cursors' keys are
     Dagster internals, and if they move the daemon merely warns again."""
-    try:
-        from dagster import DagsterInstance
-        from dagster._daemon.auto_run_reexecution.event_log_consumer import DAGSTER_EVENT_TYPES, _create_cursor_key
-    except ImportError:
+    if _create_cursor_key is None:
         return
-    with DagsterInstance.get() as instance:
+    with dg.DagsterInstance.get() as instance:
         if not instance.run_retries_enabled:
             return
         storage = instance.daemon_cursor_storage

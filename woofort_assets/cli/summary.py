@@ -21,9 +21,12 @@ from decimal import Decimal
 from rich.console import Console
 from rich.table import Table
 
+from woofort_assets.defs.fortnox.engine.queries import dead_letters
 from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.mapping import load_mapping
 from woofort_assets.lib.settings import duckdb_path, mapping_path, shop_key, value
 from woofort_assets.lib.sql import load_sql
+from woofort_assets.lib.unmapped import unmapped_values
 
 KINDS = (("invoices", "invoices"), ("credit_notes", "credit notes"), ("payments", "payments"))
 UI = "the Dagster UI (woofort dev, http://127.0.0.1:3000)"
@@ -67,9 +70,6 @@ def _left_out(con, shop: str) -> list[dict]:
 
 
 def _unmapped(con, shop: str) -> tuple[list[dict], str | None]:
-    from woofort_assets.lib.mapping import load_mapping
-    from woofort_assets.lib.unmapped import unmapped_values
-
     try:
         mapping = load_mapping(mapping_path())
     except Exception as err:  # noqa: BLE001 - the sync reports the mapping error itself
@@ -78,8 +78,6 @@ def _unmapped(con, shop: str) -> tuple[list[dict], str | None]:
 
 
 def _attention(con, shop: str, outcome) -> dict:
-    from woofort_assets.defs.fortnox.engine.queries import dead_letters
-
     quarantine = [{"entity": e, "reason": r, "records": n, "first_keys": list(k),
                    "how": f"woofort quarantine list --entity {e}; fix the record in WooCommerce, then "
                           f"woofort quarantine retry {e} KEY (or skip)"}

@@ -10,8 +10,11 @@ import dagster as dg
 
 from woofort_assets.cli.checks import before_sync
 from woofort_assets.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_SET_ASIDE, UsageError
-from woofort_assets.lib.errors import OperatorError, from_step_failure
+from woofort_assets.cli.progress import progress_hook
+from woofort_assets.cli.runs import launch
+from woofort_assets.cli.summary import print_summary
 from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.errors import OperatorError, from_step_failure
 from woofort_assets.lib.partitions import daily_partitions
 from woofort_assets.lib.settings import duckdb_path, shop_key, woocommerce_settings
 from woofort_assets.lib.sql import load_sql
@@ -56,12 +59,10 @@ def _set_aside(since: datetime) -> list[tuple]:
 
 def run_sync(first: date, last: date, dry_run: bool = False, log_level: str = "WARNING",
              progress: bool = False) -> SyncOutcome:
+    before_sync(first, last)  # settings, data dir, DuckDB lock, mapping, servers: 1-3 lines and exit 2/1 (checks.py)
     # Lazy: importing the code location costs ~0.45 s (every asset, job and check module, then
     # `defs = build_definitions()` at the end of definitions.py reads the environment and the mapping);
     # only a sync pays for that, not `woofort --help` (~0.6 s in all) nor the other subcommands.
-    before_sync(first, last)  # settings, data dir, DuckDB lock, mapping, servers: 1-3 lines and exit 2/1 (checks.py)
-    from woofort_assets.cli.progress import progress_hook
-    from woofort_assets.cli.runs import launch
     from woofort_assets.definitions import build_definitions
 
     woocommerce_settings()  # fail fast with exit 2 when the shop is not configured
@@ -104,13 +105,6 @@ def run_sync(first: date, last: date, dry_run: bool = False, log_level: str = "W
     outcome.success = outcome.success and not outcome.failed_checks
     outcome.set_aside = _set_aside(started)
     return outcome
-
-
-def print_summary(outcome: SyncOutcome, **kwargs) -> None:
-    """The shop owner's summary (cli/summary.py)."""
-    from woofort_assets.cli.summary import print_summary as summary
-
-    summary(outcome, **kwargs)
 
 
 def exit_code(outcome: SyncOutcome) -> int:

@@ -7,7 +7,6 @@ Schema migrations in `sql/migrations/` run on the first connection of each proce
 
 from __future__ import annotations
 
-import errno
 import re
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
-from woofort_assets.lib.errors import EXIT_CONFIG, OperatorError
+from woofort_assets.lib.errors import operator_error
 from woofort_assets.lib.settings import duckdb_config
 from woofort_assets.lib.sql import load_sql, sql_files
 
@@ -59,47 +58,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM meta.schema_migrations").fetchone()[0]
-
-
-_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)(?: by user (?P<user>\S+))?")
-# DuckDB's and the OS's words, and SQLite's (the shared rate limiter's file beside the DuckDB file)
-_DISK_FULL = ("no space left", "file too large", "disk quota", "could not write", "failed to write",
-              "disk i/o error", "database or disk is full")
-
-
-def _reason(text: str) -> str:
-    """The last clause of an error's first line ("File too large", "No space left on device")."""
-    first = (text.strip().splitlines() or [""])[0]
-    return first.rsplit(": ", 1)[-1][:100] or first[:100]
-
-
-def operator_error(path: Path, error: BaseException) -> OperatorError | None:
-    """The OperatorError for a DuckDB or file-system failure an operator must fix, None for any other error:
-    another process holding the file (named when DuckDB names it), a full disk or a file-size limit, a data
-    directory that cannot be written."""
-    text = str(error)
-    lowered = text.lower()
-    if "could not set lock" in lowered or "conflicting lock" in lowered:
-        holder = _HOLDER.search(text)
-        who = (f"{holder['program']} (PID {holder['pid']}{', user ' + holder['user'] if holder['user'] else ''})"
-               if holder else "another process")
-        return OperatorError(EXIT_CONFIG, [
-            f"the DuckDB file {path} is locked by {who}",
-            "stop that process (a notebook, a `dagster dev` run, another woofort) or wait for it, then run again",
-        ])
-    errno_ = getattr(error, "errno", None)
-    if errno_ in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(marker in lowered for marker in _DISK_FULL):
-        return OperatorError(EXIT_CONFIG, [
-            f"cannot write {path}: disk full / file size limit ({_reason(text)})",
-            f"free space in the data directory {path.parent} (WOOFORT_DATA_DIR) or point WOOFORT_DATA_DIR elsewhere",
-        ])
-    if isinstance(error, OSError) and errno_ in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR,
-                                                 errno.EEXIST):
-        return OperatorError(EXIT_CONFIG, [
-            f"cannot write the data directory {path.parent} ({error.strerror or text})",
-            "point WOOFORT_DATA_DIR at a directory woofort may write",
-        ])
-    return None
 
 
 @contextmanager

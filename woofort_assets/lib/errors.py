@@ -11,10 +11,15 @@ should be; 1: an outage that outlived its retries).
 
 from __future__ import annotations
 
+import errno
+import re
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import dagster as dg
+
+from woofort_assets.lib.settings import duckdb_path
 
 EXIT_METADATA_KEY = "woofort_exit"
 EXIT_CONFIG, EXIT_OUTAGE = 2, 1
@@ -57,15 +62,53 @@ def from_step_failure(failure_data) -> OperatorError | None:
     if user is not None and "fortnox_error" in (user.metadata or {}) and "refused the credentials" in (
             user.description or ""):  # the sink engine's auth failure (defs/fortnox/engine/protocol.py)
         return OperatorError(EXIT_CONFIG, user.description or "")
-    from woofort_assets.lib.duckdb import operator_error  # lib/duckdb imports this module
-    from woofort_assets.lib.settings import duckdb_path
-
     for info in _chain(getattr(failure_data, "error", None)):
         if info.cls_name and ("duckdb" in info.cls_name.lower() or info.cls_name.endswith(
                 ("IOException", "TransactionException", "OSError", "PermissionError", "OperationalError"))):
             translated = operator_error(duckdb_path(), RuntimeError(info.message or ""))
             if translated is not None:
                 return translated
+    return None
+
+
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)(?: by user (?P<user>\S+))?")
+# DuckDB's and the OS's words, and SQLite's (the shared rate limiter's file beside the DuckDB file)
+_DISK_FULL = ("no space left", "file too large", "disk quota", "could not write", "failed to write",
+              "disk i/o error", "database or disk is full")
+
+
+def _reason(text: str) -> str:
+    """The last clause of an error's first line ("File too large", "No space left on device")."""
+    first = (text.strip().splitlines() or [""])[0]
+    return first.rsplit(": ", 1)[-1][:100] or first[:100]
+
+
+def operator_error(path: Path, error: BaseException) -> OperatorError | None:
+    """The OperatorError for a DuckDB or file-system failure an operator must fix, None for any other error:
+    another process holding the file (named when DuckDB names it), a full disk or a file-size limit, a data
+    directory that cannot be written."""
+    text = str(error)
+    lowered = text.lower()
+    if "could not set lock" in lowered or "conflicting lock" in lowered:
+        holder = _HOLDER.search(text)
+        who = (f"{holder['program']} (PID {holder['pid']}{', user ' + holder['user'] if holder['user'] else ''})"
+               if holder else "another process")
+        return OperatorError(EXIT_CONFIG, [
+            f"the DuckDB file {path} is locked by {who}",
+            "stop that process (a notebook, a `dagster dev` run, another woofort) or wait for it, then run again",
+        ])
+    errno_ = getattr(error, "errno", None)
+    if errno_ in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(marker in lowered for marker in _DISK_FULL):
+        return OperatorError(EXIT_CONFIG, [
+            f"cannot write {path}: disk full / file size limit ({_reason(text)})",
+            f"free space in the data directory {path.parent} (WOOFORT_DATA_DIR) or point WOOFORT_DATA_DIR elsewhere",
+        ])
+    if isinstance(error, OSError) and errno_ in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR,
+                                                 errno.EEXIST):
+        return OperatorError(EXIT_CONFIG, [
+            f"cannot write the data directory {path.parent} ({error.strerror or text})",
+            "point WOOFORT_DATA_DIR at a directory woofort may write",
+        ])
     return None
 
 

@@ -210,10 +210,6 @@ class Ledger:
                      json.dumps(payload, ensure_ascii=False) if payload is not None else None, payload_hash])
         self._letters(entity)[key] = (payload_hash, payload_hash)
 
-    def resolve_dead_letter(self, entity: str, key: str) -> None:
-        self._write(_sql("dead_letter_resolve"), [self.shop, entity, key])
-        self._letters(entity).pop(key, None)
-
     def store_document(self, entity: str, doc: dict | None, source: str = "response") -> None:
         """Keeps Fortnox's answer (an invoice, credit invoice or payment) for reconciliation
         (ledger.fortnox_documents, reduced to money, dates and references: docs/accounting.md §12). Deferred:
