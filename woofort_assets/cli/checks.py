@@ -86,6 +86,8 @@ def before_sync(first: date, last: date) -> None:
     """Every check that can be made before a sync starts, cheapest first; raises UsageError, ConfigError or
     OperatorError (the CLI prints its lines and exits with its code)."""
     _dates(first, last)
+    for setting in settings.SETTINGS:      # every malformed value, before any server is asked
+        settings.value(setting.name)
     settings.woocommerce_settings()
     _fortnox_settings()
     _mapping()
