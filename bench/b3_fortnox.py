@@ -98,7 +98,7 @@ def child(n: int, workdir: str) -> None:
     sb = FortnoxSandbox(port=0, rate_limit=RATE, rate_window_seconds=WINDOW, clients={CLIENT_ID: CLIENT_SECRET},
                         tenant_id=TENANT).start()
     with sb.state.lock:  # the default mapping's PayPal mode, as the e2e test seeds it
-        sb.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}]})
+        sb.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}]})
     resources = {"duckdb": DuckDBResource(database=db),
                  "fortnox": FortnoxResource(api_url=sb.api_url, auth_url=sb.auth_url, client_id=CLIENT_ID,
                                             client_secret=CLIENT_SECRET, tenant_id=TENANT,

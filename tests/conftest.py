@@ -38,7 +38,9 @@ def fortnox_sandbox():
 
     sandbox = FortnoxSandbox(rate_limit=FAST_RATE_LIMIT, clients={FORTNOX_CLIENT: FORTNOX_SECRET},
                              tenant_id=FORTNOX_TENANT).start()
-    sandbox.state.seed_reference({"settings": {"round_off": False}})  # as docs/accounting.md §10 requires
+    # öresavrundning off, as docs/accounting.md §10 requires; the mapping's clearing mode of payment
+    sandbox.state.seed_reference({"settings": {"round_off": False},
+                                  "modesofpayments": [{"Code": "KVITT", "AccountNumber": 1510}]})
     yield sandbox
     sandbox.stop()
 

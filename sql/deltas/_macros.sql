@@ -61,3 +61,21 @@ CREATE OR REPLACE TEMP MACRO wf_region(tax_country, vat_number, total_tax) AS
 CREATE OR REPLACE TEMP MACRO wf_vat_type(region) AS
     CASE region WHEN 'sweden' THEN 'SEVAT' WHEN 'eu_consumer' THEN 'EUVAT' WHEN 'eu_business' THEN 'EUREVERSEDVAT'
                 ELSE 'EXPORT' END;
+
+-- What an invoice sold, as a digest of its JSON (`inv`: the Invoice object as sent, or as Fortnox holds it):
+-- currency, VAT included or not, the rate of a foreign currency, and every row's VAT rate and amount
+-- (Price x DeliveredQuantity - Discount), in no particular order; with_accounts adds each row's account.
+-- Descriptions, article numbers, customer and address fields are not in it: changing them changes nothing sold.
+CREATE OR REPLACE TEMP MACRO wf_row_amount(r) AS
+    coalesce(TRY_CAST(json_extract_string(r, '$.Price') AS DECIMAL(18, 2)), 0)
+    * coalesce(TRY_CAST(json_extract_string(r, '$.DeliveredQuantity') AS DECIMAL(18, 2)), 0)
+    - coalesce(TRY_CAST(json_extract_string(r, '$.Discount') AS DECIMAL(18, 2)), 0);
+CREATE OR REPLACE TEMP MACRO wf_sold_digest(inv, with_accounts) AS md5(concat_ws('|',
+    upper(coalesce(json_extract_string(inv, '$.Currency'), 'SEK')),
+    lower(coalesce(json_extract_string(inv, '$.VATIncluded'), 'false')),
+    CASE WHEN upper(coalesce(json_extract_string(inv, '$.Currency'), 'SEK')) <> 'SEK'
+         THEN CAST(TRY_CAST(json_extract_string(inv, '$.CurrencyRate') AS DECIMAL(18, 6)) AS VARCHAR) END,
+    array_to_string(list_sort(list_transform(json_extract(inv, '$.InvoiceRows[*]'), r -> concat_ws(':',
+        CAST(TRY_CAST(json_extract_string(r, '$.VAT') AS DECIMAL(9, 2)) AS VARCHAR),
+        CAST(CAST(wf_row_amount(r) AS DECIMAL(18, 2)) AS VARCHAR),
+        CASE WHEN with_accounts THEN json_extract_string(r, '$.AccountNumber') END))), ';')));

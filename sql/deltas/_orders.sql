@@ -33,14 +33,21 @@ SELECT o.*,
        wf_customer_number(o.customer_id, o.billing_email, o.order_id) AS customer_number,
        CASE WHEN upper(o.currency) <> 'SEK' AND o.currency_rate > 0 THEN CAST(o.currency_rate AS DECIMAL(18, 6)) END AS fx_rate,
        d.cost_center, d.project,
+       -- a paid order cancelled or refunded is booked all the same (invoice, payment, credit, payout): the money
+       -- went in and out through the bank or the payment provider
        CASE WHEN CAST(o.date_created AS DATE) < o.start_date THEN 'before_start_date'
-            WHEN o.status NOT IN (SELECT status FROM map_trigger_statuses) THEN 'status_not_trigger'
+            WHEN o.status IN ('cancelled', 'refunded') AND o.date_paid IS NULL THEN 'cancelled_unpaid'
+            WHEN o.status NOT IN (SELECT status FROM map_trigger_statuses)
+                 AND NOT (o.status IN ('cancelled', 'refunded') AND o.date_paid IS NOT NULL) THEN 'status_not_trigger'
             WHEN upper(o.currency) NOT IN (SELECT currency FROM map_currencies) THEN 'currency_not_allowed'
             WHEN o.skip_zero_total AND o.total = 0 THEN 'zero_total'
        END AS order_reason,
        CASE WHEN CAST(o.date_created AS DATE) < o.start_date
                 THEN 'created ' || CAST(o.date_created AS DATE) || ' before WOOFORT_START_DATE ' || o.start_date
-            WHEN o.status NOT IN (SELECT status FROM map_trigger_statuses) THEN 'status ' || o.status
+            WHEN o.status IN ('cancelled', 'refunded') AND o.date_paid IS NULL
+                THEN 'status ' || o.status || ' and never paid: nothing was sold'
+            WHEN o.status NOT IN (SELECT status FROM map_trigger_statuses)
+                 AND NOT (o.status IN ('cancelled', 'refunded') AND o.date_paid IS NOT NULL) THEN 'status ' || o.status
             WHEN upper(o.currency) NOT IN (SELECT currency FROM map_currencies)
                 THEN 'currency ' || o.currency || ' not in invoicing.allowed_currencies'
             WHEN o.skip_zero_total AND o.total = 0 THEN 'order total is 0'
@@ -261,7 +268,7 @@ WITH coupons AS (
 )
 SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, h.tax_country, h.invoice_date,
        h.customer_number, h.total, h.total_tax, h.prices_include_tax, h.bookkeep,
-       h.payment_method, h.date_paid, h.date_created,
+       h.payment_method, h.date_paid, h.date_created, h.date_modified,
        wf_amount(h.round_off_cents) AS round_off,
        wf_amount(h.vat_adjustment_cents) AS vat_adjustment,
        wf_amount(h.fortnox_vat_cents) AS fortnox_vat,

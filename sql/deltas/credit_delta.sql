@@ -4,6 +4,10 @@
 --   order cancelled/refunded, invoice not booked       -> action cancel, source_key = 'order-<order id>'
 --     (its refunds are then not credited one by one: the cancellation covers them)
 --   order cancelled/refunded without refunds, booked   -> action credit of the whole invoice, source_key 'order-<id>'
+--   order cancelled/refunded after refunds, booked     -> action credit of what the refunds left, 'order-<id>'
+--     (revenue 0 in Fortnox; money WooCommerce did not pay back stays the customer's credit, listed by the
+--     reconciliation's open balances)
+-- An invoice created in this run counts as booked when the mapping books invoices (the sink books it first).
 -- ref_entity 'invoice', ref_source_key = order id: the sink puts the original's DocumentNumber in
 -- CreditInvoiceReference. A credit already in the ledger with a Fortnox number is never re-sent.
 
@@ -23,10 +27,11 @@ WHERE i.shop = s.shop AND i.action = 'create'
 -- Whole-order reversals.
 CREATE OR REPLACE TEMP TABLE wf_reversals AS
 SELECT o.shop, o.order_id, o.status,
-       CASE WHEN NOT v.booked THEN 'cancel' ELSE 'credit' END AS action,
-       EXISTS (SELECT 1 FROM staging.refunds r WHERE r.shop = o.shop AND r.order_id = o.order_id) AS has_refunds
+       CASE WHEN v.booked OR (NOT v.in_fortnox AND o.bookkeep) THEN 'credit' ELSE 'cancel' END AS action,
+       EXISTS (SELECT 1 FROM staging.refunds r WHERE r.shop = o.shop AND r.order_id = o.order_id
+               AND r.amount <> 0) AS has_refunds
 FROM wf_invoices o
-JOIN wf_invoiced v ON v.order_id = o.order_id AND v.in_fortnox
+JOIN wf_invoiced v ON v.order_id = o.order_id
 WHERE o.status IN ('cancelled', 'refunded');
 
 -- Credit rows: refund lines mapped to the order line they refund (its rate, account, article, description),
@@ -41,7 +46,7 @@ WITH refunds AS (
       AND r.amount <> 0  -- a restock-only refund moves no money: nothing to credit
 ),
 refund_lines AS (
-    SELECT CAST(rf.refund_id AS VARCHAR) AS credit_key, rf.order_id, rf.refund_id, rl.line_id,
+    SELECT CAST(rf.refund_id AS VARCHAR) AS credit_key, rf.order_id, rf.refund_id, rl.line_id, rl.refunded_item_id,
            rl.line_type, coalesce(ol.type_order, 9) AS type_order, rf.gross,
            coalesce(ol.description, left(coalesce(rl.name, rl.line_type), 255)) AS description,
            ol.article_number,
@@ -62,6 +67,23 @@ whole AS (
            l.qty AS quantity, -l.amount_cents AS amount_cents, -l.tax_cents AS tax_cents
     FROM wf_reversals x JOIN wf_lines l ON l.order_id = x.order_id
     WHERE x.action = 'credit' AND NOT x.has_refunds
+),
+refunded_per_line AS (
+    SELECT order_id, refunded_item_id AS line_id, sum(quantity) AS quantity, sum(amount_cents) AS amount_cents,
+           sum(tax_cents) AS tax_cents
+    FROM refund_lines GROUP BY ALL
+),
+-- what the refunds of a cancelled or refunded order left of each line (refund lines are negative)
+remainder AS (
+    SELECT 'order-' || x.order_id AS credit_key, x.order_id, CAST(NULL AS BIGINT) AS refund_id, l.line_id,
+           l.line_type, l.type_order, l.gross, l.description, l.article_number, l.vat_rate, l.account,
+           greatest(l.qty - coalesce(r.quantity, 0), 0) AS quantity,
+           -(l.amount_cents + coalesce(r.amount_cents, 0)) AS amount_cents,
+           -(l.tax_cents + coalesce(r.tax_cents, 0)) AS tax_cents
+    FROM wf_reversals x JOIN wf_lines l ON l.order_id = x.order_id
+    LEFT JOIN refunded_per_line r ON r.order_id = l.order_id AND r.line_id = l.line_id
+    WHERE x.action = 'credit' AND x.has_refunds
+      AND (l.amount_cents + coalesce(r.amount_cents, 0) <> 0 OR l.tax_cents + coalesce(r.tax_cents, 0) <> 0)
 ),
 -- a refund with no lines (an amount only): spread over the order's VAT rates in proportion to their gross
 amount_only AS (
@@ -95,6 +117,19 @@ SELECT credit_key, order_id, refund_id, line_id, line_type, type_order, gross, d
 FROM refund_lines
 UNION ALL
 SELECT * FROM whole
+UNION ALL
+SELECT * FROM remainder
+UNION ALL
+-- the amount-only refunds of an order credited for its remainder: already credited, so given back on the
+-- remainder's credit at their rate (net rows when the order's prices exclude VAT)
+SELECT 'order-' || a.order_id, a.order_id, NULL, CAST(1000000 + a.refund_id * 100 + a.rn AS BIGINT), 'refund', 6,
+       o.gross, 'Återbetalning ' || a.refund_id, NULL, a.vat_rate, a.account, CAST(1 AS DECIMAL(18, 4)),
+       a.g_cents - CASE WHEN o.gross THEN 0 ELSE wf_vat(a.g_cents, wf_rate_units(a.vat_rate), true) END,
+       wf_vat(a.g_cents, wf_rate_units(a.vat_rate), true)
+FROM alloc3 a
+JOIN wf_reversals x ON x.order_id = a.order_id AND x.action = 'credit' AND x.has_refunds
+JOIN (SELECT DISTINCT order_id, gross FROM wf_lines) o ON o.order_id = a.order_id
+WHERE a.g_cents <> 0
 UNION ALL
 -- amount-only refunds are credited incl. VAT (VATIncluded true); their VAT is what Fortnox computes
 SELECT CAST(refund_id AS VARCHAR), order_id, refund_id, CAST(rn AS BIGINT), 'refund', 6, true,
@@ -137,9 +172,15 @@ WITH keys AS (
 target AS (
     SELECT k.credit_key, k.order_id, k.refund_id, bool_and(k.gross) AS gross,
            CASE WHEN any_value(k.refund_id) IS NOT NULL THEN -wf_cents(any_value(r.amount))
-                ELSE -wf_cents(any_value(o.total)) END AS target_cents,
-           any_value(r.date_created) AS refund_date, any_value(r.reason) AS reason
+                ELSE -(wf_cents(any_value(o.total)) - coalesce(any_value(rs.refunded_cents), 0)) END AS target_cents,
+           any_value(r.date_created) AS refund_date,
+           coalesce(any_value(r.reason), any_value(rs.last_reason)) AS reason,
+           coalesce(any_value(rs.refunded_cents), 0) <> 0 AS remainder
     FROM keys k
+    LEFT JOIN (SELECT r.order_id, sum(wf_cents(r.amount)) AS refunded_cents,
+                      arg_max(nullif(trim(r.reason), ''), r.date_created) AS last_reason
+               FROM staging.refunds r, map_settings s WHERE r.shop = s.shop GROUP BY r.order_id) rs
+           ON k.refund_id IS NULL AND rs.order_id = k.order_id
     LEFT JOIN staging.refunds r ON r.refund_id = k.refund_id AND r.shop = (SELECT shop FROM map_settings)
     LEFT JOIN wf_invoices o ON o.order_id = k.order_id
     GROUP BY k.credit_key, k.order_id, k.refund_id
@@ -153,7 +194,9 @@ hdr AS (
     SELECT t.*, o.customer_number, o.currency, o.fx_rate, o.invoice_date, o.number, o.region, o.status,
            w.billing_company, w.billing_first_name, w.billing_last_name, w.billing_email,
            w.billing_address_1, w.billing_address_2, w.billing_postcode, w.billing_city,
-           greatest(coalesce(CAST(t.refund_date AS DATE), o.invoice_date), o.invoice_date) AS credit_date,
+           -- a refund on its day; a cancellation on the day the order last changed
+           greatest(coalesce(CAST(t.refund_date AS DATE), CAST(o.date_modified AS DATE), o.invoice_date),
+                    o.invoice_date) AS credit_date,
            t.target_cents - coalesce(s.fortnox_total, 0) AS round_off_cents,
            coalesce(s.vat_adjustment, 0) AS vat_adjustment_cents, coalesce(s.vat_unmatched, false) AS vat_unmatched,
            m.round_off_account, m.price_list, m.bookkeep
@@ -225,19 +268,19 @@ FROM hdr h LEFT JOIN rows_json rj ON rj.credit_key = h.credit_key;
 CREATE OR REPLACE TABLE deltas.credit_delta AS
 WITH all_ AS (
     SELECT c.credit_key AS source_key, 'credit' AS action, c.payload, c.order_id, c.refund_id, c.credit_date,
-           c.total, c.round_off, c.vat_adjustment, c.bookkeep, c.vat_unmatched
+           c.total, c.round_off, c.vat_adjustment, c.bookkeep, c.vat_unmatched, c.remainder
     FROM wf_credits c
     UNION ALL
     SELECT 'order-' || x.order_id, 'cancel',
            json_object('Invoice', json_object('ExternalInvoiceReference1', CAST(x.order_id AS VARCHAR),
                                               'Comments', 'Makulerad: WooCommerce-order ' || x.status)),
-           x.order_id, NULL, NULL, NULL, NULL, NULL, NULL, false
+           x.order_id, NULL, NULL, NULL, NULL, NULL, NULL, false, false
     FROM wf_reversals x WHERE x.action = 'cancel'
 )
 SELECT (SELECT shop FROM map_settings) AS shop, a.source_key, 'credit_invoice' AS entity, a.action, a.payload,
        md5(CAST(a.payload AS VARCHAR)) AS payload_hash, a.order_id,
        'invoice' AS ref_entity, CAST(a.order_id AS VARCHAR) AS ref_source_key,
-       a.refund_id, a.credit_date, a.total, a.round_off, a.vat_adjustment, a.bookkeep, a.vat_unmatched
+       a.refund_id, a.credit_date, a.total, a.round_off, a.vat_adjustment, a.bookkeep, a.vat_unmatched, a.remainder
 FROM all_ a
 WHERE NOT EXISTS (SELECT 1 FROM ledger.documents d
                   WHERE d.shop = (SELECT shop FROM map_settings) AND d.entity = 'credit_invoice'

@@ -2,14 +2,23 @@
 -- in a trigger status). Needs _macros.sql, _articles.sql, _orders.sql.
 -- CustomerNumber (wf_customer_number in _macros.sql): registered -> <registered_prefix><customer_id>; guest with
 -- e-mail -> <guest_email_prefix> + 12 hex of md5(lower(trim(e-mail))); guest without e-mail -> <guest_order_prefix>
--- <order_id>. The latest order (date_created, then order id) gives name, address and VATType. action upsert.
+-- <order_id>. The latest order (date_created, then order id) gives name and address (an address change updates
+-- the one customer); VATType comes from the latest order with a VAT number when the buyer ever gave one, so one
+-- private purchase does not turn a business customer private. Each invoice's own VAT (rows, accounts) follows its
+-- own order whatever the card says, and a changed card never touches a booked invoice. action upsert.
 CREATE OR REPLACE TABLE deltas.customer_delta AS
-WITH latest AS (
-    SELECT o.*
+WITH buyers AS (
+    SELECT o.*, nullif(trim(o.billing_vat_number), '') IS NOT NULL AS has_vat_number
     FROM wf_invoices i
     JOIN wf_orders o ON o.order_id = i.order_id
     WHERE i.reason IS NULL
-    QUALIFY row_number() OVER (PARTITION BY o.customer_number ORDER BY o.date_created DESC, o.order_id DESC) = 1
+),
+latest AS (
+    SELECT b.* REPLACE (v.region AS region)
+    FROM buyers b
+    JOIN (SELECT customer_number, arg_max(region, (has_vat_number, date_created, order_id)) AS region
+          FROM buyers GROUP BY customer_number) v ON v.customer_number = b.customer_number
+    QUALIFY row_number() OVER (PARTITION BY b.customer_number ORDER BY b.date_created DESC, b.order_id DESC) = 1
 ),
 c AS (
     SELECT l.*, cu.first_name AS c_first, cu.last_name AS c_last, cu.email AS c_email, m.price_list

@@ -1,41 +1,86 @@
 -- deltas.invoice_delta: orders in a trigger status (mapping invoicing.trigger_statuses), from WOOFORT_START_DATE
--- on, whose invoice is not in the ledger with the same payload hash. Needs _macros.sql, _articles.sql, _orders.sql.
+-- on, whose invoice is not in the ledger as it is now. Needs _macros.sql, _articles.sql, _orders.sql.
 -- action: create (not in the ledger, or never got a Fortnox number, or cancelled there), update (in the ledger,
--- not booked, payload changed), reissue (booked, payload changed: the sink credits it and creates a new one).
--- Also deltas.invoice_exclusions: every staged order that is not invoiced (not in the ledger, not in this
--- delta), with the reason.
-CREATE OR REPLACE TABLE deltas.invoice_delta AS
+-- not booked, payload changed), reissue (booked, and what it sold changed, or an operator asked: the sink credits
+-- it and creates a new one).
+-- A booked invoice is history (docs/accounting.md "When the shop changes"): it is compared by what it sold
+-- (money_hash: currency, VAT treatment, every row's VAT rate and amount), never by its payload, so a rename, a new
+-- description or customer e-mail, or an account change in the mapping leaves it alone. Ledger rows from before
+-- money_hash existed are compared with the mirrored Fortnox document, else by payload.
+-- Also deltas.invoice_drift (booked invoices the mapping would now put on other accounts: listed, not rewritten)
+-- and deltas.invoice_exclusions (every staged order that is not invoiced, with the reason).
+CREATE OR REPLACE TEMP TABLE wf_invoice_state AS
 WITH inv AS (
-    SELECT i.*, md5(CAST(i.payload AS VARCHAR)) AS payload_hash
+    SELECT i.*, md5(CAST(i.payload AS VARCHAR)) AS payload_hash,
+           wf_sold_digest(i.payload -> '$.Invoice', false) AS sold_digest,
+           md5(i.region || '|' || wf_sold_digest(i.payload -> '$.Invoice', false)) AS money_hash,
+           md5(i.region || '|' || wf_sold_digest(i.payload -> '$.Invoice', true)) AS accounts_hash
     FROM wf_invoices i
     WHERE i.reason IS NULL
+),
+led AS (
+    SELECT d.*,
+           CASE WHEN d.money_hash IS NULL THEN
+               (SELECT wf_sold_digest(f.document, false) FROM ledger.fortnox_documents f
+                WHERE f.shop = d.shop AND f.kind = 'invoice' AND f.number = d.fortnox_number) END AS mirrored_digest,
+           EXISTS (SELECT 1 FROM ledger.reissue_requests q
+                   WHERE q.shop = d.shop AND q.source_key = d.source_key AND q.fortnox_number = d.fortnox_number)
+               AS reissue_requested
+    FROM ledger.documents d, map_settings s
+    WHERE d.shop = s.shop AND d.entity = 'invoice'
 )
-SELECT inv.shop,
-       CAST(inv.order_id AS VARCHAR) AS source_key,
+SELECT inv.*, led.source_key IS NOT NULL AS in_ledger, led.fortnox_number, led.status AS ledger_status, led.booked,
+       led.payload_hash IS DISTINCT FROM inv.payload_hash AS payload_changed,
+       CASE WHEN led.money_hash IS NOT NULL THEN led.money_hash <> inv.money_hash
+            WHEN led.mirrored_digest IS NOT NULL THEN led.mirrored_digest <> inv.sold_digest
+            ELSE led.payload_hash IS DISTINCT FROM inv.payload_hash END AS money_changed,
+       led.accounts_hash IS NOT NULL AND led.accounts_hash <> inv.accounts_hash AS accounts_changed,
+       coalesce(led.reissue_requested, false) AS reissue_requested
+FROM inv
+LEFT JOIN led ON led.shop = inv.shop AND led.source_key = CAST(inv.order_id AS VARCHAR);
+
+CREATE OR REPLACE TABLE deltas.invoice_delta AS
+SELECT s.shop,
+       CAST(s.order_id AS VARCHAR) AS source_key,
        'invoice' AS entity,
-       CASE WHEN d.source_key IS NULL OR d.fortnox_number IS NULL OR d.status = 'cancelled' THEN 'create'
-            WHEN d.booked THEN 'reissue'
+       CASE WHEN NOT s.in_ledger OR s.fortnox_number IS NULL OR s.ledger_status = 'cancelled' THEN 'create'
+            WHEN s.booked THEN 'reissue'
             ELSE 'update' END AS action,
-       inv.payload,
-       inv.payload_hash,
-       inv.order_id,
+       -- a correction is dated the day of the change (the sink moves it past Fortnox's locked period)
+       CASE WHEN s.in_ledger AND s.fortnox_number IS NOT NULL AND s.ledger_status <> 'cancelled' AND s.booked
+            THEN json_merge_patch(s.payload, json_object('Invoice', json_object(
+                     'InvoiceDate', strftime(greatest(s.invoice_date, CAST(s.date_modified AS DATE)), '%Y-%m-%d'))))
+            ELSE s.payload END AS payload,
+       s.payload_hash,
+       s.order_id,
        CAST(NULL AS VARCHAR) AS ref_entity,
        CAST(NULL AS VARCHAR) AS ref_source_key,
-       inv.bookkeep,
-       inv.invoice_date,
-       inv.customer_number,
-       upper(inv.currency) AS currency,
-       inv.fx_rate AS currency_rate,
-       CAST(inv.total AS DECIMAL(18, 2)) AS total,
-       CAST(inv.total_tax AS DECIMAL(18, 2)) AS total_tax,
-       inv.round_off,
-       inv.vat_adjustment,
-       inv.region
-FROM inv
-LEFT JOIN ledger.documents d
-       ON d.shop = inv.shop AND d.entity = 'invoice' AND d.source_key = CAST(inv.order_id AS VARCHAR)
-WHERE d.payload_hash IS DISTINCT FROM inv.payload_hash
-ORDER BY inv.order_id;
+       s.bookkeep,
+       s.invoice_date,
+       s.customer_number,
+       upper(s.currency) AS currency,
+       s.fx_rate AS currency_rate,
+       CAST(s.total AS DECIMAL(18, 2)) AS total,
+       CAST(s.total_tax AS DECIMAL(18, 2)) AS total_tax,
+       s.round_off,
+       s.vat_adjustment,
+       s.region,
+       s.money_hash,
+       s.accounts_hash,
+       CASE WHEN s.booked THEN s.fortnox_number END AS replaces
+FROM wf_invoice_state s
+WHERE NOT s.in_ledger OR s.fortnox_number IS NULL OR s.ledger_status = 'cancelled'
+   OR (s.booked AND (s.money_changed OR s.reissue_requested))
+   OR (NOT s.booked AND s.payload_changed)
+ORDER BY s.order_id;
+
+CREATE OR REPLACE TABLE deltas.invoice_drift AS
+SELECT s.shop, s.order_id, s.fortnox_number, 'accounts' AS drift,
+       'booked invoice ' || s.fortnox_number || ' sold the same, but the mapping now puts its rows on other '
+       || 'accounts: left as booked; `woofort reissue ' || s.order_id || '` credits it and issues it anew' AS detail
+FROM wf_invoice_state s
+WHERE s.booked AND NOT s.money_changed AND s.accounts_changed AND NOT s.reissue_requested
+ORDER BY s.order_id;
 
 CREATE OR REPLACE TABLE deltas.invoice_exclusions AS
 SELECT i.shop, i.order_id, coalesce(i.reason, 'unknown') AS reason, i.reason_detail AS detail, i.status,

@@ -4,6 +4,8 @@
 --     -> source_key = order id, ref invoice/<order id>, Amount = the order total (the invoice's TotalToPay)
 --   refund paid back (refunded_payment) whose credit invoice is in Fortnox or created in this run
 --     -> source_key = 'refund-<refund id>', ref credit_invoice/<refund id>, negative Amount
+--   refund paid back by hand (refunded_payment false): the same, on payments.manual_refunds (when it is null
+--     the credit note stays open, the customer's credit)
 -- PaymentDate = the paid (refund) date in store time, never before the invoice date. ModeOfPayment and its
 -- account from the mapping's payments.methods (else payments.default). Foreign currency: AmountCurrency is the
 -- document amount; Amount (SEK) = AmountCurrency x CurrencyRate when the order carries a rate, else null (the
@@ -25,25 +27,28 @@ credited AS (
 SELECT CAST(o.order_id AS VARCHAR) AS source_key, o.order_id, CAST(NULL AS BIGINT) AS refund_id,
        'invoice' AS ref_entity, CAST(o.order_id AS VARCHAR) AS ref_source_key,
        o.payment_method, o.currency, o.fx_rate, wf_cents(o.total) AS amount_cents,
-       greatest(CAST(o.date_paid AS DATE), o.invoice_date) AS payment_date
+       greatest(CAST(o.date_paid AS DATE), o.invoice_date) AS payment_date, false AS manual
 FROM wf_invoices o
 WHERE o.reason IS NULL AND o.date_paid IS NOT NULL
   AND CAST(o.order_id AS VARCHAR) IN (SELECT source_key FROM invoiced)
 UNION ALL
 SELECT 'refund-' || r.refund_id, r.order_id, r.refund_id, 'credit_invoice', CAST(r.refund_id AS VARCHAR),
        o.payment_method, o.currency, o.fx_rate, -wf_cents(r.amount),
-       greatest(CAST(r.date_created AS DATE), o.invoice_date)
+       greatest(CAST(r.date_created AS DATE), o.invoice_date), NOT coalesce(r.refunded_payment, false)
 FROM staging.refunds r
 JOIN map_settings s ON r.shop = s.shop
 JOIN wf_invoices o ON o.order_id = r.order_id
-WHERE coalesce(r.refunded_payment, false) AND r.amount <> 0
+WHERE (coalesce(r.refunded_payment, false) OR s.manual_refund_mode IS NOT NULL) AND r.amount <> 0
   AND CAST(r.refund_id AS VARCHAR) IN (SELECT source_key FROM credited);
 
 CREATE OR REPLACE TEMP TABLE wf_payments AS
-SELECT p.*, coalesce(m.mode_of_payment, dm.mode_of_payment) AS mode_of_payment,
-       coalesce(m.account, dm.account) AS mode_account,
+SELECT p.*,
+       CASE WHEN p.manual THEN s.manual_refund_mode ELSE coalesce(m.mode_of_payment, dm.mode_of_payment) END
+           AS mode_of_payment,
+       CASE WHEN p.manual THEN s.manual_refund_account ELSE coalesce(m.account, dm.account) END AS mode_account,
        upper(p.currency) <> 'SEK' AS foreign_currency
 FROM wf_payment_src p
+JOIN map_settings s ON true
 LEFT JOIN map_payment_methods m ON m.payment_method = p.payment_method AND NOT m.is_default
 LEFT JOIN map_payment_methods dm ON dm.is_default;
 
@@ -81,3 +86,23 @@ SELECT (SELECT shop FROM map_settings) AS shop, p.order_id, p.source_key, 'payme
 FROM wf_payments p
 WHERE p.mode_of_payment IS NULL
 ORDER BY p.order_id, p.source_key;
+
+-- deltas.settlement_orders: orders with a credit note or a re-issue (in Fortnox, or made in this run), whose
+-- Fortnox documents the payments sink settles after its payments (kinds/settlements.py): a credit note and an
+-- invoice of the same order both open are offset on payments.clearing; a paid order's re-issued invoice gets
+-- what the offset left on the order's own mode of payment.
+CREATE OR REPLACE TABLE deltas.settlement_orders AS
+WITH touched AS (
+    SELECT d.order_id FROM ledger.documents d, map_settings s
+    WHERE d.shop = s.shop AND d.entity IN ('credit_invoice', 'invoice_reissue') AND d.fortnox_number IS NOT NULL
+    UNION SELECT order_id FROM deltas.credit_delta
+    UNION SELECT order_id FROM deltas.invoice_delta WHERE action = 'reissue'
+)
+SELECT s.shop, o.order_id,
+       o.date_paid IS NOT NULL AND o.reason IS NULL AND o.status NOT IN ('cancelled', 'refunded') AS paid,
+       p.mode_of_payment, p.mode_account, upper(o.currency) AS currency, s.clearing_mode, s.clearing_account
+FROM wf_invoices o
+JOIN map_settings s ON true
+LEFT JOIN wf_payments p ON p.order_id = o.order_id AND p.refund_id IS NULL
+WHERE o.order_id IN (SELECT order_id FROM touched)
+ORDER BY o.order_id;

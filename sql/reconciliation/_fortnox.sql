@@ -30,9 +30,10 @@ SELECT docs.shop, docs.number, docs.d, docs.source, docs.ref1, TRY_CAST(docs.ref
        lower(coalesce(json_extract_string(d, '$.Credit'), 'false')) = 'true' AS credit,
        nullif(nullif(json_extract_string(d, '$.CreditInvoiceReference'), ''), '0') AS credit_ref,
        json_extract_string(d, '$.ExternalInvoiceReference2') AS ref2,
-       wf_cents(CAST(json_extract_string(d, '$.Total') AS DECIMAL(18, 4))) AS total_cents,
-       wf_cents(coalesce(TRY_CAST(json_extract_string(d, '$.TotalVAT') AS DECIMAL(18, 4)), 0)) AS total_vat_cents,
-       wf_cents(coalesce(TRY_CAST(json_extract_string(d, '$.RoundOff') AS DECIMAL(18, 4)), 0)) AS roundoff_cents
+       rc_cents(CAST(json_extract_string(d, '$.Total') AS DECIMAL(18, 4))) AS total_cents,
+       rc_cents(coalesce(TRY_CAST(json_extract_string(d, '$.TotalVAT') AS DECIMAL(18, 4)), 0)) AS total_vat_cents,
+       rc_cents(coalesce(TRY_CAST(json_extract_string(d, '$.RoundOff') AS DECIMAL(18, 4)), 0)) AS roundoff_cents,
+       rc_cents(TRY_CAST(json_extract_string(d, '$.Balance') AS DECIMAL(18, 4))) AS balance_cents
 FROM docs
 WHERE docs.ref1 IN (SELECT ref FROM orders) OR docs.number IN (SELECT number FROM ledger_numbers);
 
@@ -40,7 +41,7 @@ CREATE OR REPLACE TEMP TABLE rc_fx_rows AS
 SELECT x.number, x.vat_included,
        TRY_CAST(json_extract_string(r.j, '$.VAT') AS DECIMAL(9, 4)) AS vat_rate,
        coalesce(TRY_CAST(json_extract_string(r.j, '$.AccountNumber') AS INTEGER), 0) AS account,
-       wf_cents(coalesce(TRY_CAST(json_extract_string(r.j, '$.Total') AS DECIMAL(18, 4)), 0)) AS total_cents,
+       rc_cents(coalesce(TRY_CAST(json_extract_string(r.j, '$.Total') AS DECIMAL(18, 4)), 0)) AS total_cents,
        json_extract_string(r.j, '$.Description') AS description
 FROM rc_fx_docs x, LATERAL (SELECT unnest(json_extract(x.d, '$.InvoiceRows[*]')) AS j) r;
 
@@ -54,8 +55,8 @@ WITH by_rate AS (
     GROUP BY ALL
 )
 SELECT number, vat_rate, n_rows, coalesce(vat_rounding_cents, 0) AS vat_rounding_cents,
-       wf_vat(a, wf_rate_units(vat_rate), vat_included) AS vat_cents,
-       a - CASE WHEN vat_included THEN wf_vat(a, wf_rate_units(vat_rate), vat_included) ELSE 0 END AS net_cents
+       rc_vat(a, rc_rate_units(vat_rate), vat_included) AS vat_cents,
+       a - CASE WHEN vat_included THEN rc_vat(a, rc_rate_units(vat_rate), vat_included) ELSE 0 END AS net_cents
 FROM by_rate;
 
 -- per document: the round-off bucket (woofort's Öresavrundning rows + Fortnox's RoundOff) and the model check
@@ -66,3 +67,29 @@ SELECT x.number,
        coalesce((SELECT sum(vat_cents) FROM rc_fx_rates t WHERE t.number = x.number), 0) AS vat_sum_cents,
        coalesce((SELECT sum(vat_cents + net_cents) FROM rc_fx_rates t WHERE t.number = x.number), 0) AS rates_gross_cents
 FROM rc_fx_docs x;
+
+-- The day each live document counts on in the per-day comparison (docs/accounting.md §12 "Per-day rule"): a
+-- correction (the order's invoices, and a credit invoice that voided one of them for a re-issue: an
+-- invoice_reissue in the ledger, or a credit of the whole of an invoice the order has since replaced) counts on
+-- the InvoiceDate of the order's first invoice, where WooCommerce has the sale; refunds and cancellations count on
+-- their own InvoiceDate.
+CREATE OR REPLACE TEMP TABLE rc_fx_book_day AS
+WITH inv AS (
+    SELECT order_id, number, day, total_cents FROM rc_fx_docs WHERE NOT credit AND NOT cancelled AND order_id IS NOT NULL
+),
+first_day AS (SELECT order_id, min(day) AS first_day, max(length(number) * 1e12 + TRY_CAST(number AS DOUBLE)) AS last_key
+              FROM inv GROUP BY order_id),
+voiding AS (
+    SELECT d.fortnox_number AS number FROM ledger.documents d, map_settings s
+    WHERE d.shop = s.shop AND d.entity = 'invoice_reissue' AND d.fortnox_number IS NOT NULL
+)
+SELECT x.number,
+       CASE WHEN x.order_id IS NULL OR f.first_day IS NULL THEN x.day
+            WHEN NOT x.credit THEN f.first_day
+            WHEN x.number IN (SELECT number FROM voiding) THEN f.first_day
+            WHEN EXISTS (SELECT 1 FROM inv i WHERE i.order_id = x.order_id AND i.number = x.credit_ref
+                         AND i.total_cents = -x.total_cents
+                         AND length(i.number) * 1e12 + TRY_CAST(i.number AS DOUBLE) < f.last_key) THEN f.first_day
+            ELSE x.day END AS book_day
+FROM rc_fx_docs x LEFT JOIN first_day f ON f.order_id = x.order_id
+WHERE NOT x.cancelled;

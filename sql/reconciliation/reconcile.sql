@@ -1,5 +1,8 @@
--- reconciliation.*: WooCommerce (rc_woo_*) against Fortnox (rc_fx_*), rebuilt on every run. Needs
--- _woocommerce.sql, _fortnox.sql, deltas.invoice_exclusions and deltas.payment_exclusions. Money in DECIMAL(18,2):
+-- reconciliation.*: WooCommerce (rc_woo_*) against Fortnox (rc_fx_*), rebuilt on every run. Needs _macros.sql,
+-- _woocommerce.sql, _fortnox.sql, deltas.invoice_exclusions and deltas.payment_exclusions (read only to classify
+-- an order or a payment as excluded, with its reason: never amounts or dates of the deltas).
+-- Per-day tables compare each side on its own dates; Fortnox's corrections (re-issues) count on the day of the
+-- order's first invoice (rc_fx_book_day). The per-order table (order_balances) is the authority on money. Money in DECIMAL(18,2):
 -- `*_cur` columns in the document currency, `*_sek` in SEK (document amount x the document's CurrencyRate, per
 -- document and rate, rounded half-up to öre, the same rate on both sides: the order's, else Fortnox's).
 -- Fortnox documents that are cancelled (makulerade) are not in the books and count nowhere.
@@ -14,8 +17,6 @@ FROM rc_woo_docs d;
 
 CREATE OR REPLACE TEMP TABLE rc_woo_docs_sek AS SELECT * FROM rc_woo_docs_all WHERE set_aside IS NULL;
 
-CREATE OR REPLACE TEMP MACRO rc_sek(cents, rate) AS CAST(round(CAST(cents AS DECIMAL(38, 0)) * rate, 0) AS HUGEINT);
-
 -- Both sides as rows (side, doc, day, currency, rate bucket, net, vat, gross) in cents; vat_rate NULL = öresavrundning.
 CREATE OR REPLACE TEMP TABLE rc_buckets AS
 SELECT 'woocommerce' AS side, d.doc_key AS doc, d.kind, d.order_id, d.day, d.currency, d.rate, r.vat_rate,
@@ -28,14 +29,14 @@ SELECT 'woocommerce', d.doc_key, d.kind, d.order_id, d.day, d.currency, d.rate, 
        0, 0
 FROM rc_woo_docs_sek d
 UNION ALL
-SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, x.day, x.currency, x.rate,
-       t.vat_rate, t.n_rows, t.net_cents, t.vat_cents, t.vat_rounding_cents
-FROM rc_fx_docs x JOIN rc_fx_rates t ON t.number = x.number
+SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, b.book_day, x.currency,
+       x.rate, t.vat_rate, t.n_rows, t.net_cents, t.vat_cents, t.vat_rounding_cents
+FROM rc_fx_docs x JOIN rc_fx_rates t ON t.number = x.number JOIN rc_fx_book_day b ON b.number = x.number
 WHERE NOT x.cancelled
 UNION ALL
-SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, x.day, x.currency, x.rate,
-       NULL, 0, x.total_cents - dt.rates_gross_cents, 0, 0
-FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number
+SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, b.book_day, x.currency,
+       x.rate, NULL, 0, x.total_cents - dt.rates_gross_cents, 0, 0
+FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number JOIN rc_fx_book_day b ON b.number = x.number
 WHERE NOT x.cancelled;
 
 -- Per day, currency and VAT rate. VAT must be equal (woofort's rows make Fortnox's VAT per rate WooCommerce's
@@ -60,18 +61,18 @@ WITH agg AS (
     FROM rc_buckets GROUP BY ALL
 )
 SELECT (SELECT shop FROM map_settings) AS shop, day, currency, vat_rate, woo_docs, fx_docs,
-       wf_amount(woo_net) AS woo_net, wf_amount(woo_vat) AS woo_vat, wf_amount(woo_net + woo_vat) AS woo_gross,
-       wf_amount(fx_net) AS fx_net, wf_amount(fx_vat) AS fx_vat, wf_amount(fx_net + fx_vat) AS fx_gross,
-       wf_amount(fx_net - woo_net) AS net_diff, wf_amount(fx_vat - woo_vat) AS vat_diff,
-       wf_amount(fx_net + fx_vat - woo_net - woo_vat) AS gross_diff,
-       wf_amount(fx_vat_rounding) AS fx_vat_rounding,
+       rc_amount(woo_net) AS woo_net, rc_amount(woo_vat) AS woo_vat, rc_amount(woo_net + woo_vat) AS woo_gross,
+       rc_amount(fx_net) AS fx_net, rc_amount(fx_vat) AS fx_vat, rc_amount(fx_net + fx_vat) AS fx_gross,
+       rc_amount(fx_net - woo_net) AS net_diff, rc_amount(fx_vat - woo_vat) AS vat_diff,
+       rc_amount(fx_net + fx_vat - woo_net - woo_vat) AS gross_diff,
+       rc_amount(fx_vat_rounding) AS fx_vat_rounding,
        -- |x| <= (rows + 2) x 100 / (2 r) öre per document and rate (the VAT rounding row's bound, _orders.sql step 3)
-       wf_amount(CASE WHEN vat_rate IS NULL OR vat_rate = 0 THEN 0
-                      ELSE wf_div_ceil(bound_rows * 100 * 10000, 2 * wf_rate_units(vat_rate)) END) AS net_bound,
-       wf_amount(woo_net_sek) AS woo_net_sek, wf_amount(woo_vat_sek) AS woo_vat_sek,
-       wf_amount(fx_net_sek) AS fx_net_sek, wf_amount(fx_vat_sek) AS fx_vat_sek,
-       wf_amount(fx_vat_sek - woo_vat_sek) AS vat_diff_sek,
-       wf_amount(fx_net_sek + fx_vat_sek - woo_net_sek - woo_vat_sek) AS gross_diff_sek
+       rc_amount(CASE WHEN vat_rate IS NULL OR vat_rate = 0 THEN 0
+                      ELSE rc_div_ceil(bound_rows * 100 * 10000, 2 * rc_rate_units(vat_rate)) END) AS net_bound,
+       rc_amount(woo_net_sek) AS woo_net_sek, rc_amount(woo_vat_sek) AS woo_vat_sek,
+       rc_amount(fx_net_sek) AS fx_net_sek, rc_amount(fx_vat_sek) AS fx_vat_sek,
+       rc_amount(fx_vat_sek - woo_vat_sek) AS vat_diff_sek,
+       rc_amount(fx_net_sek + fx_vat_sek - woo_net_sek - woo_vat_sek) AS gross_diff_sek
 FROM agg
 ORDER BY day, currency, vat_rate NULLS LAST;
 
@@ -82,16 +83,16 @@ WITH w AS (
     SELECT day, currency, sum(gross_cents) AS cur, sum(rc_sek(gross_cents, rate)) AS sek FROM rc_woo_docs_sek GROUP BY ALL
 ),
 f AS (
-    SELECT day, currency, sum(total_cents) AS cur, sum(rc_sek(total_cents, rate)) AS sek,
+    SELECT b.book_day AS day, currency, sum(total_cents) AS cur, sum(rc_sek(total_cents, rate)) AS sek,
            sum(roundoff_cents) AS roundoff
-    FROM rc_fx_docs WHERE NOT cancelled GROUP BY ALL
+    FROM rc_fx_docs x JOIN rc_fx_book_day b ON b.number = x.number WHERE NOT cancelled GROUP BY ALL
 )
 SELECT (SELECT shop FROM map_settings) AS shop, coalesce(w.day, f.day) AS day, coalesce(w.currency, f.currency) AS currency,
-       wf_amount(coalesce(w.cur, 0)) AS woo_gross, wf_amount(coalesce(f.cur, 0)) AS fx_gross,
-       wf_amount(coalesce(f.cur, 0) - coalesce(w.cur, 0)) AS difference,
-       wf_amount(coalesce(w.sek, 0)) AS woo_gross_sek, wf_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
-       wf_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
-       wf_amount(coalesce(f.roundoff, 0)) AS fx_roundoff
+       rc_amount(coalesce(w.cur, 0)) AS woo_gross, rc_amount(coalesce(f.cur, 0)) AS fx_gross,
+       rc_amount(coalesce(f.cur, 0) - coalesce(w.cur, 0)) AS difference,
+       rc_amount(coalesce(w.sek, 0)) AS woo_gross_sek, rc_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
+       rc_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
+       rc_amount(coalesce(f.roundoff, 0)) AS fx_roundoff
 FROM w FULL OUTER JOIN f ON w.day = f.day AND w.currency = f.currency
 ORDER BY 2, 3;
 
@@ -120,7 +121,7 @@ led AS (
     WHERE d.entity = 'invoice' AND TRY_CAST(d.source_key AS BIGINT) IS NOT NULL
 )
 SELECT i.shop, i.order_id, CAST(i.date_created AS DATE) AS order_date, i.invoice_date, i.status AS order_status,
-       CAST(i.total AS DECIMAL(18, 2)) AS total, upper(i.currency) AS currency,
+       CAST(i.total AS DECIMAL(18, 2)) AS total, i.currency,
        coalesce(p.n_invoices, 0) AS fortnox_invoices, coalesce(p.n_live, 0) AS live_invoices, p.numbers AS fortnox_numbers,
        CASE WHEN coalesce(p.n_live, 0) >= 2 THEN 'duplicate'
             WHEN s.order_id IS NOT NULL AND coalesce(p.n_invoices, 0) >= 1 THEN 'invoiced'
@@ -137,7 +138,7 @@ SELECT i.shop, i.order_id, CAST(i.date_created AS DATE) AS order_date, i.invoice
                 THEN 'no Fortnox invoice; ledger: ' || coalesce(l.status, 'no row')
                      || coalesce(' (dead letter ' || coalesce(CAST(l.error_code AS VARCHAR) || ' ', '') || l.error_message || ')', '')
             ELSE e.detail END AS detail
-FROM wf_invoices i
+FROM rc_orders i
 LEFT JOIN rc_sales s ON s.order_id = i.order_id
 LEFT JOIN per_order p ON p.order_id = i.order_id
 LEFT JOIN deltas.invoice_exclusions e ON e.shop = i.shop AND e.order_id = i.order_id
@@ -150,14 +151,12 @@ CREATE OR REPLACE TABLE reconciliation.payments AS
 WITH expected AS (
     SELECT s.order_id, s.currency, s.set_aside,
            CASE WHEN s.date_paid IS NOT NULL THEN s.gross_cents ELSE 0 END
-           - coalesce((SELECT sum(wf_cents(r.amount)) FROM staging.refunds r
-                       WHERE r.shop = s.shop AND r.order_id = s.order_id AND coalesce(r.refunded_payment, false)), 0)
-               AS cents
+           - coalesce((SELECT w.paid_back_cents FROM rc_woo_orders w WHERE w.order_id = s.order_id), 0) AS cents
     FROM rc_sales s
 ),
 fx AS (
     SELECT x.order_id, count(*) AS n_payments,
-           sum(wf_cents(CAST(coalesce(json_extract_string(p.document, '$.AmountCurrency'),
+           sum(rc_cents(CAST(coalesce(json_extract_string(p.document, '$.AmountCurrency'),
                                       json_extract_string(p.document, '$.Amount')) AS DECIMAL(18, 4)))) AS cents
     FROM ledger.fortnox_documents p
     JOIN map_settings m ON p.shop = m.shop
@@ -171,9 +170,9 @@ excl AS (
 )
 SELECT (SELECT shop FROM map_settings) AS shop, coalesce(e.order_id, f.order_id) AS order_id,
        coalesce(e.currency, (SELECT any_value(currency) FROM rc_fx_docs x WHERE x.order_id = f.order_id)) AS currency,
-       wf_amount(coalesce(e.cents, 0)) AS woo_paid, wf_amount(coalesce(f.cents, 0)) AS fx_paid,
+       rc_amount(coalesce(e.cents, 0)) AS woo_paid, rc_amount(coalesce(f.cents, 0)) AS fx_paid,
        coalesce(f.n_payments, 0) AS fx_payments,
-       wf_amount(coalesce(f.cents, 0) - coalesce(e.cents, 0)) AS difference,
+       rc_amount(coalesce(f.cents, 0) - coalesce(e.cents, 0)) AS difference,
        CASE WHEN coalesce(f.cents, 0) = coalesce(e.cents, 0) THEN 'ok'
             WHEN x.reason IS NOT NULL THEN 'excluded'
             WHEN e.set_aside IS NOT NULL
@@ -193,13 +192,13 @@ ORDER BY 2;
 -- on), or a document whose per-rate VAT does not add up to its TotalVAT.
 CREATE OR REPLACE TABLE reconciliation.fortnox_document_problems AS
 SELECT (SELECT shop FROM map_settings) AS shop, x.number, x.order_id, x.day, x.currency,
-       wf_amount(x.total_cents) AS total, wf_amount(x.roundoff_cents) AS fortnox_roundoff,
-       wf_amount(x.total_vat_cents) AS total_vat, wf_amount(dt.vat_sum_cents) AS vat_by_rate_sum,
+       rc_amount(x.total_cents) AS total, rc_amount(x.roundoff_cents) AS fortnox_roundoff,
+       rc_amount(x.total_vat_cents) AS total_vat, rc_amount(dt.vat_sum_cents) AS vat_by_rate_sum,
        CASE WHEN x.roundoff_cents <> 0
-                THEN 'Fortnox added its own öresavrundning (RoundOff ' || wf_amount(x.roundoff_cents)
+                THEN 'Fortnox added its own öresavrundning (RoundOff ' || rc_amount(x.roundoff_cents)
                      || '): turn off Öresavrundning in Fortnox (Inställningar > Fakturering); woofort writes its own round-off row'
-            ELSE 'TotalVAT ' || wf_amount(x.total_vat_cents) || ' differs from the VAT per rate '
-                 || wf_amount(dt.vat_sum_cents) END AS problem
+            ELSE 'TotalVAT ' || rc_amount(x.total_vat_cents) || ' differs from the VAT per rate '
+                 || rc_amount(dt.vat_sum_cents) END AS problem
 FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number
 WHERE NOT x.cancelled AND (x.roundoff_cents <> 0 OR x.total_vat_cents <> dt.vat_sum_cents)
 ORDER BY x.day, x.number;
@@ -207,7 +206,7 @@ ORDER BY x.day, x.number;
 -- The per-day summary the demo prints (SEK).
 CREATE OR REPLACE TABLE reconciliation.by_day AS
 WITH days AS (
-    SELECT day FROM rc_woo_docs UNION SELECT day FROM rc_fx_docs WHERE NOT cancelled
+    SELECT day FROM rc_woo_docs UNION SELECT book_day FROM rc_fx_book_day
     UNION SELECT order_date FROM deltas.invoice_exclusions e, map_settings m WHERE e.shop = m.shop
 ),
 w AS (SELECT day, count(*) FILTER (WHERE kind = 'invoice' AND set_aside IS NULL) AS orders,
@@ -216,17 +215,130 @@ w AS (SELECT day, count(*) FILTER (WHERE kind = 'invoice' AND set_aside IS NULL)
              sum(rc_sek(gross_cents, rate)) FILTER (WHERE set_aside IS NULL) AS sek,
              sum(rc_sek(gross_cents, rate)) FILTER (WHERE set_aside IS NOT NULL) AS set_aside_sek
       FROM rc_woo_docs_all GROUP BY day),
-f AS (SELECT day, count(*) FILTER (WHERE NOT credit) AS invoiced, count(*) FILTER (WHERE credit) AS credits,
+f AS (SELECT b.book_day AS day, count(*) FILTER (WHERE NOT credit) AS invoiced, count(*) FILTER (WHERE credit) AS credits,
              sum(rc_sek(total_cents, rate)) AS sek, sum(rc_sek(roundoff_cents, rate)) AS roundoff
-      FROM rc_fx_docs WHERE NOT cancelled GROUP BY day),
+      FROM rc_fx_docs x JOIN rc_fx_book_day b ON b.number = x.number WHERE NOT cancelled GROUP BY b.book_day),
 e AS (SELECT order_date AS day, count(*) AS excluded FROM deltas.invoice_exclusions x, map_settings m
       WHERE x.shop = m.shop GROUP BY ALL)
 SELECT (SELECT shop FROM map_settings) AS shop, d.day, coalesce(w.orders, 0) AS orders,
        coalesce(f.invoiced, 0) AS invoiced, coalesce(e.excluded, 0) AS excluded,
        coalesce(w.refunds, 0) AS refunds, coalesce(f.credits, 0) AS credits,
-       wf_amount(coalesce(w.sek, 0)) AS woo_gross_sek, wf_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
-       wf_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
-       wf_amount(coalesce(f.roundoff, 0)) AS fx_roundoff_sek,
-       coalesce(w.set_aside, 0) AS set_aside, wf_amount(coalesce(w.set_aside_sek, 0)) AS set_aside_gross_sek
+       rc_amount(coalesce(w.sek, 0)) AS woo_gross_sek, rc_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
+       rc_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
+       rc_amount(coalesce(f.roundoff, 0)) AS fx_roundoff_sek,
+       coalesce(w.set_aside, 0) AS set_aside, rc_amount(coalesce(w.set_aside_sek, 0)) AS set_aside_gross_sek
 FROM days d LEFT JOIN w ON w.day = d.day LEFT JOIN f ON f.day = d.day LEFT JOIN e ON e.day = d.day
 ORDER BY d.day;
+
+-- Per order, in the document currency: what WooCommerce kept against Fortnox's live revenue, VAT per rate and
+-- open balance (docs/accounting.md §12 "Per order"). Every order in the books (rc_woo_orders) and every staged
+-- order of the shop that has a live (not cancelled) Fortnox invoice or credit invoice.
+--   fx_revenue = Σ Total of the order's invoices and credit invoices (credits are negative)
+--   fx_vat     = Σ VAT per rate of their rows, as Fortnox computes it (rc_fx_rates)
+--   fx_open    = Σ Total − Σ Fortnox payments on them (AmountCurrency): Fortnox's Balance summed over the order's
+--                documents (R12; a credit settled against its invoice moves both Balances by the same amount, so
+--                the sum is unchanged). Computed rather than read because the stored Balance is the one of the
+--                last time the document was read (fx_balance, for information).
+-- Set aside (open dead letter of the order's invoice, customer, article, credit or payment) is shown apart;
+-- orders in deltas.payment_exclusions with an open difference are 'payment_excluded' (payments_match lists them).
+CREATE OR REPLACE TEMP TABLE rc_fx_order_docs AS
+SELECT x.* FROM rc_fx_docs x
+WHERE NOT x.cancelled AND x.order_id IN (SELECT o.order_id FROM rc_orders o);
+
+CREATE OR REPLACE TEMP TABLE rc_vat_per_order AS
+WITH f AS (
+    SELECT x.order_id, t.vat_rate, sum(t.vat_cents) AS vat_cents
+    FROM rc_fx_order_docs x JOIN rc_fx_rates t ON t.number = x.number GROUP BY ALL
+),
+w AS (SELECT order_id, vat_rate, vat_cents FROM rc_woo_order_vat WHERE order_id IN (SELECT order_id FROM rc_woo_orders))
+SELECT coalesce(w.order_id, f.order_id) AS order_id, coalesce(w.vat_rate, f.vat_rate) AS vat_rate,
+       coalesce(w.vat_cents, 0) AS woo_vat_cents, coalesce(f.vat_cents, 0) AS fx_vat_cents
+FROM w FULL OUTER JOIN f ON f.order_id = w.order_id AND f.vat_rate IS NOT DISTINCT FROM w.vat_rate;
+
+CREATE OR REPLACE TABLE reconciliation.order_balances AS
+WITH fx AS (
+    SELECT x.order_id, any_value(x.currency) AS currency, count(DISTINCT x.currency) AS n_currencies,
+           sum(x.total_cents) AS revenue_cents, sum(coalesce(x.balance_cents, 0)) AS balance_cents,
+           string_agg(CASE WHEN x.credit THEN 'credit ' ELSE 'invoice ' END || x.number || ' ' || x.day || ' '
+                      || rc_amount(x.total_cents), ', ' ORDER BY length(x.number), x.number) AS documents
+    FROM rc_fx_order_docs x GROUP BY x.order_id
+),
+paid AS (
+    SELECT x.order_id,
+           sum(rc_cents(CAST(coalesce(json_extract_string(p.document, '$.AmountCurrency'),
+                                      json_extract_string(p.document, '$.Amount')) AS DECIMAL(18, 4)))) AS cents
+    FROM ledger.fortnox_documents p
+    JOIN map_settings m ON p.shop = m.shop
+    JOIN rc_fx_order_docs x ON x.number = json_extract_string(p.document, '$.InvoiceNumber')
+    WHERE p.kind = 'invoice_payment'
+    GROUP BY x.order_id
+),
+vat AS (
+    SELECT order_id, sum(woo_vat_cents) AS woo_vat, sum(fx_vat_cents) AS fx_vat,
+           string_agg(CASE WHEN woo_vat_cents <> fx_vat_cents
+                           THEN coalesce(CAST(CAST(vat_rate AS DOUBLE) AS VARCHAR) || ' %', 'rate unknown') || ': '
+                                || rc_amount(woo_vat_cents) || ' / ' || rc_amount(fx_vat_cents) END,
+                      '; ' ORDER BY vat_rate) AS vat_rate_diffs
+    FROM rc_vat_per_order GROUP BY order_id
+),
+pay_dead AS (
+    SELECT o.order_id FROM rc_orders o
+    WHERE EXISTS (SELECT 1 FROM rc_dead d WHERE d.entity = 'invoice_payment'
+                  AND (d.source_key = CAST(o.order_id AS VARCHAR)
+                       OR d.source_key IN (SELECT 'refund-' || r.refund_id FROM staging.refunds r
+                                           WHERE r.shop = o.shop AND r.order_id = o.order_id)))
+),
+doc_dead AS (
+    SELECT order_id, min(set_aside) AS set_aside FROM rc_woo_docs WHERE set_aside IS NOT NULL GROUP BY order_id
+),
+pex AS (
+    SELECT order_id, string_agg(DISTINCT reason, ', ') AS reason FROM deltas.payment_exclusions e, map_settings m
+    WHERE e.shop = m.shop GROUP BY order_id
+),
+b AS (
+    SELECT coalesce(w.order_id, f.order_id) AS order_id, coalesce(w.currency, f.currency) AS currency,
+           coalesce(w.kept_cents, 0) AS woo_kept, coalesce(f.revenue_cents, 0) AS fx_revenue,
+           coalesce(v.woo_vat, 0) AS woo_vat, coalesce(v.fx_vat, 0) AS fx_vat, v.vat_rate_diffs,
+           coalesce(w.kept_cents - w.paid_cents + w.paid_back_cents, 0) AS woo_outstanding,
+           coalesce(f.revenue_cents, 0) - coalesce(p.cents, 0) AS fx_open, f.balance_cents AS fx_balance,
+           w.order_id IS NOT NULL AS in_books, f.documents, coalesce(f.n_currencies, 0) > 1
+               OR (w.currency IS NOT NULL AND f.currency IS NOT NULL AND w.currency <> f.currency) AS currency_mismatch,
+           coalesce(dd.set_aside, CASE WHEN pd.order_id IS NOT NULL THEN 'payment dead letter' END) AS set_aside,
+           x.reason AS payment_excluded
+    FROM rc_woo_orders w
+    FULL OUTER JOIN fx f ON f.order_id = w.order_id
+    LEFT JOIN paid p ON p.order_id = coalesce(w.order_id, f.order_id)
+    LEFT JOIN vat v ON v.order_id = coalesce(w.order_id, f.order_id)
+    LEFT JOIN doc_dead dd ON dd.order_id = coalesce(w.order_id, f.order_id)
+    LEFT JOIN pay_dead pd ON pd.order_id = coalesce(w.order_id, f.order_id)
+    LEFT JOIN pex x ON x.order_id = coalesce(w.order_id, f.order_id)
+)
+SELECT (SELECT shop FROM map_settings) AS shop, b.order_id, o.status AS order_status, b.currency, b.in_books,
+       rc_amount(b.woo_kept) AS woo_kept, rc_amount(b.fx_revenue) AS fx_revenue,
+       rc_amount(b.fx_revenue - b.woo_kept) AS revenue_diff,
+       rc_amount(b.woo_vat) AS woo_vat, rc_amount(b.fx_vat) AS fx_vat, rc_amount(b.fx_vat - b.woo_vat) AS vat_diff,
+       b.vat_rate_diffs,
+       rc_amount(b.woo_outstanding) AS woo_outstanding, rc_amount(b.fx_open) AS fx_open,
+       rc_amount(b.fx_open - b.woo_outstanding) AS open_diff, rc_amount(b.fx_balance) AS fx_balance,
+       CASE WHEN b.set_aside IS NOT NULL THEN 'set_aside'
+            WHEN b.fx_revenue <> b.woo_kept OR b.vat_rate_diffs IS NOT NULL OR b.currency_mismatch THEN 'difference'
+            WHEN b.fx_open <> b.woo_outstanding AND b.payment_excluded IS NOT NULL THEN 'payment_excluded'
+            WHEN b.fx_open <> b.woo_outstanding THEN 'difference'
+            ELSE 'ok' END AS outcome,
+       concat_ws('; ',
+                 CASE WHEN NOT b.in_books THEN 'not in the books (' || coalesce(o.reason, 'not a staged order') || ')' END,
+                 'Fortnox: ' || coalesce(b.documents, 'no live document'),
+                 CASE WHEN b.currency_mismatch THEN 'document currency differs from the order''s' END,
+                 CASE WHEN b.vat_rate_diffs IS NOT NULL THEN 'VAT WooCommerce / Fortnox: ' || b.vat_rate_diffs END,
+                 CASE WHEN b.set_aside IS NOT NULL THEN 'set aside: ' || b.set_aside END,
+                 CASE WHEN b.payment_excluded IS NOT NULL THEN 'payments excluded: ' || b.payment_excluded END)
+           AS detail
+FROM b LEFT JOIN rc_orders o ON o.order_id = b.order_id
+ORDER BY b.order_id;
+
+-- Per order and VAT rate (the detail behind order_balances.vat_diff).
+CREATE OR REPLACE TABLE reconciliation.order_vat AS
+SELECT (SELECT shop FROM map_settings) AS shop, order_id, vat_rate, rc_amount(woo_vat_cents) AS woo_vat,
+       rc_amount(fx_vat_cents) AS fx_vat, rc_amount(fx_vat_cents - woo_vat_cents) AS vat_diff
+FROM rc_vat_per_order
+ORDER BY order_id, vat_rate;

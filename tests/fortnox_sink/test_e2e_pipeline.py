@@ -30,7 +30,7 @@ def test_pipeline_books_the_shop_once(tmp_path, monkeypatch, woo_sandbox, sandbo
 
     h = Harness(tmp_path, sandbox)
     with sandbox.state.lock:   # the default mapping's PayPal and Swish modes
-        sandbox.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}]})
+        sandbox.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}]})
     resources = {**build_resources(), **h.resources()}
     resources["duckdb"] = h.resources()["duckdb"]
     partitioned = [*woo_assets, *staging_assets]

@@ -24,8 +24,9 @@ def books_env(tmp_path, monkeypatch):
         fortnox = FortnoxSandbox(rate_limit=FAST_RATE_LIMIT, clients={FORTNOX_CLIENT: FORTNOX_SECRET},
                                  tenant_id=FORTNOX_TENANT).start()
         started.append(fortnox)
-        with fortnox.state.lock:   # the default mapping names PAYPAL; the tenant's öresavrundning under test
-            fortnox.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}],
+        with fortnox.state.lock:   # the default mapping names PAYPAL and KVITT; the tenant's öresavrundning under test
+            fortnox.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580},
+                                                              {"Code": "KVITT", "AccountNumber": 1510}],
                                           "settings": {"round_off": round_off}})
         for key, value in {
             "FORTNOX_API_URL": fortnox.api_url, "FORTNOX_AUTH_URL": fortnox.auth_url,

@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import duckdb_rows, sync_range
 
-CHECK_NAMES = ("gross_per_day", "vat_per_rate", "net_per_rate", "fortnox_rounding_off", "every_order_once",
-               "no_duplicate_invoices", "payments_match")
+CHECK_NAMES = ("revenue_per_order", "open_balance_per_order", "gross_per_day", "vat_per_rate", "net_per_rate",
+               "fortnox_rounding_off", "every_order_once", "no_duplicate_invoices", "payments_match")
 
 
 def check_results(result) -> dict[str, object]:
@@ -72,6 +72,9 @@ def test_tenant_rounding_on_shows_as_error(books_env):
     assert "fortnox_rounding_off" in bad and "Öresavrundning" in bad["fortnox_rounding_off"]
     assert "gross_per_day" in bad
     assert checks["fortnox_rounding_off"].severity.value == "ERROR"
+    # per order too (ERROR): Fortnox's revenue is no longer what WooCommerce kept; the per-day view warns
+    assert "revenue_per_order" in bad and checks["revenue_per_order"].severity.value == "ERROR"
+    assert checks["gross_per_day"].severity.value == "WARN"
     # the per-day difference is exactly Fortnox's RoundOff
     rows = duckdb_rows("SELECT sum(difference), sum(fx_roundoff) FROM reconciliation.by_day_currency")
     assert rows[0][0] == rows[0][1] != 0

@@ -23,7 +23,7 @@ def test_missing_duplicate_manual_credit_and_payment(books_env):
     assert sync_range("2026-10-01", "2026-10-05", groups=["woocommerce", "staging", "deltas"]).success
     result = sync_range("2026-10-01", "2026-10-05", selection=RECONCILE)
     bad = failing(check_results(result))
-    assert {"every_order_once", "gross_per_day"} <= set(bad)
+    assert {"every_order_once", "gross_per_day", "revenue_per_order"} <= set(bad)
     missing = duckdb_rows("SELECT count(*), min(detail) FROM reconciliation.orders WHERE outcome = 'missing'")[0]
     expected = duckdb_rows("SELECT count(*) FROM deltas.invoice_delta")[0][0]
     assert missing[0] == expected > 0 and "ledger: no row" in missing[1]
@@ -52,8 +52,14 @@ def test_missing_duplicate_manual_credit_and_payment(books_env):
     result = sync_range("2026-10-01", "2026-10-05", selection=RECONCILE)
     after = fortnox.counters_snapshot()
     bad = failing(check_results(result))
-    assert set(bad) == {"no_duplicate_invoices", "gross_per_day", "vat_per_rate", "net_per_rate", "payments_match"}, \
-        bad.keys()
+    assert set(bad) == {"no_duplicate_invoices", "gross_per_day", "vat_per_rate", "net_per_rate", "payments_match",
+                        "revenue_per_order", "open_balance_per_order"}, bad.keys()
+    # per order: the duplicate and the manual credit change the revenue, all three the open balance
+    assert str(dup_order) in bad["revenue_per_order"] and str(cr_order) in bad["revenue_per_order"]
+    assert str(pay_order) not in bad["revenue_per_order"]
+    opened = {o: float(d) for o, d in duckdb_rows("SELECT order_id, open_diff FROM reconciliation.order_balances "
+                                                  "WHERE outcome = 'difference' AND open_diff <> 0")}
+    assert opened[pay_order] == -10.0 and dup_order in opened and cr_order in opened
     assert str(dup_order) in bad["no_duplicate_invoices"] and str(duplicate["DocumentNumber"]) in bad["no_duplicate_invoices"]
     pay = duckdb_rows("SELECT order_id, difference FROM reconciliation.payments WHERE outcome = 'difference'")
     assert [(o, float(d)) for o, d in pay] == [(pay_order, 10.0)]

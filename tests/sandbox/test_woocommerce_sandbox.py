@@ -650,3 +650,98 @@ def test_modify_catalogue_records(api, sb):
     vid = var["variations"][0]
     api.ctl("POST", f"variations/{vid}/modify", {"date_modified_gmt": "2026-10-22T00:00:00"})
     assert api.get(f"products/{var['id']}/variations/{vid}").json()["date_modified_gmt"] == "2026-10-22T00:00:00"
+
+
+# ------------------------------------------------------------------ the living shop (issue #13)
+def _money(o):
+    """An order's money re-added from its parts, as WooCommerce's totals are."""
+    lines = sum((_d(li["total"]) + _d(li["total_tax"]) for li in o["line_items"]), D(0))
+    ship = sum((_d(s["total"]) + _d(s["total_tax"]) for s in o["shipping_lines"]), D(0))
+    fees = sum((_d(f["total"]) + _d(f["total_tax"]) for f in o["fee_lines"]), D(0))
+    return lines + ship + fees
+
+
+def test_edit_order_lines_recalculates_like_woocommerce(api, sb):
+    o = next(x for x in api.all("orders", {"status": "completed"})
+             if x["currency"] == "SEK" and x["prices_include_tax"] and x["line_items"][0]["taxes"]
+             and not x["coupon_lines"] and not x["refunds"])
+    oid, line = o["id"], o["line_items"][0]
+    unit = (_d(line["total"]) + _d(line["total_tax"])) / line["quantity"]
+    got = api.ctl("POST", f"orders/{oid}/lines", {"set": [{"id": line["id"], "quantity": line["quantity"] + 2}],
+                                                  "date_modified_gmt": "2026-11-23T08:00:00"})
+    assert got["date_modified_gmt"] == "2026-11-23T08:00:00"
+    new = api.get(f"orders/{oid}").json()
+    nl = next(li for li in new["line_items"] if li["id"] == line["id"])
+    assert nl["quantity"] == line["quantity"] + 2
+    assert _d(nl["total"]) + _d(nl["total_tax"]) == unit * nl["quantity"]
+    assert _d(new["total"]) == _d(o["total"]) + 2 * unit == _money(new)
+    assert _d(new["total_tax"]) == _d(new["cart_tax"]) + _d(new["shipping_tax"])
+    assert sum((_d(t["tax_total"]) for t in new["tax_lines"]), D(0)) == _d(new["cart_tax"])
+    assert new["shipping_lines"] == o["shipping_lines"]            # shipping is not re-rated by an edit
+    # a new unit price, an added product, a removed line
+    api.ctl("POST", f"orders/{oid}/lines", {"set": [{"id": line["id"], "quantity": 1, "price": "100.00"}],
+                                            "add": [{"product_id": 10, "quantity": 2}]})
+    new = api.get(f"orders/{oid}").json()
+    nl = next(li for li in new["line_items"] if li["id"] == line["id"])
+    assert _d(nl["total"]) + _d(nl["total_tax"]) == D("100.00")
+    added = [li for li in new["line_items"] if li["product_id"] == 10 and li["id"] not in
+             {x["id"] for x in o["line_items"]}]
+    assert len(added) == 1 and added[0]["quantity"] == 2 and _d(added[0]["total"]) + _d(added[0]["total_tax"]) == \
+        D("298.00")
+    assert _d(new["total"]) == _money(new)
+    api.ctl("POST", f"orders/{oid}/lines", {"set": [{"id": added[0]["id"], "quantity": 0}]})
+    assert added[0]["id"] not in {li["id"] for li in api.get(f"orders/{oid}").json()["line_items"]}
+    bad = api.s.post(f"{sb.url}/__sandbox/orders/{oid}/lines", json={"set": [{"id": 1, "quantity": 1}]},
+                     verify=sb.ca_path, timeout=20)
+    assert bad.status_code == 400 and "no line item 1" in bad.json()["error"]
+
+
+def test_manual_refund_and_fully_refunded_status(api, sb):
+    o = next(x for x in api.all("orders", {"status": "completed"})
+             if x["payment_method"] == "stripe" and not x["refunds"])
+    oid = o["id"]
+    manual = api.ctl("POST", f"orders/{oid}/refunds", {"amount": "5.00", "refunded_payment": False})
+    assert manual["refunded_payment"] is False
+    gateway = api.ctl("POST", f"orders/{oid}/refunds", {"amount": "6.00"})
+    assert gateway["refunded_payment"] is True
+    assert api.get(f"orders/{oid}").json()["status"] == "completed"
+    rest = _d(o["total"]) - D("11.00")
+    api.ctl("POST", f"orders/{oid}/refunds", {"amount": str(rest), "mark_refunded": True})
+    assert api.get(f"orders/{oid}").json()["status"] == "refunded"
+
+
+def test_rename_product_changes_sku_everywhere_and_name_from_then_on(api, sb):
+    st = sb.store
+    oid = next(x["id"] for x in api.all("orders") if any(li["product_id"] == 11 for li in x["line_items"]))
+    before = api.get(f"orders/{oid}").json()
+    api.ctl("POST", "products/11/rename", {"sku": "SB-NEW-11", "name": "Termos &amp; mugg &#8211; 0,5 l 🥤",
+                                           "date_modified_gmt": "2026-12-01T00:00:00"})
+    assert api.get("products/11").json()["sku"] == "SB-NEW-11"
+    after = api.get(f"orders/{oid}").json()
+    li = next(x for x in after["line_items"] if x["product_id"] == 11)
+    assert li["sku"] == "SB-NEW-11"
+    assert li["name"] == next(x for x in before["line_items"] if x["product_id"] == 11)["name"]  # sold as before
+    assert after["date_modified_gmt"] == before["date_modified_gmt"] and after["total"] == before["total"]
+    assert st.builder.info_at(11, 2**40)["name"] == "Termos &amp; mugg &#8211; 0,5 l 🥤"
+
+
+def test_add_order_is_listed_and_editable(tmp_path):
+    sbx = WooCommerceSandbox(orders=5, seed=3, days=2, tls=False).start()
+    try:
+        st = sbx.store
+        o = st.add_order("2026-10-05T09:00:00", status="processing")
+        assert o["id"] == 1005 and o["status"] == "processing" and o["date_created_gmt"] == "2026-10-05T09:00:00"
+        assert o["date_paid_gmt"] is not None
+        ids = [x["id"] for x in st.get_order(1005)["line_items"]]
+        st.edit_order_lines(1005, set_lines=[{"id": ids[0], "quantity": 7}], date_modified_gmt="2026-10-06T09:00:00")
+        assert st.get_order(1005)["line_items"][0]["quantity"] == 7
+        with pytest.raises(ValueError):
+            st.add_order("2026-10-01T00:00:00")
+        assert requests.get(f"{sbx.url}/__sandbox", timeout=10).json()["last_order_id"] == 1005
+        listed = requests.get(f"{sbx.url}/wp-json/wc/v3/orders", params={
+            "modified_after": "2026-10-06T00:00:00", "dates_are_gmt": "true"},
+            auth=OAuth1(sbx.consumer_key, sbx.consumer_secret, signature_type="query"), timeout=10)
+        assert listed.status_code == 200, listed.text
+        assert 1005 in [x["id"] for x in listed.json()]
+    finally:
+        sbx.stop()

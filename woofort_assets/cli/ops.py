@@ -1,5 +1,5 @@
 """Operator tools: `woofort quarantine list|retry|skip`, `woofort deadletter list|retry|skip`,
-`woofort resync-order ID`. The same functions back the operator jobs in the UI (defs/automation/ops.py);
+`woofort resync-order ID`, `woofort reissue ORDER...`. The same functions back the operator jobs in the UI (defs/automation/ops.py);
 docs/operations.md says exactly what each one changes. Unknown ids: exit code 2, nothing changed."""
 
 from __future__ import annotations
@@ -87,6 +87,13 @@ def _resync(args: argparse.Namespace) -> int:
     return 0 if outcome.staged else 3
 
 
+def _reissue(args: argparse.Namespace) -> int:
+    done = _with_connection(lambda con: operator.reissue(con, shop_key(), args.order_ids))
+    for order, number in done:
+        print(f"order {order}: invoice {number} is credited and issued anew by the next sync")
+    return 0
+
+
 def _entity_keys(parser: argparse.ArgumentParser, entities: tuple[str, ...], what: str) -> None:
     parser.add_argument("entity", help=f"one of {', '.join(entities)}")
     parser.add_argument("keys", nargs="+", metavar="KEY", help=what)
@@ -109,3 +116,6 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("resync-order", help="force a re-sync of one WooCommerce order")
     parser.add_argument("order_id", type=int, metavar="ID")
     parser.set_defaults(handler=_resync)
+    parser = subparsers.add_parser("reissue", help="credit and re-issue the booked invoices of chosen orders")
+    parser.add_argument("order_ids", type=int, nargs="+", metavar="ORDER")
+    parser.set_defaults(handler=_reissue)

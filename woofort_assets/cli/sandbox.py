@@ -219,7 +219,7 @@ def running_sandboxes(
         # mapping names.
         with fortnox.state.lock:
             fortnox.state.seed_reference({"settings": {"round_off": False},
-                                          "modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}]})
+                                          "modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}]})
         sandboxes = Sandboxes(woocommerce, fortnox, directory,
                               client if client is not None else (FORTNOX_CLIENT_ID, FORTNOX_CLIENT_SECRET))
         env_path = directory / "sandbox.env"

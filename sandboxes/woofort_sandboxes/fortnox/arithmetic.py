@@ -27,7 +27,8 @@ R10 RoundOff (öresavrundning): a tenant setting; default ON for SEK (GUESS; the
     RoundOff = rounded - unrounded. Off for other currencies or when disabled.
 R11 Total = Gross + TotalVAT + RoundOff; TotalToPay = Total - TaxReduction (0 here) (GUESS).
 R12 Balance = Total - sum(payments); FinalPayDate = last payment date when Balance == 0 (GUESS;
-    [WFH] treats FinalPayDate as "paid").
+    [WFH] treats FinalPayDate as "paid"). Credit offsets (tenant setting credit_settlement, GUESS) count as
+    payments dated the credit's InvoiceDate (resources/invoices.py::settle_credit).
 R13 Credit invoice: copy of the original with DeliveredQuantity negated, Credit "true",
     CreditInvoiceReference set both ways (GUESS for the negated quantities; [SPEC] PUT /credit).
 R14 OCR = DocumentNumber + length digit ((len(DocumentNumber)+2) mod 10) + Luhn check digit

@@ -4,7 +4,8 @@ GET  /__sandbox/state                 all documents per type (+ settings, compan
 POST /__sandbox/reset                 wipe documents/tokens/faults/counters, re-seed reference data
 POST /__sandbox/seed                  {"accounts":[..], "modesofpayments":[..], "financialyears":[..],
                                        "predefinedaccounts":[..], "currencies":[..], "companyinformation":{..},
-                                       "settings":{"warehouse":true, "round_off":false, "licensed_scopes":[..]},
+                                       "settings":{"warehouse":true, "round_off":false, "licensed_scopes":[..],
+                                                   "credit_settlement":"clears"|"open"},
                                        "articles":[{Article fields}], "customers":[..], "prices":[..]}
 GET  /__sandbox/faults                fault rules with fired counts
 POST /__sandbox/faults                {"kind":"commit_then_drop","pattern":"/3/invoices","methods":["POST"],"count":1}

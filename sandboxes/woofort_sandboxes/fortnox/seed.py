@@ -92,4 +92,13 @@ DEFAULT_SETTINGS = {
     "terms_of_payment": "30",      # [VCR] invoices get TermsOfPayment "30"
     "licensed_scopes": list(ALL_SCOPES),
     "allow_negative_stock": False,  # Lager setting "allow negative stock": GUESS default off
+    # How a credit invoice settles against the invoice it credits (GUESS, not evidenced; see
+    # resources/invoices.py::settle_credit): "clears" offsets it against the original's open balance when the
+    # credit is created; "open" leaves both balances open until payments are registered.
+    "credit_settlement": "clears",
+    # VAT rates beyond Sweden's 25/12/6/0 that rows may carry: a company registered for OSS has its destination
+    # countries' rates (GUESS: how Fortnox enables them is not documented; default none, as a new company).
+    "foreign_vat_rates": [],
 }
+
+CREDIT_SETTLEMENT_MODES = ("clears", "open")

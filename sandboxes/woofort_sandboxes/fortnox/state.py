@@ -43,7 +43,12 @@ class State:
 
     def seed_reference(self, data: dict | None = None) -> None:
         """Seed (or extend) reference data. `data` may hold accounts, modesofpayments, financialyears,
-        predefinedaccounts, currencies, companyinformation, settings (dict)."""
+        predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement` must be one of
+        seed.CREDIT_SETTLEMENT_MODES, else ValueError before anything is seeded)."""
+        mode = ((data or {}).get("settings") or {}).get("credit_settlement", seed.CREDIT_SETTLEMENT_MODES[0])
+        if mode not in seed.CREDIT_SETTLEMENT_MODES:
+            raise ValueError(f"settings.credit_settlement must be one of {', '.join(seed.CREDIT_SETTLEMENT_MODES)}, "
+                             f"not {mode!r}")
         with self.lock:
             d = self.docs
             if data is None:

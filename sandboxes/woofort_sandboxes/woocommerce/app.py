@@ -43,6 +43,8 @@ CONTROL = Map([
     Rule("/__sandbox/orders/<int:id>/delete", endpoint="delete", methods=["POST"]),
     Rule("/__sandbox/orders/<int:id>", endpoint="delete", methods=["DELETE"]),
     Rule("/__sandbox/orders/<int:id>/refunds", endpoint="add_refund", methods=["POST"]),
+    Rule("/__sandbox/orders/<int:id>/lines", endpoint="edit_lines", methods=["POST"]),
+    Rule("/__sandbox/products/<int:id>/rename", endpoint="rename_product", methods=["POST"]),
     Rule("/__sandbox/records/<entity>", endpoint="inject", methods=["POST"]),
     Rule("/__sandbox/faults", endpoint="faults", methods=["GET", "POST", "PUT", "DELETE"]),
 ], strict_slashes=False)
@@ -511,7 +513,17 @@ class SandboxApp:
     def c_add_refund(self, request, body, id):
         body = body or {}
         return self.store.add_refund(id, body.get("amount"), body.get("reason"), body.get("date_created_gmt"),
-                                     body.get("kind", "amount"), body.get("bump_modified", True))
+                                     body.get("kind", "amount"), body.get("bump_modified", True),
+                                     body.get("refunded_payment"), body.get("mark_refunded", False))
+
+    def c_edit_lines(self, request, body, id):
+        body = body or {}
+        return self.store.edit_order_lines(id, body.get("set"), body.get("add"), body.get("date_modified_gmt"))
+
+    def c_rename_product(self, request, body, id):
+        body = body or {}
+        return self.store.rename_product(id, body.get("sku"), body.get("name"), body.get("description"),
+                                         body.get("date_modified_gmt"))
 
     def c_inject(self, request, body, entity):
         if body is None:

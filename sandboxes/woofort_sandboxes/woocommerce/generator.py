@@ -47,8 +47,41 @@ class OrderBuilder:
         self.seed, self.cat, self.clock = seed, catalog, clock
 
     # ------------------------------------------------------------------ order
-    def build(self, oid, created, mod0, mod, status, customer_id, refunds):
-        """refunds: tuple of (refund_id, created_ts, kind, amount|None, reason|None)."""
+    def info_at(self, vid, ts) -> dict:
+        """The catalogue's pricing info of a product/variation, with the name it had at `ts`: an order line keeps
+        the name it was sold under (WooCommerce stores it on the item), while its `sku` is the product's current
+        one (the REST API reads it from the product)."""
+        info = self.cat.info[vid]
+        names = info.get("names")
+        if not names:
+            return info
+        name = info["name"]
+        for since, old in names:      # [(ts the name below was replaced, the name before)], oldest first
+            if ts < since:
+                name = old
+                break
+        return dict(info, name=name)
+
+    def _price_line(self, info, qty, unit_gross, pit, br, r, gross_mode, row):
+        if pit:
+            gross = unit_gross * qty
+            base_tax = q2(gross * br / (100 + br))
+            net = gross - base_tax
+            sub_tax = base_tax if gross_mode else q2(net * r / 100)
+        else:
+            gross = None
+            net = q2(unit_gross * 100 / (100 + br)) * qty
+            sub_tax = q2(net * r / 100)
+        return {"info": info, "qty": qty, "row": row, "r": r, "gross": gross, "net": net, "sub_tax": sub_tax,
+                "disc": ZERO, "unit_gross": unit_gross}
+
+    def build(self, oid, created, mod0, mod, status, customer_id, refunds, edits=(), was_paid=False):
+        """refunds: tuple of (refund_id, created_ts, kind, amount|None, reason|None[, refunded_payment|None]).
+        edits: the shop's later edits of the line items, in order: ("set", line index, quantity, unit price|None)
+        and ("add", product/variation id, quantity, unit price|None); a unit price is the catalogue kind of price
+        (including the shop's base-rate VAT) in the order's currency. They are applied the way WooCommerce's
+        "Recalculate" does: line taxes, coupons and totals are recomputed, shipping lines stay as they were.
+        was_paid: the order left a paid status (cancelled after payment); WooCommerce keeps its date_paid."""
         rng = _rnd(self.seed, "order", oid)
         st = STATUSES[status] if isinstance(status, int) else status
         party = self.cat.customer_party.get(customer_id) if customer_id else None
@@ -75,24 +108,37 @@ class OrderBuilder:
         n_lines = rng.choices([1, 2, 3, 4], [0.45, 0.3, 0.17, 0.08])[0]
         picks = rng.sample(self.cat.sellable, n_lines)
         lines = []
-        for k, vid in enumerate(picks):
-            info = self.cat.info[vid]
-            qty = rng.choices([1, 2, 3, 5], [0.7, 0.2, 0.07, 0.03])[0]
-            unit_gross = info["gross"] if currency == "SEK" else q2(info["gross"] / fx)
+
+        def priced(vid, qty, unit_gross=None):
+            info = self.info_at(vid, created)
+            if unit_gross is None:
+                unit_gross = info["gross"] if currency == "SEK" else q2(info["gross"] / fx)
             base_row = find_rate(BASE_COUNTRY, info["tax_class"])
             row = None if (exempt or tax_country is None) else find_rate(tax_country, info["tax_class"])
-            br, r = _pct(base_row), _pct(row)
-            if pit:
-                gross = unit_gross * qty
-                base_tax = q2(gross * br / (100 + br))
-                net = gross - base_tax
-                sub_tax = base_tax if gross_mode else q2(net * r / 100)
+            return self._price_line(info, qty, unit_gross, pit, _pct(base_row), _pct(row), gross_mode, row)
+
+        for k, vid in enumerate(picks):
+            qty = rng.choices([1, 2, 3, 5], [0.7, 0.2, 0.07, 0.03])[0]
+            lines.append(priced(vid, qty))
+        for k, ln in enumerate(lines):
+            ln["id"] = oid * 20 + k + 1
+        as_sold = list(lines)   # shipping was chosen at checkout; an edit does not re-rate it
+        for edit in edits or ():
+            if edit[0] == "set":
+                _, index, qty, price = edit
+                old = lines[index]
+                if old is None:
+                    continue
+                vid = old["info"]["variation_id"] or old["info"]["product_id"]
+                new = priced(vid, int(qty), old["unit_gross"] if price is None else D(price))
+                new["id"] = old["id"]
+                lines[index] = new if int(qty) > 0 else None
             else:
-                gross = None
-                net = q2(unit_gross * 100 / (100 + br)) * qty
-                sub_tax = q2(net * r / 100)
-            lines.append({"info": info, "qty": qty, "row": row, "r": r, "gross": gross, "net": net,
-                          "sub_tax": sub_tax, "disc": ZERO})
+                _, vid, qty, price = edit
+                new = priced(int(vid), int(qty), None if price is None else D(price))
+                new["id"] = oid * 20 + len(lines) + 1
+                lines.append(new)
+        lines = [ln for ln in lines if ln is not None]
 
         # ---- coupon (one at most), discount distributed to the lines
         coupon = None
@@ -138,9 +184,9 @@ class OrderBuilder:
         std_row = None if (exempt or tax_country is None) else find_rate(tax_country, "")
         std_r = _pct(std_row)
         shipping = []
-        needs_shipping = any(ln["info"]["tax_class"] != "zero-rate" for ln in lines)
+        needs_shipping = any(ln["info"]["tax_class"] != "zero-rate" for ln in as_sold)
         if needs_shipping:
-            items_gross = sum(((ln["gross"] if ln["gross"] is not None else ln["net"]) for ln in lines), ZERO)
+            items_gross = sum(((ln["gross"] if ln["gross"] is not None else ln["net"]) for ln in as_sold), ZERO)
             free_limit = D("1000") if currency == "SEK" else D("90")
             u = rng.random()
             if u < 0.05:
@@ -161,9 +207,7 @@ class OrderBuilder:
                          "row": std_row})
 
         # ---- ids
-        item_id = oid * 20
-        for k, ln in enumerate(lines):
-            ln["id"] = item_id + k + 1
+        item_id = oid * 20     # line ids were given above (item_id + 1..9), kept through edits
         for k, sl in enumerate(ship_lines):
             sl["id"] = item_id + 10 + k
         for k, f in enumerate(fees):
@@ -183,7 +227,7 @@ class OrderBuilder:
 
         # ---- dates
         ref_times = [r[1] for r in refunds]
-        paid = created + rng.randint(3, 90) if st in PAID else None
+        paid = created + rng.randint(3, 90) if st in PAID or was_paid else None
         if paid is not None:
             paid = min(paid, mod)
         completed = None
@@ -330,7 +374,8 @@ class OrderBuilder:
     # ----------------------------------------------------------------- refund
     def build_refund(self, plan, oid, lines, ships, fees, order_total, pm, state):
         """state carries what earlier refunds of the order took, so refunds never exceed the order."""
-        rid, ts, kind, amount_override, reason = plan
+        rid, ts, kind, amount_override, reason, *rest = plan
+        refunded_payment = rest[0] if rest and rest[0] is not None else pm in ("klarna_payments", "stripe", "swish")
         rng = _rnd(self.seed, "refund", rid)
         remaining = order_total - state["amount"]
         open_lines = [ln for ln in lines if ln["qty"] - state["qty"].get(ln["id"], 0) > 0]
@@ -381,7 +426,7 @@ class OrderBuilder:
         d, dg = self.clock.pair(ts)
         return {
             "id": rid, "date_created": d, "date_created_gmt": dg, "amount": fmt(amount), "reason": reason,
-            "refunded_by": 1, "refunded_payment": pm in ("klarna_payments", "stripe", "swish"), "meta_data": [],
+            "refunded_by": 1, "refunded_payment": refunded_payment, "meta_data": [],
             "line_items": r_lines, "shipping_lines": r_ships,
             "tax_lines": self._tax_lines(item_base + 15, tl_lines, tl_ships, tl_fees),
             "fee_lines": r_fees, "_parent_id": oid,

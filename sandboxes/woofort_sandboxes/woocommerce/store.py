@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from decimal import Decimal
 
 import numpy as np
 
 from . import dates
 from .catalog import Catalog
-from .generator import REFUND_AMOUNT, REFUND_FULL, REFUND_ITEM, REFUND_SHIPPING, S, STATUSES, OrderBuilder
+from .generator import PAID, REFUND_AMOUNT, REFUND_FULL, REFUND_ITEM, REFUND_SHIPPING, S, STATUSES, OrderBuilder
 
 ENTITIES = ("orders", "refunds", "products", "variations", "customers", "taxes", "tax_classes")
 FIRST_ORDER_ID = 1000
@@ -94,6 +95,8 @@ class Store:
         self.next_id = self.refund_base + len(order) + 100
         self.extra_refunds: dict[int, list] = {}    # order id -> [(rid, ts, kind, amount, reason)]
         self.overrides: dict[int, dict] = {}        # order id -> shallow field overrides
+        self.edits: dict[int, list] = {}            # order id -> line item edits (generator.OrderBuilder.build)
+        self.was_paid: set[int] = set()             # orders moved out of a paid status: they keep date_paid
         self.injected: dict[str, OrderedDict] = {e: OrderedDict() for e in ENTITIES}
         self.inj_parent: dict[str, dict] = {"refunds": {}, "variations": {}}
         self._cache: OrderedDict = OrderedDict()
@@ -130,7 +133,7 @@ class Store:
     def _bundle(self, i: int):
         oid = int(self.ids[i])
         key = (oid, int(self.created[i]), int(self.mod0[i]), int(self.mod[i]), int(self.status[i]),
-               int(self.customer[i]), self._plans(i))
+               int(self.customer[i]), self._plans(i), tuple(self.edits.get(oid, ())), oid in self.was_paid)
         with self.lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -223,6 +226,8 @@ class Store:
             if status is not None:
                 if status not in S:
                     raise ValueError(f"unknown status {status!r}")
+                if STATUSES[int(self.status[i])] in PAID:
+                    self.was_paid.add(oid)
                 self.status[i] = S[status]
             if fields:
                 self.overrides.setdefault(oid, {}).update(json_copy(fields))
@@ -243,8 +248,11 @@ class Store:
             self.extra_refunds.pop(oid, None)
 
     def add_refund(self, oid: int, amount=None, reason=None, date_created_gmt=None, kind="amount",
-                   bump_modified=True) -> dict:
-        """Add a refund: kind full|item|shipping|amount (amount given -> plain amount refund)."""
+                   bump_modified=True, refunded_payment=None, mark_refunded=False) -> dict:
+        """Add a refund: kind full|item|shipping|amount (amount given -> plain amount refund).
+        refunded_payment: None = paid back through the gateway when the order's gateway can (klarna, stripe,
+        swish), False = a manual refund ("Refund manually": the shop pays it back outside WooCommerce).
+        mark_refunded: as WooCommerce does, an order whose refunds reach its total becomes `refunded`."""
         oid = int(oid)
         kinds = {"full": REFUND_FULL, "item": REFUND_ITEM, "shipping": REFUND_SHIPPING, "amount": REFUND_AMOUNT}
         with self.lock:
@@ -254,11 +262,118 @@ class Store:
             ts = self._ts(date_created_gmt)
             rid = self.next_id
             self.next_id += 1
-            plan = (rid, ts, kinds[kind], None if amount is None else str(amount), reason)
+            plan = (rid, ts, kinds[kind], None if amount is None else str(amount), reason,
+                    None if refunded_payment is None else bool(refunded_payment))
             self.extra_refunds.setdefault(oid, []).append(plan)
             if bump_modified:
                 self.mod[i] = max(int(self.mod[i]), ts)
+            if mark_refunded:
+                order = self.get_order(oid)
+                refunded = sum((Decimal(r["amount"]) for r in self.order_refunds(oid)), Decimal(0))
+                if refunded >= Decimal(order["total"]):
+                    self.status[i] = S["refunded"]
             return self.get_refund(rid)
+
+    def add_order(self, created_gmt=None, status="processing", customer_id=0, date_modified_gmt=None) -> dict:
+        """A new order placed in the shop (generated from the seed and its id like the others: lines, party, payment
+        method), created at `created_gmt` (not before the newest order). Its id is the next free one below the
+        refund ids of the seeded store: up to 100 orders can be added."""
+        with self.lock:
+            ts = self._ts(created_gmt)
+            if self.n and ts < int(self.created[self.n - 1]):
+                raise ValueError("a new order cannot be older than the newest order")
+            oid = FIRST_ORDER_ID + self.n
+            if oid >= self.refund_base:
+                raise ValueError("no free order id left (at most 100 orders can be added)")
+            if status not in S:
+                raise ValueError(f"unknown status {status!r}")
+            mod = ts + 600 if date_modified_gmt is None else self._ts(date_modified_gmt)
+            arr = lambda a, v: np.append(a, np.asarray([v], dtype=a.dtype))  # noqa: E731
+            self.ids = arr(self.ids, oid)
+            self.created = arr(self.created, ts)
+            self.created_local = arr(self.created_local, int(self.clock.to_local(np.array([ts]))[0]))
+            self.status = arr(self.status, S[status])
+            self.customer = arr(self.customer, int(customer_id or 0))
+            self.mod0 = arr(self.mod0, mod)
+            self.mod = arr(self.mod, mod)
+            self.deleted = arr(self.deleted, False)
+            self.n += 1
+            return self.get_order(oid)
+
+    def edit_order_lines(self, oid: int, set_lines=None, add_lines=None, date_modified_gmt=None) -> dict:
+        """Edit an order's line items as the shop admin does (quantities, unit prices, added/removed products),
+        then "Recalculate": line taxes, coupon discounts and the order's totals are recomputed, shipping lines
+        stay. set_lines: [{"id": line item id, "quantity": n (0 removes it), "price": unit price incl. the
+        shop's base VAT (optional)}]; add_lines: [{"product_id": id (a variation id for a variable product),
+        "quantity": n, "price": optional}]. Bumps date_modified."""
+        oid = int(oid)
+        with self.lock:
+            i = self._idx(oid)
+            if i is None or oid in self.injected["orders"]:
+                raise NotFound(oid)
+            current = self.get_order(oid)
+            by_id = {int(li["id"]): li for li in current["line_items"]}
+            new = list(self.edits.get(oid, ()))
+            for change in set_lines or []:
+                lid = int(change["id"])
+                if lid not in by_id:
+                    raise ValueError(f"order {oid} has no line item {lid}")
+                index = lid - oid * 20 - 1
+                qty = int(change.get("quantity", by_id[lid]["quantity"]))
+                if qty < 0:
+                    raise ValueError("quantity must be >= 0")
+                price = change.get("price")
+                new.append(("set", index, qty, None if price is None else str(Decimal(str(price)))))
+            for change in add_lines or []:
+                pid = int(change["product_id"])
+                if pid not in self.catalog.info:
+                    raise ValueError(f"product {pid} is not sellable (a variable product needs a variation id)")
+                qty = int(change.get("quantity", 1))
+                if qty <= 0:
+                    raise ValueError("quantity must be > 0")
+                if len([e for e in new if e[0] == "add"]) >= 5:
+                    raise ValueError("at most 5 added line items per order")
+                price = change.get("price")
+                new.append(("add", pid, qty, None if price is None else str(Decimal(str(price)))))
+            self.edits[oid] = new
+            self.mod[i] = self._ts(date_modified_gmt)
+            return self.get_order(oid)
+
+    def rename_product(self, pid: int, sku=None, name=None, description=None, date_modified_gmt=None) -> dict:
+        """Rename a product or variation (SKU, name, description) as the shop does in its catalogue: the product
+        record changes (date_modified bumped); every order line of it shows the new SKU (the REST API reads the
+        product's), while lines sold before keep the name they were sold under and later orders get the new one.
+        Orders' date_modified do not change."""
+        pid = int(pid)
+        with self.lock:
+            cat = self.catalog
+            rec = cat.products.get(pid) or cat.variations.get(pid)
+            if rec is None:
+                raise NotFound(pid)
+            ts = self._ts(date_modified_gmt)
+            rec["date_modified"], rec["date_modified_gmt"] = self.clock.pair(ts)
+            if description is not None:
+                rec["description"] = description
+            if sku is not None:
+                rec["sku"] = sku
+                if pid in cat.info:
+                    cat.info[pid]["sku"] = sku
+            if name is not None:
+                affected = [pid] if pid in cat.info else []
+                if pid in cat.products:
+                    rec["name"] = name
+                    affected += [vid for vid, par in cat.var_parent.items() if par == pid]
+                for vid in affected:
+                    info = cat.info[vid]
+                    if info["variation_id"]:
+                        opt = info["meta"][0][1] if info["meta"] else ""
+                        new_name, info["parent_name"] = f"{name} - {opt}", name
+                    else:
+                        new_name = name
+                    info.setdefault("names", []).append((ts, info["name"]))
+                    info["name"] = new_name
+            self._cache.clear()
+            return json_copy(rec)
 
     def inject(self, entity: str, records, parent_id=None) -> list:
         """Store raw records verbatim; they are served by get/list as far as their fields allow."""

@@ -24,6 +24,10 @@ What each action does (docs/operations.md repeats this for operators):
   sink re-sends (updates) them even when the payload did not change. Booked documents are left alone:
   Fortnox cannot change a booked invoice, so an unchanged payload must not trigger a credit + reissue;
   a changed one is picked up by the delta without any reset.
+- reissue ORDER...: asks the next sync to credit each order's booked invoice and issue it anew from the order as it
+  is now (ledger.reissue_requests, keyed by the invoice's number: spent once the order has a new one). For the
+  accountant's decision after an account change (deltas.invoice_drift); nothing else re-issues a booked invoice
+  whose sale did not change.
 """
 
 from __future__ import annotations
@@ -185,6 +189,23 @@ def deadletter_skip(con: duckdb.DuckDBPyConnection, shop: str, entity: str, keys
     _known_dead_letters(con, shop, entity, keys)
     queries.skip_dead_letters(con, shop, entity, keys)
     return len(keys)
+
+
+# ------------------------------------------------------------------------------------------ re-issue
+def reissue(con: duckdb.DuckDBPyConnection, shop: str, order_ids: list[int]) -> list[tuple[str, str]]:
+    """Records re-issue requests; returns (order, invoice number) of each. Every order must have a booked invoice
+    in the ledger (an unbooked one is updated in place when its order changes)."""
+    keys = [str(o) for o in order_ids]
+    known = queries.reissue_candidates(con, shop, keys)
+    missing = [k for k in keys if k not in known or known[k][0] is None or known[k][2] == "cancelled"]
+    if missing:
+        raise UnknownIdError(f"no invoice in the ledger (shop {shop}) for order(s): {', '.join(missing)}")
+    unbooked = [f"{k} (invoice {known[k][0]})" for k in keys if not known[k][1]]
+    if unbooked:
+        raise OperatorUsageError(f"not booked, so not history yet: {', '.join(unbooked)}; the next sync updates "
+                                 "an unbooked invoice in place when its order changes")
+    queries.request_reissue(con, shop, keys)
+    return [(k, known[k][0]) for k in keys]
 
 
 # -------------------------------------------------------------------------------------- resync an order

@@ -33,6 +33,10 @@ class ResyncConfig(dg.Config):
     order_id: int
 
 
+class ReissueConfig(dg.Config):
+    order_ids: list[int]
+
+
 def _fail_unknown(call):
     try:
         return call()
@@ -118,6 +122,17 @@ def resync_one_order(context: dg.OpExecutionContext, config: ResyncConfig, duckd
     })
 
 
+@dg.op(pool="duckdb", tags=TAGS)
+def request_reissues(context: dg.OpExecutionContext, config: ReissueConfig, duckdb: DuckDBResource) -> dg.Output:
+    """Credits and re-issues the booked invoices of chosen orders on the next sync (the accountant's decision)."""
+    with connect(duckdb.database) as con:
+        done = _fail_unknown(lambda: operator.reissue(con, shop_key(), config.order_ids))
+    for order, number in done:
+        context.log.info(f"order {order}: invoice {number} is credited and issued anew on the next sync")
+    return dg.Output(None, metadata={"requested": len(done),
+                                     "orders": ", ".join(f"{o} (invoice {n})" for o, n in done)})
+
+
 def _job(name: str, op_def: dg.OpDefinition, description: str) -> dg.JobDefinition:
     @dg.job(name=name, description=description, tags=TAGS)
     def _graph():
@@ -139,5 +154,8 @@ deadletter_skip_job = _job("deadletter_skip", skip_dead_letters,
 resync_order_job = _job("resync_order", resync_one_order,
                         "Force a re-sync of one order: re-extract, restage, reset its unbooked ledger hashes.")
 
+reissue_orders_job = _job("reissue_orders", request_reissues,
+                          "Credit and re-issue the booked invoices of chosen orders on the next sync (config: order_ids).")
+
 operator_jobs = [set_aside_list_job, quarantine_retry_job, quarantine_skip_job, deadletter_retry_job,
-                 deadletter_skip_job, resync_order_job]
+                 deadletter_skip_job, resync_order_job, reissue_orders_job]

@@ -85,6 +85,10 @@ def mapped_modes(mapping) -> dict[str, list[str]]:
     for method, spec in (mapping.payments.methods or {}).items():
         if spec is not None:
             out[spec.mode_of_payment].append(method)
+    for use in ("manual_refunds", "clearing"):
+        spec = getattr(mapping.payments, use)
+        if spec is not None:
+            out[spec.mode_of_payment].append(f"payments.{use}")
     return out
 
 
@@ -105,7 +109,7 @@ def payload_refs(deltas: dict[str, list[DeltaRow]]):
             if inner.get("ModeOfPayment"):
                 modes[str(inner["ModeOfPayment"])].add(f"{row.entity} {row.source_key}")
             field = DATE_FIELDS.get(table)
-            if field and row.action not in ("cancel",):
+            if field and row.action not in ("cancel", "reissue"):   # the sink dates a correction past the lock
                 value = str(inner.get(field) or "")[:10]
                 if len(value) == 10:
                     dates[value[:7]].append(value)

@@ -22,8 +22,9 @@ SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.
     key=BOOKS, deps=UPSTREAM, group_name="reconciliation", kinds={"duckdb"}, pool="duckdb",
     required_resource_keys={"duckdb"},
     check_specs=[dg.AssetCheckSpec(name, asset=BOOKS, description=desc) for name, (_, desc, _) in CHECKS.items()],
-    description="WooCommerce against Fortnox per invoice date and VAT rate, per order and per payment "
-                "(reconciliation.by_day, by_day_currency, by_day_rate, orders, payments, fortnox_document_problems).",
+    description="WooCommerce against Fortnox per order (revenue, VAT, open balance), per invoice date and VAT rate "
+                "and per payment (reconciliation.order_balances, order_vat, by_day, by_day_currency, by_day_rate, "
+                "orders, payments, fortnox_document_problems).",
 )
 def reconciliation_books(context: dg.AssetExecutionContext, config: MirrorConfig) -> dg.MaterializeResult:
     """`dry_run` (set by `woofort sync --dry-run`): nothing was sent, so the differences are expected; the tables

@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from woofort_assets.lib.mapping import Mapping, register_mapping
-from woofort_assets.defs.deltas.build import sql_params
 from woofort_assets.lib.sql import run_sql_file
 
-HELPERS = ("deltas/_macros.sql", "deltas/_articles.sql", "deltas/_orders.sql",
-           "reconciliation/_woocommerce.sql", "reconciliation/_fortnox.sql", "reconciliation/reconcile.sql")
+# The reconciliation runs only its own SQL: it must not share a mistake with the deltas it checks (no
+# deltas/_orders.sql, _articles.sql or _macros.sql; issue #13 item 8, tests/reconciliation/test_independence.py).
+# It reads WooCommerce's figures from staging.*, Fortnox's from ledger.fortnox_documents, the mapping tables
+# (configuration), and deltas.invoice_exclusions / payment_exclusions only to classify an order as excluded.
+HELPERS = ("reconciliation/_macros.sql", "reconciliation/_woocommerce.sql", "reconciliation/_fortnox.sql",
+           "reconciliation/reconcile.sql")
 NEEDED = (("deltas", "invoice_exclusions"), ("deltas", "payment_exclusions"), ("staging", "orders"))
 MAX_ROWS = 50
 
@@ -22,15 +25,14 @@ def missing_inputs(con) -> list[str]:
 
 
 def build_reconciliation(con, mapping: Mapping, shop: str, start_date: str) -> None:
-    """Rebuilds reconciliation.* (the delta helpers run as TEMP tables on this connection; each table is replaced
+    """Rebuilds reconciliation.* (the helpers run as TEMP tables on this connection; each table is replaced
     atomically on its own, as the deltas are, see deltas/build.py)."""
     missing = missing_inputs(con)
     if missing:
         raise RuntimeError(f"reconciliation needs {', '.join(missing)}: materialize the deltas first")
     register_mapping(con, mapping, shop, start_date)
-    params = sql_params(con, shop)
     for name in HELPERS:
-        run_sql_file(con, name, params)
+        run_sql_file(con, name, {})
 
 
 @dataclass
@@ -51,16 +53,37 @@ def _query(con, sql: str, params: list) -> tuple[list[str], list[tuple]]:
 
 
 # name -> (severity, description, SQL of the offending rows)
+# The per-order checks are the authority on money (ERROR); the per-day checks compare each side on its own dates
+# and warn (WARN): a correction is dated the day of the change, an unbooked invoice of a cancelled order is
+# cancelled rather than credited, a paid-date invoice date moves with the payment (docs/accounting.md §12
+# "Per-day rule").
 CHECKS: dict[str, tuple[str, str, str]] = {
-    "gross_per_day": (
+    "revenue_per_order": (
         "ERROR",
+        "Per order, in the document currency, Fortnox's live revenue (Σ Total of its invoices and credit invoices "
+        "that are not cancelled) equals what WooCommerce kept (0 for a cancelled or refunded order, else the order "
+        "total minus its refunds), to the öre, and Fortnox's VAT per rate equals WooCommerce's tax kept per rate. "
+        "Orders whose documents are set aside (open dead letter) are not counted.",
+        "SELECT order_id, order_status, currency, woo_kept, fx_revenue, revenue_diff, woo_vat, fx_vat, vat_diff, "
+        "detail FROM reconciliation.order_balances WHERE shop = ? AND outcome = 'difference' "
+        "AND (revenue_diff <> 0 OR vat_rate_diffs IS NOT NULL OR detail LIKE '%currency differs%') ORDER BY order_id"),
+    "open_balance_per_order": (
+        "ERROR",
+        "Per order, in the document currency, Fortnox's open balance (Σ Total − Σ payments of its live invoices and "
+        "credit invoices) equals WooCommerce's outstanding amount (what it kept − what was paid + refunds paid "
+        "back). Orders set aside or in deltas.payment_exclusions are not counted.",
+        "SELECT order_id, order_status, currency, woo_kept, woo_outstanding, fx_open, open_diff, fx_balance, detail "
+        "FROM reconciliation.order_balances WHERE shop = ? AND outcome = 'difference' AND open_diff <> 0 "
+        "ORDER BY order_id"),
+    "gross_per_day": (
+        "WARN",
         "Per invoice date and currency, WooCommerce's order totals minus refunds equal Fortnox's invoices minus "
         "credit invoices (Total), in the document currency and in SEK.",
         "SELECT day, currency, woo_gross, fx_gross, difference, woo_gross_sek, fx_gross_sek, difference_sek, "
         "fx_roundoff FROM reconciliation.by_day_currency WHERE shop = ? AND (difference <> 0 OR difference_sek <> 0) "
         "ORDER BY day, currency"),
     "vat_per_rate": (
-        "ERROR",
+        "WARN",
         "Per invoice date, currency and VAT rate, WooCommerce's tax equals Fortnox's VAT (document currency and SEK).",
         "SELECT day, currency, vat_rate, woo_docs, fx_docs, woo_vat, fx_vat, vat_diff, vat_diff_sek "
         "FROM reconciliation.by_day_rate WHERE shop = ? AND vat_rate IS NOT NULL AND (vat_diff <> 0 OR vat_diff_sek <> 0) "

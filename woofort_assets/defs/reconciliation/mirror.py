@@ -53,6 +53,7 @@ def _flag(value) -> bool:
 
 def _invoice_changed(stored: dict, item: dict) -> bool:
     return (_dec(stored.get("Total")) != _dec(item.get("Total"))
+            or _dec(stored.get("Balance")) != _dec(item.get("Balance"))
             or _flag(stored.get("Cancelled")) != _flag(item.get("Cancelled"))
             or str(stored.get("InvoiceDate") or "") != str(item.get("InvoiceDate") or "")
             or str(stored.get("Currency") or "") != str(item.get("Currency") or ""))

@@ -175,6 +175,12 @@ class PaymentMethod(_Strict):
 class Payments(_Strict):
     default: PaymentMethod | None = None
     methods: dict[str, PaymentMethod] = {}
+    # money a shop paid back by hand (a refund WooCommerce did not pay through the gateway); None: the credit
+    # note stays open (the customer's credit) and is listed
+    manual_refunds: PaymentMethod | None = None
+    # offsetting a credit note against the invoice of the same order when Fortnox leaves both open (a payment in
+    # and out on the customer ledger account itself, so no money moves); None: both stay open and are listed
+    clearing: PaymentMethod | None = None
 
 
 class RuleWhen(_Strict):

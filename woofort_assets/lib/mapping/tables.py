@@ -17,6 +17,7 @@ def _insert(con, table: str, rows: list[list]) -> None:
 def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
     """Creates the TEMP tables map_* on this connection (replaced on every call)."""
     inv, art, cust = mapping.invoicing, mapping.articles, mapping.customers
+    manual, clearing = mapping.payments.manual_refunds, mapping.payments.clearing
     con.execute(
         """CREATE OR REPLACE TEMP TABLE map_settings AS SELECT
             ?::VARCHAR AS shop, ?::DATE AS start_date, ?::VARCHAR AS home_country, ?::VARCHAR AS price_list,
@@ -24,11 +25,13 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
             ?::INTEGER AS round_off_account, ?::VARCHAR AS registered_prefix, ?::VARCHAR AS guest_email_prefix,
             ?::VARCHAR AS guest_order_prefix, ?::VARCHAR AS sku_pattern, ?::VARCHAR AS derived_prefix,
             ?::INTEGER AS description_max_length, ?::BOOLEAN AS article_prices_include_tax,
-            ?::VARCHAR AS price_source""",
+            ?::VARCHAR AS price_source, ?::VARCHAR AS manual_refund_mode, ?::INTEGER AS manual_refund_account,
+            ?::VARCHAR AS clearing_mode, ?::INTEGER AS clearing_account""",
         [shop, start_date, mapping.home_country, inv.price_list, inv.invoice_date, inv.bookkeep,
          inv.skip_zero_total, mapping.accounts.round_off, cust.registered_prefix, cust.guest_email_prefix,
          cust.guest_order_prefix, art.sku_pattern, art.derived_prefix, art.description_max_length,
-         art.prices_include_tax, art.price_source],
+         art.prices_include_tax, art.price_source, manual and manual.mode_of_payment, manual and manual.account,
+         clearing and clearing.mode_of_payment, clearing and clearing.account],
     )
     con.execute("CREATE OR REPLACE TEMP TABLE map_trigger_statuses (status VARCHAR)")
     _insert(con, "map_trigger_statuses", [[s] for s in inv.trigger_statuses])

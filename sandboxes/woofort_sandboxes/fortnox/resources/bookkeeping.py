@@ -64,15 +64,16 @@ def book_invoice(st, inv: dict) -> dict:
     for row in inv["InvoiceRows"]:
         if row["AccountNumber"]:
             _add(acc, int(row["AccountNumber"]), D(row["TotalExcludingVAT"]))
-    by_rate: dict[int, Decimal] = {}
+    by_rate: dict[Decimal, Decimal] = {}
     for row in inv["InvoiceRows"]:
         if row["AccountNumber"]:
-            by_rate[int(row["VAT"])] = by_rate.get(int(row["VAT"]), Decimal("0")) + D(
+            by_rate[D(row["VAT"])] = by_rate.get(D(row["VAT"]), Decimal("0")) + D(
                 row["Total"] if vat_incl else row["TotalExcludingVAT"])
     for rate, amount in by_rate.items():
         if rate:
-            vat = amount - round2(amount / (1 + Decimal(rate) / 100)) if vat_incl else round2(amount * rate / 100)
-            _add(acc, st.predefined(VAT_ACCOUNT[rate]), round2(vat))
+            vat = amount - round2(amount / (1 + rate / 100)) if vat_incl else round2(amount * rate / 100)
+            # a foreign (OSS) rate's VAT: on OUTVAT_MP1's account (GUESS, Fortnox's OSS accounts are not documented)
+            _add(acc, st.predefined(VAT_ACCOUNT.get(rate, "OUTVAT_MP1")), round2(vat))
     fee_vat = D(inv["FreightVAT"]) + D(inv["AdministrationFeeVAT"])
     _add(acc, st.predefined("OUTVAT_MP1"), fee_vat)
     _add(acc, st.predefined("FREIGHT"), D(inv["Freight"]))

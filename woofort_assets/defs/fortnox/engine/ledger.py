@@ -165,9 +165,13 @@ class Ledger:
             self._commit(self.con(), [(_sql("ledger_mark_pending"), [self.shop, e, k, n, o]) for e, k, n, o in rows])
 
     def mark_done(self, entity: str, key: str, number: str | None, payload_hash: str | None, status: str,
-                  booked: bool, order_id: int | None) -> None:
+                  booked: bool, order_id: int | None, digests: dict | None = None) -> None:
+        """`digests`: the delta row's extra columns; an invoice's money_hash and accounts_hash are kept with it
+        (a booked invoice is compared by them, not by its payload: sql/deltas/invoice_delta.sql)."""
+        digests = digests or {}
         self._write(_sql("ledger_mark_done"),
-                    [self.shop, entity, key, number, payload_hash, status, booked, order_id], defer=True)
+                    [self.shop, entity, key, number, payload_hash, status, booked, order_id,
+                     digests.get("money_hash"), digests.get("accounts_hash")], defer=True)
         letters = self._letters(entity)
         if key in letters and (booked or not str(letters[key][1] or "").startswith(BOOKKEEP)):
             # a bookkeep rejection stands while the document is recorded unbooked

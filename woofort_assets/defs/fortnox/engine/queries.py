@@ -88,3 +88,19 @@ def record_vanished(con, shop: str, found: list[tuple[int, str, str]]) -> None:
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def reissue_candidates(con, shop: str, order_ids: list[str]) -> dict[str, tuple[str | None, bool, str]]:
+    """order id -> (invoice number, booked, ledger status) of the orders named."""
+    return {r[0]: (r[1], bool(r[2]), r[3]) for r in con.execute(_sql("reissue_candidates"), [shop, order_ids]).fetchall()}
+
+
+def request_reissue(con, shop: str, order_ids: list[str]) -> list[tuple[str, str]]:
+    return con.execute(_sql("reissue_request"), [shop, order_ids]).fetchall()
+
+
+def settlement_orders(con, shop: str) -> list[tuple]:
+    """(order id, paid, mode of payment, its account, currency) of the orders to settle; [] before the deltas ran."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'deltas' "
+                         "AND table_name = 'settlement_orders'").fetchone()[0]
+    return con.execute(_sql("settlement_orders"), [shop]).fetchall() if exists else []

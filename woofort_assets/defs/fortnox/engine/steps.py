@@ -94,7 +94,7 @@ def _record(sink: Sink, entity: str, key: str, row: DeltaRow, w: Write, doc: dic
         # Bookkeep before recording: one ledger write instead of two. If the run dies in between, the row is still
         # `pending` and the next run finds the document by its lookup (no duplicate).
         sink.ledger.mark_done(entity, key, number, row.payload_hash, "synced" if recovered else "adopted", booked,
-                              row.order_id)
+                              row.order_id, row.extra)
     sink.outcome(entity, key, outcome, number)
     return number
 
@@ -164,7 +164,7 @@ def keep(sink: Sink, entity: str, row: DeltaRow, led: LedgerRow) -> None:
     """Nothing more can be sent for a document that is done (a cancel or a full credit): the ledger takes the
     row's new payload hash, so it is not looked at again."""
     sink.ledger.mark_done(entity, row.source_key, led.fortnox_number, row.payload_hash, led.status, led.booked,
-                          row.order_id)
+                          row.order_id, row.extra)
     sink.outcome(entity, row.source_key, "unchanged", led.fortnox_number)
 
 

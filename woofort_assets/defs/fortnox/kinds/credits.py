@@ -1,6 +1,7 @@
 """Credit notes for refunds: an unbooked invoice is cancelled; a whole-order reversal is Fortnox's own credit of
-the original (PUT /credit, which Fortnox allows on booked invoices only); a partial refund is a credit invoice of
-its own rows that refers to the original (CreditInvoiceReference), found again by order number and refund id.
+the original (PUT /credit, which Fortnox allows on booked invoices only); a partial refund, and the remainder of
+an order cancelled after refunds, is a credit invoice of its own rows that refers to the original
+(CreditInvoiceReference), found again by order number and refund id (or "order <status>").
 
 Ledger key: the refund (the delta's source_key, `order-<id>` for a whole-order reversal); fortnox_number = the
 credit invoice's DocumentNumber, or the original's number for a `cancel`."""
@@ -58,7 +59,7 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
             return Write("cancel", "PUT", INVOICES.action_path(n, "cancel"), None, INVOICES,
                          number=lambda doc: n, booked=lambda doc: False, lookup=cancelled,
                          record_payload={"action": "cancel", "invoice": n}, note=f"cancel of invoice {n}")
-        if not inner.get("InvoiceRows") or row.source_key.startswith("order-"):
+        if not inner.get("InvoiceRows") or (row.source_key.startswith("order-") and not row.extra.get("remainder")):
             def credited() -> dict | None:
                 doc = INVOICES.get(client, n)
                 voiding = lookups.number_of(doc.get("CreditInvoiceReference"))

@@ -11,12 +11,14 @@ numbers already claimed by another ledger row are never adopted twice."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 
 from woofort_assets.defs.fortnox.engine import lookups
 from woofort_assets.defs.fortnox.engine.ledger import DONE, DeltaRow, LedgerRow
 from woofort_assets.defs.fortnox.engine.protocol import Sink, TransientError
 from woofort_assets.defs.fortnox.engine.steps import (
-    Write, each_row, envelope_of, is_done, record_found, send, sweep_bookkeeping, unchanged)
+    Write, each_row, envelope_of, is_done, record_found, send, sweep_bookkeeping, unchanged, with_fields)
+from woofort_assets.resources.fortnox import FortnoxError
 from woofort_assets.resources.fortnox.endpoints import INVOICES
 
 ENTITY = "invoice"
@@ -45,6 +47,23 @@ def credit_number(doc: dict) -> str | None:
     return lookups.number_of(doc.get("CreditInvoiceReference"))
 
 
+def locked_until(client) -> str:
+    """The last day of Fortnox's locked period ('' when nothing is locked, or the setting cannot be read)."""
+    try:
+        return str((client.get("/3/settings/lockedperiod").get("LockedPeriod") or {}).get("EndDate") or "")[:10]
+    except FortnoxError:
+        return ""
+
+
+def past_lock(payload: dict, end: str) -> dict:
+    """A correction is dated the day of the change, but never inside Fortnox's locked period: then the first open
+    day."""
+    day = str(envelope_of(payload)[1].get("InvoiceDate") or "")[:10]
+    if len(end) == 10 and day <= end:
+        return with_fields(payload, InvoiceDate=(date.fromisoformat(end) + timedelta(days=1)).isoformat())
+    return payload
+
+
 def _min_date(rows: list[DeltaRow], field: str) -> str | None:
     dates = [str(envelope_of(r.payload)[1].get(field) or "")[:10] for r in rows]
     dates = [d for d in dates if len(d) == 10]
@@ -68,7 +87,7 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
         voided = {r.fortnox_number for r in credits.values() if r.fortnox_number} | (claimed - current)
         sweep_bookkeeping(sink, ENTITY, INVOICES, skip=voided)
 
-    index = None
+    index, lock = None, {}
     first = [r for r in rows if inv.get(r.source_key) is None or inv[r.source_key].status == "failed"]
     if not sink.dry_run and len(first) > PREFETCH_THRESHOLD:
         try:
@@ -89,7 +108,10 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
             return lookups.pick_invoice(client, index.candidates(ref), exclude=exclude, credit=False)
 
         fresh = led is not None and led.status == "pending-reissue"   # the old document was just voided
-        return Write("create", "POST", INVOICES.path, row.payload, INVOICES, lookup=lookup,
+        if fresh and "end" not in lock:
+            lock["end"] = locked_until(client)
+        body = past_lock(row.payload, lock["end"]) if fresh else row.payload
+        return Write("create", "POST", INVOICES.path, body, INVOICES, lookup=lookup,
                      adopt=None if fresh else adopt, book=book_this(sink, row),
                      note=f"looked up first by ExternalInvoiceReference1 = {ref} (adopted if found)")
 
@@ -129,7 +151,9 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
 
     def one(row: DeltaRow) -> None:
         led = inv.get(row.source_key)
-        if unchanged(sink, ENTITY, row, led):
+        # an operator's re-issue has the payload the ledger holds: it is sent while its invoice is still current
+        asked = row.action == "reissue" and led is not None and row.extra.get("replaces") == led.fortnox_number
+        if not asked and unchanged(sink, ENTITY, row, led):
             return
         if led is None or led.fortnox_number is None or not (led.status in DONE or led.status == "pending"):
             claim(send(sink, ENTITY, row, led, create_write(row, led)))

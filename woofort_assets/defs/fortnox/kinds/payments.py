@@ -1,4 +1,5 @@
-"""Invoice payments: registered on the invoice (or credit invoice) the ledger holds for the order, then booked.
+"""Invoice payments: registered on the invoice (or credit invoice) the ledger holds for the order, then booked;
+then what corrections left open is settled (settlements.py).
 A payment in a foreign currency is sent with its currency amount and the SEK amount at the invoice's rate.
 After an unknown outcome the payment is found by invoice number, amount and date.
 
@@ -14,6 +15,7 @@ from woofort_assets.defs.fortnox.engine.protocol import Sink
 from woofort_assets.defs.fortnox.engine.steps import (
     Write, each_row, envelope_of, is_done, send, sweep_bookkeeping, unchanged, with_fields)
 from woofort_assets.defs.fortnox.kinds.credits import References
+from woofort_assets.defs.fortnox.kinds.settlements import settle_orders
 from woofort_assets.resources.fortnox.endpoints import INVOICE_PAYMENTS, INVOICES
 
 ENTITY = "invoice_payment"
@@ -82,3 +84,4 @@ def sync_payments(sink: Sink, rows: list[DeltaRow]) -> None:
             claimed.add(number)
 
     each_row(sink, ENTITY, rows, one)
+    settle_orders(sink, pays, claimed)
