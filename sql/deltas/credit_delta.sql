@@ -270,6 +270,7 @@ WITH all_ AS (
     SELECT c.credit_key AS source_key, 'credit' AS action, c.payload, c.order_id, c.refund_id, c.credit_date,
            c.total, c.round_off, c.vat_adjustment, c.bookkeep, c.vat_unmatched, c.remainder
     FROM wf_credits c
+    WHERE NOT (c.remainder AND c.total = 0)     -- the refunds took it all: nothing remains to credit
     UNION ALL
     SELECT 'order-' || x.order_id, 'cancel',
            json_object('Invoice', json_object('ExternalInvoiceReference1', CAST(x.order_id AS VARCHAR),

@@ -23,9 +23,9 @@ led AS (
            CASE WHEN d.money_hash IS NULL THEN
                (SELECT wf_sold_digest(f.document, false) FROM ledger.fortnox_documents f
                 WHERE f.shop = d.shop AND f.kind = 'invoice' AND f.number = d.fortnox_number) END AS mirrored_digest,
-           EXISTS (SELECT 1 FROM ledger.reissue_requests q
-                   WHERE q.shop = d.shop AND q.source_key = d.source_key AND q.fortnox_number = d.fortnox_number)
-               AS reissue_requested
+           (SELECT max(q.requested_at) FROM ledger.reissue_requests q
+            WHERE q.shop = d.shop AND q.source_key = d.source_key AND q.fortnox_number = d.fortnox_number)
+               AS reissue_requested_at
     FROM ledger.documents d, map_settings s
     WHERE d.shop = s.shop AND d.entity = 'invoice'
 )
@@ -35,7 +35,10 @@ SELECT inv.*, led.source_key IS NOT NULL AS in_ledger, led.fortnox_number, led.s
             WHEN led.mirrored_digest IS NOT NULL THEN led.mirrored_digest <> inv.sold_digest
             ELSE led.payload_hash IS DISTINCT FROM inv.payload_hash END AS money_changed,
        led.accounts_hash IS NOT NULL AND led.accounts_hash <> inv.accounts_hash AS accounts_changed,
-       coalesce(led.reissue_requested, false) AS reissue_requested
+       led.reissue_requested_at IS NOT NULL AS reissue_requested,
+       -- a correction is dated the day of the change or of the operator's request
+       greatest(inv.invoice_date, CAST(inv.date_modified AS DATE),
+                coalesce(CAST(led.reissue_requested_at AS DATE), inv.invoice_date)) AS correction_date
 FROM inv
 LEFT JOIN led ON led.shop = inv.shop AND led.source_key = CAST(inv.order_id AS VARCHAR);
 
@@ -46,10 +49,10 @@ SELECT s.shop,
        CASE WHEN NOT s.in_ledger OR s.fortnox_number IS NULL OR s.ledger_status = 'cancelled' THEN 'create'
             WHEN s.booked THEN 'reissue'
             ELSE 'update' END AS action,
-       -- a correction is dated the day of the change (the sink moves it past Fortnox's locked period)
+       -- the sink moves a correction past Fortnox's locked period
        CASE WHEN s.in_ledger AND s.fortnox_number IS NOT NULL AND s.ledger_status <> 'cancelled' AND s.booked
             THEN json_merge_patch(s.payload, json_object('Invoice', json_object(
-                     'InvoiceDate', strftime(greatest(s.invoice_date, CAST(s.date_modified AS DATE)), '%Y-%m-%d'))))
+                     'InvoiceDate', strftime(s.correction_date, '%Y-%m-%d'))))
             ELSE s.payload END AS payload,
        s.payload_hash,
        s.order_id,

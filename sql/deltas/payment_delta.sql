@@ -88,9 +88,9 @@ WHERE p.mode_of_payment IS NULL
 ORDER BY p.order_id, p.source_key;
 
 -- deltas.settlement_orders: orders with a credit note or a re-issue (in Fortnox, or made in this run), whose
--- Fortnox documents the payments sink settles after its payments (kinds/settlements.py): a credit note and an
--- invoice of the same order both open are offset on payments.clearing; a paid order's re-issued invoice gets
--- what the offset left on the order's own mode of payment.
+-- Fortnox documents the payments sink settles after its payments (kinds/settlements.py): documents of the same
+-- order open in opposite directions are offset on payments.clearing; what the offset left on a paid order's
+-- re-issued invoice, or on the credit note that voided its old one, goes on the order's own mode of payment.
 CREATE OR REPLACE TABLE deltas.settlement_orders AS
 WITH touched AS (
     SELECT d.order_id FROM ledger.documents d, map_settings s

@@ -110,11 +110,12 @@ def test_an_account_change_is_listed_and_reissued_only_when_asked(con):
     assert "woofort reissue 1003" in drift["detail"]
 
     con.execute("UPDATE staging.orders SET date_modified = TIMESTAMP '2026-11-03 09:00' WHERE order_id = 1003")
-    con.execute("INSERT INTO ledger.reissue_requests (shop, source_key, fortnox_number) VALUES ('default', '1003', 'F1003')")
+    con.execute("INSERT INTO ledger.reissue_requests (shop, source_key, fortnox_number, requested_at) "
+                "VALUES ('default', '1003', 'F1003', TIMESTAMPTZ '2026-11-05 10:00:00+00')")
     build_everything(con, changed)
     (row,) = invoice_rows(con, 1003)
     assert row["action"] == "reissue" and row["replaces"] == "F1003"
-    assert row["payload"]["Invoice"]["InvoiceDate"] == "2026-11-03"        # the day of the change
+    assert row["payload"]["Invoice"]["InvoiceDate"] == "2026-11-05"        # the day of the request
     assert {r["AccountNumber"] for r in row["payload"]["Invoice"]["InvoiceRows"]} >= {3041}
     assert rows(con, "invoice_drift") == []
     # the request is spent once the order has another invoice

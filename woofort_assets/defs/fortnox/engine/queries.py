@@ -100,7 +100,8 @@ def request_reissue(con, shop: str, order_ids: list[str]) -> list[tuple[str, str
 
 
 def settlement_orders(con, shop: str) -> list[tuple]:
-    """(order id, paid, mode of payment, its account, currency) of the orders to settle; [] before the deltas ran."""
+    """(order id, paid, mode of payment, its account, clearing mode, its account) of the orders to settle; [] before
+    the deltas ran."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'deltas' "
                          "AND table_name = 'settlement_orders'").fetchone()[0]
     return con.execute(_sql("settlement_orders"), [shop]).fetchall() if exists else []
