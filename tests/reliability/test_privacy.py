@@ -87,7 +87,8 @@ def test_ledger_documents_hold_no_personal_data(pipeline):
     columns = [c for _, c in duckdb_rows("SELECT table_name, column_name FROM duckdb_columns() "
                                          "WHERE schema_name = 'ledger' AND table_name = 'documents'")]
     assert set(columns) <= {"shop", "entity", "source_key", "fortnox_number", "payload_hash", "status", "booked",
-                            "attempts", "order_id", "first_attempt_at", "last_attempt_at", "synced_at"}, columns
+                            "attempts", "order_id", "first_attempt_at", "last_attempt_at", "synced_at",
+                            "money_hash", "accounts_hash"}, columns
     emails = [e for (e,) in duckdb_rows("SELECT DISTINCT billing_email FROM staging.orders WHERE billing_email <> ''")]
     names = [n for (n,) in duckdb_rows("SELECT DISTINCT billing_last_name FROM staging.orders "
                                        "WHERE length(billing_last_name) > 3")]

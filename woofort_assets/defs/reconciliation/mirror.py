@@ -5,8 +5,9 @@ The sink already stores every document Fortnox answered with (ledger.store_docum
    Fortnox changed since the previous mirror run (`lastmodified`, one day of margin for Fortnox's local time);
    an item that belongs to the shop (its ExternalInvoiceReference1 is a staged order, or its number is in the
    ledger) and is not stored, or whose Total / Cancelled / InvoiceDate / Currency differ from the stored
-   document, is read once (GET /3/invoices/{n}). This finds duplicates, manual edits, cancellations and credits
-   made in Fortnox, and invoices woofort never saw answered;
+   document, is read once (GET /3/invoices/{n}); one whose Balance alone changed (a payment, an offset) takes the
+   list item's Balance without a read. This finds duplicates, manual edits, cancellations and credits made in
+   Fortnox, and invoices woofort never saw answered;
 2. every invoice, credit invoice and payment number in ledger.documents that is not stored is read once (full
    credits are answered with the original, so the credit invoice itself is read here);
 3. one listing of /3/invoicepayments (same lastmodified rule): payments on the shop's invoices that are not
@@ -52,8 +53,8 @@ def _flag(value) -> bool:
 
 
 def _invoice_changed(stored: dict, item: dict) -> bool:
+    """Whether the document must be read again; a new Balance alone is taken from the list item (_rebalanced)."""
     return (_dec(stored.get("Total")) != _dec(item.get("Total"))
-            or _dec(stored.get("Balance")) != _dec(item.get("Balance"))
             or _flag(stored.get("Cancelled")) != _flag(item.get("Cancelled"))
             or str(stored.get("InvoiceDate") or "") != str(item.get("InvoiceDate") or "")
             or str(stored.get("Currency") or "") != str(item.get("Currency") or ""))
@@ -93,6 +94,7 @@ def run_mirror(client, database: str, shop: str, log=None) -> dict:
     inv_params = dict(params) if since is not None else {**params, "fromdate": start_date()}
 
     to_get_inv: set[str] = set()
+    rebalanced: list[tuple[str, str, dict]] = []
     listed = 0
     pages = 0
     ours = set(st["invoices"])
@@ -106,10 +108,12 @@ def run_mirror(client, database: str, shop: str, log=None) -> dict:
         doc = stored.get(("invoice", number))
         if doc is None or _invoice_changed(doc, item):
             to_get_inv.add(number)
+        elif _dec(doc.get("Balance")) != _dec(item.get("Balance")):    # paid or offset since: no need to read it
+            rebalanced.append(("invoice", number, dict(doc, Balance=item.get("Balance"))))
     pages += max(1, -(-listed // 500))
     to_get_inv |= {n for n in st["invoices"] if ("invoice", n) not in stored}
 
-    fetched: list[tuple[str, str, dict]] = []
+    fetched: list[tuple[str, str, dict]] = rebalanced
     for number in sorted(to_get_inv, key=lambda n: (len(n), n)):
         doc = INVOICES.get(client, number)
         reduced = slim("invoice", doc)
