@@ -47,8 +47,10 @@ CREATE OR REPLACE TEMP MACRO wc_bool(v) AS
         ELSE TRY_CAST(trim(wc_text(v)) AS BOOLEAN)
     END;
 
--- Money: decimal strings (or numbers, from their JSON text) -> DECIMAL(18,4); never through DOUBLE.
-CREATE OR REPLACE TEMP MACRO wc_money(v) AS TRY_CAST(trim(wc_text(v)) AS DECIMAL(18, 4));
+-- Money: decimal strings (or numbers, from their JSON text) -> DECIMAL(18,6); never through DOUBLE. Six decimals:
+-- the extraction asks WooCommerce for dp=6 (resources/woocommerce.py), and a line total a store keeps unrounded
+-- ("15.936") must reach the deltas exactly.
+CREATE OR REPLACE TEMP MACRO wc_money(v) AS TRY_CAST(trim(wc_text(v)) AS DECIMAL(18, 6));
 
 -- A JSON number parsed from its text: line_items[].price 14.309999999999999 -> 14.310000.
 CREATE OR REPLACE TEMP MACRO wc_dec6(v) AS TRY_CAST(trim(wc_text(v)) AS DECIMAL(18, 6));
@@ -82,15 +84,15 @@ CREATE OR REPLACE TEMP MACRO wc_items(v) AS
 -- ---------------------------------------------------------------------------------------------------------
 -- Reasons.
 
--- A required money value: present, a number, at most 14 integer digits and 4 decimals (a 5th non-zero decimal
--- would be rounded away by DECIMAL(18,4), so it is refused rather than silently rounded).
+-- A required money value: present, a number, at most 12 integer digits and 6 decimals (a 7th non-zero decimal
+-- would be rounded away by DECIMAL(18,6), so it is refused rather than silently rounded).
 CREATE OR REPLACE TEMP MACRO wc_money_reason(v, label) AS
     CASE
         WHEN wc_absent(v) THEN label || ': missing'
         WHEN wc_money(v) IS NULL THEN label || ': ' || wc_show(v)
             || CASE WHEN regexp_full_match(trim(coalesce(wc_text(v), '')), '[-+]?[0-9]+(\.[0-9]*)?')
                     THEN ' is out of range' ELSE ' is not a number' END
-        WHEN regexp_matches(wc_text(v), '\.[0-9]{4}[0-9]*[1-9]') THEN label || ': ' || wc_show(v) || ' has more than 4 decimals'
+        WHEN regexp_matches(wc_text(v), '\.[0-9]{6}[0-9]*[1-9]') THEN label || ': ' || wc_show(v) || ' has more than 6 decimals'
     END;
 
 -- An optional money value: absent, null, "" and booleans (real-world quirks) mean "none".

@@ -4,11 +4,11 @@
 -- WooCommerce rounds per line for display (taxes[].total 1.125 -> total_tax "1.13") while total_tax is rounded once.
 SELECT
     o.*,
-    coalesce(l.lines_total, 0)::DECIMAL(18, 4) AS lines_total,
-    coalesce(l.lines_tax, 0)::DECIMAL(18, 4) AS lines_tax,
+    coalesce(l.lines_total, 0)::DECIMAL(18, 6) AS lines_total,
+    coalesce(l.lines_tax, 0)::DECIMAL(18, 6) AS lines_tax,
     coalesce(l.line_count, 0) AS line_count,
     coalesce(l.taxed_line_count, 0) AS taxed_line_count,
-    coalesce(t.tax_lines_total, 0)::DECIMAL(18, 4) AS tax_lines_total,
+    coalesce(t.tax_lines_total, 0)::DECIMAL(18, 6) AS tax_lines_total,
     coalesce(t.tax_line_count, 0) AS tax_line_count
 FROM staging.orders o
 LEFT JOIN (

@@ -3,7 +3,7 @@
 SELECT
     r.*,
     r.order_id IN (SELECT order_id FROM staging.orders WHERE shop = $shop) AS order_exists,
-    coalesce(l.lines_total, 0)::DECIMAL(18, 4) AS lines_total,
+    coalesce(l.lines_total, 0)::DECIMAL(18, 6) AS lines_total,
     coalesce(l.line_count, 0) AS line_count
 FROM staging.refunds r
 LEFT JOIN (

@@ -54,7 +54,8 @@ CASES = {
     "order id fractional": ("orders", _order(id=727.5), ["id: 727.5 is not a positive integer"], None),
     "total not a number": ("orders", _order(total="abc"), ["total: 'abc' is not a number"], "9001"),
     "total decimal comma": ("orders", _order(total="29,35"), ["total: '29,35' is not a number"], "9001"),
-    "total more than 4 decimals": ("orders", _order(total="29.35001"), ["total: '29.35001' has more than 4 decimals"], "9001"),
+    "total more than 6 decimals": ("orders", _order(total="29.3500001"),
+                                   ["total: '29.3500001' has more than 6 decimals"], "9001"),
     "total_tax empty": ("orders", _order(total_tax=""), ["total_tax: '' is not a number"], "9001"),
     "status missing": ("orders", _drop(_order(), "status"), ["status: missing"], "9001"),
     "currency missing": ("orders", _order(currency=None), ["currency: missing"], "9001"),
@@ -224,9 +225,9 @@ def test_skipped_status_survives_rerun_but_new_bad_version_reopens(con, raw):
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"total": "30.35"}, "total: 30.3500 is not the sum of its lines, shipping, fees and taxes (29.3500)"),
-        ({"total": "-29.35"}, "total: -29.3500 is negative"),
-        ({"tax_lines": []}, "total_tax: 1.3500 has no tax_lines"),
+        ({"total": "30.35"}, "total: 30.350000 is not the sum of its lines, shipping, fees and taxes (29.350000)"),
+        ({"total": "-29.35"}, "total: -29.350000 is negative"),
+        ({"tax_lines": []}, "total_tax: 1.350000 has no tax_lines"),
         ({"date_created_gmt": "2099-01-01T00:00:00"}, "date_created_gmt: 2099-01-01 00:00:00 is in the future"),
     ],
 )

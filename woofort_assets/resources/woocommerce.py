@@ -33,6 +33,20 @@ from woofort_assets.lib.settings import woocommerce_max_retries
 
 log = logging.getLogger("woofort.woocommerce")
 API_PREFIX = "/wp-json/wc/v3"
+# WooCommerce formats the money of orders and refunds with the request's `dp`, which defaults to the store's
+# displayed price decimals (wc_get_price_decimals(); a store showing 0 decimals answers rounded line totals and
+# taxes). Every orders and refunds request asks for the 6 decimals staging keeps (DECIMAL(18, 6)), whatever the
+# store displays. CORE Version2/class-wc-rest-orders-v2-controller.php and ../shared/reference/woocommerce_api.md §1.1.
+MONEY_DECIMALS = 6
+DP_RESOURCES = frozenset({"orders", "refunds"})
+
+
+def with_money_decimals(path: str, params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The request's params, with `dp=MONEY_DECIMALS` when `path` is under /orders or /refunds (listings, single
+    reads, an order's refunds, counts) and the caller did not choose a `dp` itself."""
+    if path.lstrip("/").split("/", 1)[0] not in DP_RESOURCES:
+        return params
+    return {"dp": MONEY_DECIMALS, **(params or {})}
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -191,6 +205,7 @@ class WooCommerceClient:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
         url = f"{self.base_url}{API_PREFIX}/{path.lstrip('/')}"
+        params = with_money_decimals(path, params)
         try:
             response = self.session.get(url, params=params,
                                         timeout=(min(CONNECT_TIMEOUT_SECONDS, self.timeout_seconds), self.timeout_seconds))

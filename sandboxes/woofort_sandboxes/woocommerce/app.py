@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import listing
 from .auth import AuthError
+from .decimals import absint, format_order, format_refund
 from .faults import BODIES
 from .generator import S
 from .store import FIRST_ORDER_ID, NotFound, json_copy
@@ -47,6 +48,7 @@ CONTROL = Map([
     Rule("/__sandbox/products/<int:id>/rename", endpoint="rename_product", methods=["POST"]),
     Rule("/__sandbox/records/<entity>", endpoint="inject", methods=["POST"]),
     Rule("/__sandbox/faults", endpoint="faults", methods=["GET", "POST", "PUT", "DELETE"]),
+    Rule("/__sandbox/settings", endpoint="settings", methods=["GET", "POST", "PUT"]),
 ], strict_slashes=False)
 INVALID_ID = {
     "order": ("woocommerce_rest_shop_order_invalid_id", "Invalid ID."),
@@ -219,16 +221,24 @@ class SandboxApp:
         rec["_links"] = links
         return rec
 
-    def _order_out(self, base, order):
-        order = dict(order)
+    def _money_decimals(self, request, q=None) -> int:
+        """The decimals of money in an order or refund answer: the request's `dp` (a listing's, validated by
+        listing.parse; a single read's through absint, as WooCommerce does), else the store's price decimals."""
+        if q is not None:
+            return self.store.price_decimals if q.dp is None else q.dp
+        dp = request.args.get("dp")
+        return self.store.price_decimals if dp is None else absint(dp)
+
+    def _order_out(self, base, order, dp):
+        order = format_order(dict(order), dp)
         if "payment_url" in order and order["payment_url"].startswith("/"):
             order["payment_url"] = base.split("/wp-json")[0] + order["payment_url"]
         cid = order.get("customer_id")
         return self._links(order, f"{base}/orders/{order['id']}", f"{base}/orders",
                            customer=f"{base}/customers/{cid}" if cid else None)
 
-    def _refund_out(self, base, ref, top_level=False):
-        ref = dict(ref)
+    def _refund_out(self, base, ref, dp, top_level=False):
+        ref = format_refund(dict(ref), dp)
         parent = ref.pop("_parent_id", None)
         if top_level and parent is not None:
             ref = {"id": ref["id"], "parent_id": parent, **{k: v for k, v in ref.items() if k != "id"}}
@@ -243,7 +253,7 @@ class SandboxApp:
         order = st.get_order(id)
         if order is None:
             return wc_error(*INVALID_ID["order"], 404)
-        return self._order_out(base, order)
+        return self._order_out(base, order, self._money_decimals(request))
 
     def h_orders_list(self, request, base):
         st = self.store
@@ -273,7 +283,7 @@ class SandboxApp:
         out = []
         for kind, v in sel:
             if kind == "g":
-                out.append(self._order_out(base, st.get_order(int(st.ids[v]))))
+                out.append(self._order_out(base, st.get_order(int(st.ids[v])), self._money_decimals(request, q)))
             else:
                 out.append(json_copy(v["rec"]))
         page = q.offset // q.per_page + 1 if q.offset is not None else q.page
@@ -320,7 +330,7 @@ class SandboxApp:
         for kind, v in sel:
             if kind == "g" or v["rec"] is None:
                 rid = int(st.r_ids[v]) if kind == "g" else v["id"]
-                out.append(self._refund_out(base, st.get_refund(rid), top_level))
+                out.append(self._refund_out(base, st.get_refund(rid), self._money_decimals(request, q), top_level))
             else:
                 out.append(json_copy(v["rec"]))
         return self._paged(request, q, total, out)
@@ -349,7 +359,7 @@ class SandboxApp:
             return wc_error(*INVALID_ID["order_refund"], 404)
         if id in st.injected["refunds"]:
             return ref
-        return self._refund_out(base, ref)
+        return self._refund_out(base, ref, self._money_decimals(request))
 
     # ------------------------------------------------------------ catalogue
     def _small_list(self, request, entity, generated: list, injected: list, keyfn, filt=None):
@@ -530,6 +540,16 @@ class SandboxApp:
             raise ValueError("body must be a JSON object or list")
         keys = self.store.inject(entity, body, request.args.get("parent_id"))
         return {"injected": keys}
+
+    def c_settings(self, request, body):
+        """The store's settings: {"price_decimals": n} sets its number of decimals (decimals.py)."""
+        if request.method in ("POST", "PUT"):
+            unknown = set(body or {}) - {"price_decimals"}
+            if unknown:
+                raise ValueError(f"unknown store setting(s): {', '.join(sorted(unknown))}")
+            if "price_decimals" in (body or {}):
+                self.store.set_price_decimals(body["price_decimals"])
+        return {"price_decimals": self.store.price_decimals}
 
     def c_faults(self, request, body):
         if request.method == "DELETE":

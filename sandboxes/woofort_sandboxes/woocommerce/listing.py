@@ -61,6 +61,7 @@ class Query:
     email: str | None = None
     role: str = "customer"
     tax_class: str | None = None
+    dp: int | None = None  # orders and refunds: decimals of money in the answer (None: the store's)
 
     @property
     def start(self) -> int:
@@ -138,6 +139,8 @@ def parse(entity: str, args) -> Query:
     if entity in ("orders", "refunds"):
         q.parent = id_list("parent") if ("parent" in args or "parent[]" in args) else None
         q.parent_exclude = id_list("parent_exclude")
+        dp = integer("dp")  # WooCommerce: type integer, sanitized with absint
+        q.dp = None if dp is None else abs(dp)
     if entity == "orders":
         q.customer = integer("customer")
         raw = args.getlist("status") + args.getlist("status[]")

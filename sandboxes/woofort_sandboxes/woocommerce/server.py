@@ -41,10 +41,10 @@ class _QuietHandler(WSGIRequestHandler):
 class WooCommerceSandbox:
     def __init__(self, orders=200, seed=7, start_date="2026-10-01", days=30, timezone="Europe/Stockholm",
                  tls=True, consumer_key="ck_sandbox", consumer_secret="cs_sandbox", host="127.0.0.1", port=0,
-                 state_dir=None, any_includes_checkout_draft=False):
+                 state_dir=None, any_includes_checkout_draft=False, price_decimals=2):
         if host not in LOOPBACK:
             raise ValueError("the sandbox only listens on loopback (127.0.0.1/localhost/::1)")
-        self.store = Store(orders, seed, start_date, days, timezone, any_includes_checkout_draft)
+        self.store = Store(orders, seed, start_date, days, timezone, any_includes_checkout_draft, price_decimals)
         self.faults = Faults()
         self.auth = Authenticator(consumer_key, consumer_secret, "read")
         self.tls, self.host, self.port = tls, host, port
@@ -141,10 +141,13 @@ def main(argv=None) -> int:
     p.add_argument("--consumer-secret", default="cs_sandbox")
     p.add_argument("--state-dir", default=None, help="where the test CA/server PEMs are written")
     p.add_argument("--any-includes-checkout-draft", action="store_true")
+    p.add_argument("--price-decimals", type=int, default=2,
+                   help="the store's number of decimals: money in orders and refunds asked without dp (default 2)")
     a = p.parse_args(argv)
     state_dir = a.state_dir or (None if a.no_tls else os.path.abspath(".woocommerce-sandbox"))
     sb = WooCommerceSandbox(a.orders, a.seed, a.start_date, a.days, a.timezone, not a.no_tls, a.consumer_key,
-                            a.consumer_secret, a.host, a.port, state_dir, a.any_includes_checkout_draft)
+                            a.consumer_secret, a.host, a.port, state_dir, a.any_includes_checkout_draft,
+                            a.price_decimals)
     sb._make()
     print(f"WooCommerce sandbox: {sb.url}/wp-json/wc/v3  ({a.orders} orders, seed {a.seed})", flush=True)
     if sb.ca_path:

@@ -33,11 +33,20 @@ def json_copy(value):
 
 class Store:
     def __init__(self, orders=200, seed=7, start_date="2026-10-01", days=30, timezone="Europe/Stockholm",
-                 any_includes_checkout_draft=False):
+                 any_includes_checkout_draft=False, price_decimals=2):
         self.params = dict(orders=orders, seed=seed, start_date=start_date, days=days, timezone=timezone)
         self.any_includes_checkout_draft = any_includes_checkout_draft
+        self.set_price_decimals(price_decimals)
         self.lock = threading.RLock()
         self._init()
+
+    def set_price_decimals(self, price_decimals) -> None:
+        """The store's "Number of decimals" setting (WooCommerce's default is 2): the decimals of money in order and
+        refund answers whose request has no `dp` (decimals.py). Amounts stay exact inside the store; a reset keeps
+        the setting."""
+        if isinstance(price_decimals, bool) or not isinstance(price_decimals, int) or price_decimals < 0:
+            raise ValueError(f"price_decimals must be a non-negative integer, not {price_decimals!r}")
+        self.price_decimals = price_decimals
 
     # ------------------------------------------------------------------ setup
     def _init(self):
@@ -444,7 +453,8 @@ class Store:
                 "first_order_id": FIRST_ORDER_ID, "last_order_id": FIRST_ORDER_ID + self.n - 1,
                 "refunds": int(len(self.r_ids)) + sum(len(v) for v in self.extra_refunds.values()),
                 "injected": {e: len(v) for e, v in self.injected.items()},
-                "any_includes_checkout_draft": self.any_includes_checkout_draft}
+                "any_includes_checkout_draft": self.any_includes_checkout_draft,
+                "price_decimals": self.price_decimals}
 
 
 def _parent_from_links(rec: dict):

@@ -6,7 +6,7 @@ Aggregates a rule needs (Σ line totals of an order, Σ tax lines, ...) are summ
 frame queries in `sql/staging/check_<table>.sql`.
 
 Contract (ERROR): keys unique and non-null, statuses well-formed, currency ISO-like, money DECIMAL with scale
-≤ 4, order total == Σ line totals + Σ line taxes (line items, shipping and fees) to the öre, Σ tax lines ==
+≤ 6, order total == Σ line totals + Σ line taxes (line items, shipping and fees) to the öre, Σ tax lines ==
 total_tax, refund amount ≥ 0 (0 is a restock-only refund: an oddity), order quantities ≥ 0, ...
 Oddities (WARN): custom statuses, date_modified < date_created, zero-total orders, orders without e-mail,
 future dates, unknown tax classes, prices_include_tax false, ...

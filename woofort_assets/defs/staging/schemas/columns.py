@@ -52,9 +52,12 @@ def named(name: str, builtin, *args, **kwargs) -> pa.Check:
 
 
 # ---------------------------------------------------------------------------------------------------- columns
-def money(*checks: pa.Check, nullable: bool = False, max_scale: int = 4) -> pa.Column:
-    """A DECIMAL money column: Python Decimal objects with at most `max_scale` decimals (no floats), then `checks`."""
-    scale = pa.Check(lambda v: _is_decimal(v, max_scale), element_wise=True, name=f"decimal_scale_le_{max_scale}")
+MONEY_SCALE = 6  # staging keeps money as DECIMAL(18, 6): what the extraction asks WooCommerce for (dp=6)
+
+
+def money(*checks: pa.Check, nullable: bool = False) -> pa.Column:
+    """A DECIMAL money column: Python Decimal objects with at most MONEY_SCALE decimals (no floats), then `checks`."""
+    scale = pa.Check(lambda v: _is_decimal(v, MONEY_SCALE), element_wise=True, name=f"decimal_scale_le_{MONEY_SCALE}")
     return pa.Column(object, [scale, *checks] if checks else scale, nullable=nullable, coerce=False)
 
 

@@ -60,7 +60,7 @@ ORDERS = table_rules(
         "lines_total": money(),
         "lines_tax": money(),
         "tax_lines_total": money(),
-        "currency_rate": money(nullable=True, max_scale=6),
+        "currency_rate": money(nullable=True),
     },
     contract_checks=[
         frame_check(ORDER_TOTAL_CHECK, _order_total_ok, "total", "lines_total", "lines_tax", "total_tax",
@@ -102,7 +102,7 @@ ORDER_LINES = table_rules(
         "line_id": key(),
         "line_type": known("line_type_known", LINE_TYPES, nullable=False),
         "quantity": money(ge_zero("quantity_ge_0")),
-        "price": money(nullable=True, max_scale=6),
+        "price": money(nullable=True),
         **{c: money() for c in ("subtotal", "subtotal_tax", "total", "total_tax")},
         "order_exists": flag("order_exists"),
     },
