@@ -49,11 +49,16 @@ CREATE OR REPLACE TEMP MACRO wf_tax_country(shipping_country, billing_country) A
     upper(coalesce(nullif(trim(shipping_country), ''), nullif(trim(billing_country), ''),
                    (SELECT home_country FROM map_settings)));
 
--- sweden | eu_consumer (OSS) | eu_business (reverse charge) | export.
-CREATE OR REPLACE TEMP MACRO wf_region(tax_country, vat_number, total_tax) AS
+-- sweden | eu_consumer (OSS) | eu_business (reverse charge) | export (docs/accounting.md "Regions and VAT numbers").
+-- In the EU the VAT WooCommerce charged decides before the address: tax charged at home-country rates only
+-- (wf_charged_home) is a Swedish sale (a shop under the EU distance-sales threshold). Reverse charge needs a
+-- valid VAT number of another member state (foreign_vat_number) and no tax charged. Outside the EU any VAT
+-- charged is an anomaly the mapping has no export account for, so the order is listed.
+CREATE OR REPLACE TEMP MACRO wf_region(tax_country, foreign_vat_number, total_tax, charged_home) AS
     CASE WHEN tax_country = (SELECT home_country FROM map_settings) THEN 'sweden'
          WHEN tax_country IN (SELECT country FROM map_eu_countries)
-             THEN CASE WHEN nullif(trim(vat_number), '') IS NOT NULL AND total_tax = 0 THEN 'eu_business'
+             THEN CASE WHEN total_tax <> 0 AND charged_home THEN 'sweden'
+                       WHEN foreign_vat_number AND total_tax = 0 THEN 'eu_business'
                        ELSE 'eu_consumer' END
          ELSE 'export' END;
 

@@ -7,12 +7,37 @@
 -- 1. Orders with the derived invoice header fields. Cost centre and project: the first dimension rule (by
 -- priority) whose conditions all hold; a rule's NULL condition matches anything.
 CREATE OR REPLACE TEMP TABLE wf_orders AS
-WITH o AS (
+WITH buyers AS (
     SELECT o.* EXCLUDE (meta_data),
            wf_tax_country(o.shipping_country, o.billing_country) AS tax_country,
-           s.invoice_date_rule, s.start_date, s.skip_zero_total
-    FROM staging.orders o, map_settings s
-    WHERE o.shop = s.shop
+           s.invoice_date_rule, s.start_date, s.skip_zero_total,
+           b.vat_number, b.vat_number_country, b.vat_number_problem, b.organisation_number,
+           coalesce(b.vat_number_country <> s.home_country, false) AS foreign_vat_number,
+           coalesce(ch.charged_home, false) AS charged_home
+    FROM staging.orders o
+    JOIN map_settings s ON o.shop = s.shop
+    LEFT JOIN wf_buyer_numbers b ON b.order_id = o.order_id
+    LEFT JOIN wf_charged_home ch ON ch.order_id = o.order_id
+),
+o AS (
+    SELECT *, wf_region(tax_country, foreign_vat_number, total_tax, charged_home) AS region FROM buyers
+),
+-- EU consumers WooCommerce applied no tax rate to (a VAT-exempt order): whether their goods would have carried VAT
+-- in their country, at WooCommerce's rate for the line's tax class there, else the class's home rate (a line of
+-- unknown class would)
+taxed_goods AS (
+    SELECT o.order_id,
+           bool_or(CASE WHEN coalesce(wr.rate, mc.vat_rate) IS NULL THEN l.total <> 0
+                        ELSE round(l.total * coalesce(wr.rate, mc.vat_rate) * 0.01, 2) <> 0 END) AS taxed
+    FROM o
+    JOIN staging.order_lines l ON l.shop = o.shop AND l.order_id = o.order_id AND l.line_type = 'line_item'
+    LEFT JOIN (SELECT upper(t.country) AS country, t.tax_class, max(t.rate) AS rate
+               FROM staging.tax_rates t JOIN map_settings s ON t.shop = s.shop GROUP BY ALL) wr
+           ON wr.country = o.tax_country AND wr.tax_class = coalesce(nullif(l.tax_class, ''), 'standard')
+    LEFT JOIN map_tax_classes mc ON mc.tax_class = coalesce(nullif(l.tax_class, ''), 'standard')
+    WHERE o.region = 'eu_consumer' AND o.total_tax = 0
+    GROUP BY o.order_id
+    HAVING NOT bool_or(len(coalesce(l.tax_rate_ids, [])) > 0)
 ),
 dimensions AS (
     SELECT o.order_id,
@@ -25,7 +50,6 @@ dimensions AS (
     GROUP BY o.order_id
 )
 SELECT o.*,
-       wf_region(o.tax_country, o.billing_vat_number, o.total_tax) AS region,
        CAST(CASE o.invoice_date_rule
                 WHEN 'paid' THEN coalesce(o.date_paid, o.date_created)
                 WHEN 'completed' THEN coalesce(o.date_completed, o.date_created)
@@ -40,6 +64,7 @@ SELECT o.*,
             WHEN o.status NOT IN (SELECT status FROM map_trigger_statuses)
                  AND NOT (o.status IN ('cancelled', 'refunded') AND o.date_paid IS NOT NULL) THEN 'status_not_trigger'
             WHEN upper(o.currency) NOT IN (SELECT currency FROM map_currencies) THEN 'currency_not_allowed'
+            WHEN tg.taxed THEN 'eu_untaxed_without_vat_number'
             WHEN o.skip_zero_total AND o.total = 0 THEN 'zero_total'
        END AS order_reason,
        CASE WHEN CAST(o.date_created AS DATE) < o.start_date
@@ -50,9 +75,15 @@ SELECT o.*,
                  AND NOT (o.status IN ('cancelled', 'refunded') AND o.date_paid IS NOT NULL) THEN 'status ' || o.status
             WHEN upper(o.currency) NOT IN (SELECT currency FROM map_currencies)
                 THEN 'currency ' || o.currency || ' not in invoicing.allowed_currencies'
+            WHEN tg.taxed
+                THEN 'no VAT charged to a buyer in ' || o.tax_country || ', where the goods carry VAT, and '
+                     || coalesce(o.vat_number_problem,
+                                 'the VAT number ' || o.vat_number || ' is of ' || o.vat_number_country
+                                     || ': reverse charge needs one of another member state',
+                                 'no VAT number: neither OSS nor reverse charge applies')
             WHEN o.skip_zero_total AND o.total = 0 THEN 'order total is 0'
        END AS order_reason_detail
-FROM o LEFT JOIN dimensions d ON d.order_id = o.order_id;
+FROM o LEFT JOIN dimensions d ON d.order_id = o.order_id LEFT JOIN taxed_goods tg ON tg.order_id = o.order_id;
 
 -- 2. The VAT rate of every order line: from its taxes (tax_lines.rate_percent, else staging.tax_rates), 0 when
 -- no tax was charged, else the mapped rate that reproduces the line's tax.
@@ -118,7 +149,7 @@ amounts AS (
 )
 SELECT a.shop, a.order_id, a.line_id, a.line_type, a.type_order, a.kind, a.gross, a.product_id, a.variation_id,
        a.quantity, a.vat_rate, wf_rate_units(a.vat_rate) AS rate_units,
-       m.account, art.article_number,
+       m.account, art.article_number, coalesce(art.is_service, false) AS is_service,
        left(CASE WHEN a.line_type = 'line_item' AND a.qty <> a.quantity
                  THEN CAST(a.quantity AS VARCHAR) || ' x ' ELSE '' END
             || coalesce(nullif(trim(a.name), ''), CASE a.line_type WHEN 'shipping' THEN 'Frakt' WHEN 'fee' THEN 'Avgift'
@@ -265,6 +296,20 @@ WITH coupons AS (
     SELECT c.order_id, string_agg(c.code, ', ' ORDER BY c.line_id) AS codes
     FROM staging.order_coupon_lines c, map_settings s
     WHERE c.shop = s.shop AND hash(c.order_id) % parts = part GROUP BY c.order_id
+),
+-- the mention an invoice without Swedish VAT must carry (invoicing.legal_texts): an intra-EU supply of goods, a
+-- service under reverse charge, an export
+legal AS (
+    SELECT l.order_id,
+           CASE WHEN any_value(l.region) = 'export' THEN any_value(m.text_export)
+                ELSE concat_ws(' ', CASE WHEN bool_or(l.line_type = 'line_item' AND NOT l.is_service)
+                                         THEN any_value(m.text_intra_eu_goods) END,
+                               CASE WHEN bool_or(l.line_type = 'line_item' AND l.is_service)
+                                         OR NOT bool_or(l.line_type = 'line_item')
+                                    THEN any_value(m.text_reverse_charge) END) END AS text
+    FROM (SELECT l.*, o.region FROM wf_lines l JOIN wf_orders o USING (order_id)) l, map_settings m
+    WHERE l.region IN ('eu_business', 'export') AND hash(l.order_id) % parts = part
+    GROUP BY l.order_id
 )
 SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, h.tax_country, h.invoice_date,
        h.customer_number, h.total, h.total_tax, h.prices_include_tax, h.bookkeep,
@@ -293,11 +338,12 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, 
                'City', coalesce(h.billing_city, ''),
                'InvoiceRows', coalesce(rj.invoice_rows, json('[]'))),
            json_object('CurrencyRate', h.fx_rate, 'CostCenter', h.cost_center, 'Project', h.project,
-                       'Remarks', CASE WHEN cp.codes IS NOT NULL THEN left('Rabattkod: ' || cp.codes, 1024) END)
+                       'Remarks', nullif(left(concat_ws(chr(10), lg.text, 'Rabattkod: ' || cp.codes), 1024), ''))
        )) END AS payload
 FROM (SELECT * FROM wf_orders JOIN wf_invoice_headers USING (order_id) WHERE hash(order_id) % parts = part) h
 LEFT JOIN (FROM wf_invoice_rows WHERE hash(order_id) % parts = part) rj ON rj.order_id = h.order_id
-LEFT JOIN coupons cp ON cp.order_id = h.order_id;
+LEFT JOIN coupons cp ON cp.order_id = h.order_id
+LEFT JOIN legal lg ON lg.order_id = h.order_id;
 
 CREATE OR REPLACE TEMP TABLE wf_invoices AS FROM wf_invoice_part(0, 1) WHERE false;
 

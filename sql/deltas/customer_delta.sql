@@ -3,12 +3,13 @@
 -- CustomerNumber (wf_customer_number in _macros.sql): registered -> <registered_prefix><customer_id>; guest with
 -- e-mail -> <guest_email_prefix> + 12 hex of md5(lower(trim(e-mail))); guest without e-mail -> <guest_order_prefix>
 -- <order_id>. The latest order (date_created, then order id) gives name and address (an address change updates
--- the one customer); VATType comes from the latest order with a VAT number when the buyer ever gave one, so one
+-- the one customer); VATType comes from the latest order with a valid VAT number when the buyer ever gave one (the
+-- number and the organisation number go on the card: Fortnox keeps them read-only on invoices), so one
 -- private purchase does not turn a business customer private. Each invoice's own VAT (rows, accounts) follows its
 -- own order whatever the card says, and a changed card never touches a booked invoice. action upsert.
 CREATE OR REPLACE TABLE deltas.customer_delta AS
 WITH buyers AS (
-    SELECT o.*, nullif(trim(o.billing_vat_number), '') IS NOT NULL AS has_vat_number
+    SELECT o.*, o.vat_number IS NOT NULL AS has_vat_number
     FROM wf_invoices i
     JOIN wf_orders o ON o.order_id = i.order_id
     WHERE i.reason IS NULL
@@ -45,7 +46,7 @@ p AS (
                    'PriceList', c.price_list),
                json_object('Email', wf_email(coalesce(c.billing_email, c.c_email)),
                            'CountryCode', nullif(upper(trim(c.billing_country)), ''),
-                           'VATNumber', nullif(upper(replace(trim(c.billing_vat_number), ' ', '')), '')))) AS payload
+                           'VATNumber', c.vat_number, 'OrganisationNumber', c.organisation_number))) AS payload
     FROM c
 )
 SELECT p.shop, p.customer_number AS source_key, 'customer' AS entity, 'upsert' AS action, p.payload,

@@ -68,6 +68,7 @@ SELECT s.shop,
        s.round_off,
        s.vat_adjustment,
        s.region,
+       s.tax_country,
        s.money_hash,
        s.accounts_hash,
        CASE WHEN s.booked THEN s.fortnox_number END AS replaces

@@ -1,15 +1,20 @@
 -- VAT rates charged on lines of invoiceable orders that the mapping has no revenue account for (accounts.<region>,
 -- per OSS country for eu_consumer): such orders are left out as vat_rate_not_in_mapping. Shared by the preflight's
--- warnings and the sync summary (woofort_assets/lib/unmapped.py). Needs the map_* tables and the macros of
--- sql/deltas/_macros.sql (wf_tax_country, wf_region). A line's rate is the rate of its tax ids (the order's tax
--- lines, else staging.tax_rates), 0 when no tax was charged; lines whose rate is unknown are another reason.
+-- warnings and the sync summary (woofort_assets/lib/unmapped.py). Needs the map_* tables, the macros of
+-- sql/deltas/_macros.sql (wf_tax_country, wf_region) and wf_buyer_numbers, wf_charged_home (lib/buyers.py). A
+-- line's rate is the rate of its tax ids (the order's tax lines, else staging.tax_rates), 0 when no tax was
+-- charged; lines whose rate is unknown are another reason.
 -- One row per (region, country, rate): kinds of line, orders, first order ids.
 WITH o AS (
     SELECT o.order_id,
            wf_tax_country(o.shipping_country, o.billing_country) AS tax_country,
-           wf_region(wf_tax_country(o.shipping_country, o.billing_country), o.billing_vat_number, o.total_tax) AS region
+           wf_region(wf_tax_country(o.shipping_country, o.billing_country),
+                     coalesce(b.vat_number_country <> s.home_country, false), o.total_tax,
+                     coalesce(ch.charged_home, false)) AS region
     FROM staging.orders o
     JOIN map_settings s ON o.shop = s.shop
+    LEFT JOIN wf_buyer_numbers b ON b.order_id = o.order_id
+    LEFT JOIN wf_charged_home ch ON ch.order_id = o.order_id
     WHERE CAST(o.date_created AS DATE) >= s.start_date
       AND o.status IN (SELECT status FROM map_trigger_statuses)
 ),

@@ -130,8 +130,6 @@ SELECT
     coalesce(wc_int(s.customer_id), 0) AS customer_id,
     wc_text(s.customer_note) AS customer_note,
     unnest(wc_addresses(s.billing, s.shipping)),
-    coalesce(wc_meta(s.meta_data, '_billing_vat_number'), wc_meta(s.meta_data, '_vat_number'),
-             wc_meta(s.meta_data, 'vat_number')) AS billing_vat_number,
     wc_text(s.payment_method) AS payment_method,
     wc_text(s.payment_method_title) AS payment_method_title,
     wc_text(s.transaction_id) AS transaction_id,

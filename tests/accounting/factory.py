@@ -10,6 +10,8 @@ WooCommerce arithmetic reproduced here (default settings: taxes rounded per line
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,6 +50,7 @@ class Line:
     variation_id: int = 0
     sku: str | None = None
     tax_rate_ids: list[int] | None = None
+    tax_class: str | None = None  # default: "" (standard), "zero-rate" for a 0 % line
 
 
 @dataclass
@@ -70,6 +73,8 @@ class Order:
     currency_rate: Decimal | None = None
     country: str = "SE"
     vat_number: str | None = None
+    vat_meta_key: str = "_billing_vat_number"
+    org_number: str | None = None
     customer_id: int = 0
     email: str | None = "anna@example.se"
     first_name: str = "Anna"
@@ -148,32 +153,38 @@ def insert_order(con, o: Order, shop: str = SHOP) -> None:
         "date_created_gmt, date_modified, date_modified_gmt, date_paid, date_paid_gmt, date_completed, "
         "date_completed_gmt, discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax, "
         "customer_id, billing_first_name, billing_last_name, billing_company, billing_address_1, billing_city, "
-        "billing_postcode, billing_country, billing_email, billing_vat_number, shipping_country, payment_method, "
+        "billing_postcode, billing_country, billing_email, meta_data, shipping_country, payment_method, "
         "currency_rate, created_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
         "?, ?, ?, ?, ?, ?, ?, ?, ?, 'checkout')",
         [shop, o.order_id, o.number or str(o.order_id), o.status, o.currency, o.prices_include_tax, o.date_created,
          o.date_created, o.date_created, o.date_created, o.date_paid, o.date_paid, o.date_completed, o.date_completed,
          discount, discount_tax, shipping_total, shipping_tax, cart_tax, o.total, o.total_tax + Decimal(0),
          o.customer_id, o.first_name, o.last_name, o.company, "Storgatan 1", "Stockholm", "11122", o.country,
-         o.email, o.vat_number, o.country, o.payment_method, o.currency_rate])
+         o.email, json.dumps([{"id": i, "key": key, "value": value} for i, (key, value) in enumerate(
+             ((o.vat_meta_key, o.vat_number), ("_billing_org_number", o.org_number))) if value]),
+         o.country, o.payment_method, o.currency_rate])
     country = o.country if o.country in ("SE", "DE") else "SE"
     tax_lines: dict[Decimal, list[Decimal]] = {}
     for l in o.lines:
         rid = RATE_ID.get((country, l.rate))
-        ids = l.tax_rate_ids if l.tax_rate_ids is not None else ([rid] if (rid and l.total_tax != 0) else [])
+        # WooCommerce keeps the rate a line was taxed at even when its tax rounds to 0; a 0 % line is of the
+        # zero-rate class, and a VAT-exempt order (tax 0, no VAT number test) has no rate at all
+        ids = l.tax_rate_ids if l.tax_rate_ids is not None else ([rid] if rid and (l.total_tax != 0 or l.rate) else [])
         con.execute(
             "INSERT INTO staging.order_lines (shop, order_id, line_id, line_type, name, product_id, variation_id, sku, "
             "quantity, tax_class, tax_status, price, subtotal, subtotal_tax, total, total_tax, tax_rate_ids) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', 'taxable', ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'taxable', ?, ?, ?, ?, ?, ?)",
             [shop, o.order_id, l.line_id, l.line_type, l.name, l.product_id, l.variation_id, l.sku, l.quantity,
+             l.tax_class if l.tax_class is not None else ("" if l.rate else "zero-rate"),
              (l.total / l.quantity) if l.quantity else None, l.subtotal, l.subtotal_tax, l.total, l.total_tax, ids])
         if ids:
-            t = tax_lines.setdefault(l.rate, [Decimal(0), Decimal(0), rid])
+            t = tax_lines.setdefault(l.rate, [Decimal(0), Decimal(0), ids[0]])
             t[1 if l.line_type == "shipping" else 0] += l.total_tax
     for i, (rate, (tax, ship_tax, rid)) in enumerate(sorted(tax_lines.items())):
         con.execute("INSERT INTO staging.order_tax_lines (shop, order_id, line_id, rate_id, rate_code, label, compound, "
                     "tax_total, shipping_tax_total, rate_percent) VALUES (?, ?, ?, ?, ?, ?, false, ?, ?, ?)",
-                    [shop, o.order_id, 90000 + i, rid, f"{country}-MOMS-{rate}", f"Moms {rate} %", tax, ship_tax, rate])
+                    [shop, o.order_id, 90000 + i, rid, f"{TAX_RATES.get(rid, (country,))[0]}-MOMS-{rate}",
+                     f"Moms {rate} %", tax, ship_tax, rate])
     for i, (code, amount) in enumerate(o.coupons):
         con.execute("INSERT INTO staging.order_coupon_lines (shop, order_id, line_id, code, discount, discount_tax, "
                     "discount_type) VALUES (?, ?, ?, ?, ?, 0, 'fixed_cart')", [shop, o.order_id, 80000 + i, code, amount])

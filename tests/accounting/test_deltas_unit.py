@@ -77,14 +77,14 @@ def test_registered_customer_number_and_vat_types(con):
     f.insert_order(con, simple(1001, customer_id=42))
     f.insert_order(con, f.Order(1002, [f.item(1, D("100"), 1, D(19), False)], country="DE", email="de@example.de"))
     f.insert_order(con, f.Order(1003, [f.item(1, D("100"), 1, D(0), False)], country="DE", email="b2b@example.de",
-                                vat_number="DE123456789", company="Firma GmbH"))
+                                vat_number="DE136695976", company="Firma GmbH"))
     f.insert_order(con, f.Order(1004, [f.item(1, D("100"), 1, D(0), False)], country="NO", email="no@example.no"))
     build(con, "customer_delta")
     by_order = {r["order_id"]: r for r in rows(con, "customer_delta")}
     assert by_order[1001]["source_key"] == "WC42"
     assert {k: v["vat_type"] for k, v in by_order.items()} == {
         1001: "SEVAT", 1002: "EUVAT", 1003: "EUREVERSEDVAT", 1004: "EXPORT"}
-    assert by_order[1003]["payload"]["Customer"]["VATNumber"] == "DE123456789"
+    assert by_order[1003]["payload"]["Customer"]["VATNumber"] == "DE136695976"
     build(con, "invoice_delta")
     accounts = {r["order_id"]: r["payload"]["Invoice"]["InvoiceRows"][0]["AccountNumber"] for r in rows(con, "invoice_delta")}
     assert accounts == {1001: 3001, 1002: 3106, 1003: 3108, 1004: 3105}

@@ -214,7 +214,7 @@ def test_a_manual_refund_is_paid_out_on_its_mode_or_left_open(con, manual_refund
 
 def test_a_business_customer_stays_business_after_a_private_purchase(con):
     f.insert_order(con, f.Order(1011, [f.item(1, D("100.00"), 2, D(0), False, product_id=100, sku="MUG-01")],
-                                country="DE", vat_number="DE123456789", customer_id=7,
+                                country="DE", vat_number="DE136695976", customer_id=7,
                                 date_created=datetime(2026, 10, 10, 9, 0)))
     f.insert_order(con, order(1012, customer_id=7, date_created=datetime(2026, 10, 12, 9, 0)))
     build(con, "invoice_delta")

@@ -32,7 +32,7 @@ def test_orders_list_and_order(con, raw):
     assert o["date_completed_gmt"] is None
     assert o["status"] == "processing" and o["currency"] == "USD" and o["prices_include_tax"] is False
     assert o["customer_id"] == 0 and o["billing_email"] == "john.doe@example.com"
-    assert o["billing_vat_number"] is None and o["currency_rate"] is None
+    assert o["currency_rate"] is None
 
     lines = {l["line_id"]: l for l in rows(con, "SELECT * FROM staging.order_lines WHERE order_id = 727")}
     assert set(lines) == {315, 316, 317}
@@ -81,30 +81,23 @@ def test_line_price_quirks_are_tolerated(con, raw, price):
     assert con.execute("SELECT price, sku FROM staging.order_lines WHERE line_id = 315").fetchone() == (None, None)
 
 
-def test_meta_vat_number_and_currency_rate(con, raw):
+def test_meta_currency_rate(con, raw):
     order = example("order.json")[0]
     order["meta_data"] = [
-        {"id": 1, "key": "vat_number", "value": "SE000000000003"},
-        {"id": 2, "key": "_vat_number", "value": {"nested": "object"}},  # not a scalar: skipped
-        {"id": 3, "key": "_billing_vat_number", "value": "SE556000000001"},
         {"id": 4, "key": "_base_currency_exchange_rate", "value": "0.0912345"},
         {"id": 5, "key": "list", "value": [1, 2]},
     ]
     raw.add("orders", order, "r1")
     stage_batch(con, "orders", SHOP, "r1")
-    vat, rate = con.execute("SELECT billing_vat_number, currency_rate FROM staging.orders").fetchone()
-    assert vat == "SE556000000001"  # _billing_vat_number first, whatever the array order
-    assert rate == Decimal("0.091235")
+    assert con.execute("SELECT currency_rate FROM staging.orders").fetchone() == (Decimal("0.091235"),)
 
 
-def test_meta_fallbacks(con, raw):
+def test_meta_currency_rate_fallback(con, raw):
     order = example("order.json")[0]
-    order["meta_data"] = [{"id": 1, "key": "_vat_number", "value": "DE123"},
-                          {"id": 2, "key": "_billing_vat_number", "value": ""},
-                          {"id": 3, "key": "_wcpbc_base_exchange_rate", "value": 10.5}]
+    order["meta_data"] = [{"id": 3, "key": "_wcpbc_base_exchange_rate", "value": 10.5}]
     raw.add("orders", order, "r1")
     stage_batch(con, "orders", SHOP, "r1")
-    assert con.execute("SELECT billing_vat_number, currency_rate FROM staging.orders").fetchone() == ("DE123", Decimal("10.5"))
+    assert con.execute("SELECT currency_rate FROM staging.orders").fetchone() == (Decimal("10.5"),)
 
 
 def test_refunds_with_negative_line_item(con, raw):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from woofort_assets.lib.buyers import register_buyer_numbers
 from woofort_assets.lib.mapping import Mapping, register_mapping
 from woofort_assets.lib.sql import load_sql, run_sql_file
 
@@ -77,6 +78,7 @@ def unmapped_values(con, mapping: Mapping, shop: str, start_date: str) -> list[U
         return []
     register_mapping(con, mapping, shop, start_date)
     run_sql_file(con, "deltas/_macros.sql", {})
+    register_buyer_numbers(con)
     out: list[Unmapped] = []
     methods = con.execute(load_sql("operations/summary_unmapped_payment_methods.sql")).fetchall()
     for method, _title, orders, first in methods:

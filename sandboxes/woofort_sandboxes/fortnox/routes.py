@@ -56,6 +56,7 @@ ROUTES = [
     ("/3/modesofpayments", ["POST"], bk.modes_create, "settings"),
     ("/3/modesofpayments/<code>", ["GET"], bk.modes_read, "settings"),
     ("/3/companyinformation", ["GET"], bk.companyinformation, "companyinformation"),
+    ("/3/euvatlimitregulation", ["GET"], bk.eu_vat_limit, "bookkeeping"),  # scope GUESS
     ("/api/warehouse/tenants-v4", ["GET"], warehouse.tenants, "warehouse"),
     ("/api/warehouse/status-v1/stockbalance", ["GET"], warehouse.stockbalance, "warehouse"),
     ("/api/warehouse/stocktaking-v1", ["POST"], warehouse.stocktaking_create, "warehouse"),

@@ -99,6 +99,9 @@ DEFAULT_SETTINGS = {
     # VAT rates beyond Sweden's 25/12/6/0 that rows may carry: a company registered for OSS has its destination
     # countries' rates (GUESS: how Fortnox enables them is not documented; default none, as a new company).
     "foreign_vat_rates": [],
+    # EU distance sales (SEK, per year) the company made outside what this sandbox holds, for
+    # /3/euvatlimitregulation (resources/bookkeeping.py::eu_vat_limit).
+    "eu_distance_sales_earlier": {},
 }
 
 CREDIT_SETTLEMENT_MODES = ("clears", "open")

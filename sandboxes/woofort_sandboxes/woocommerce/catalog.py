@@ -5,6 +5,8 @@ import hashlib
 import random
 from decimal import Decimal
 
+from stdnum.eu import vat
+
 from .dates import days
 
 D = Decimal
@@ -85,6 +87,13 @@ def _rnd(seed, *parts) -> random.Random:
     return random.Random(":".join(str(p) for p in ("woofort", seed) + parts))
 
 
+def vat_number(country: str, seed: int) -> str:
+    """A VAT number of `country` (SE, DE, FI or DK) with valid check digits: the first one from `seed` on."""
+    digits, suffix = {"SE": (10, "01"), "DE": (9, "")}.get(country, (8, ""))
+    start = int(str(seed).rjust(digits, "1")[:digits])
+    return next(n for n in (f"{country}{start + k}{suffix}" for k in range(1000)) if vat.is_valid(n))
+
+
 def make_party(rng: random.Random, ctype: str, with_email: bool = True) -> dict:
     """Billing/shipping/meta for a customer of one of CUSTOMER_TYPES."""
     first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -106,7 +115,7 @@ def make_party(rng: random.Random, ctype: str, with_email: bool = True) -> dict:
         phone = f"+{rng.randint(10, 99)} {rng.randint(1000000, 9999999)}"
         if ctype == "eu_business":
             company = comp
-            meta.append(("vat_number", f"{country}{rng.randint(100000000, 999999999)}"))
+            meta.append(("vat_number", vat_number(country, rng.randint(100000000, 999999999))))
         elif ctype == "export" and rng.random() < 0.5:
             company = comp
     addr = f"{rng.choice(STREETS)} {rng.randint(1, 80)}" if country == "SE" else f"Main Street {rng.randint(1, 80)}"

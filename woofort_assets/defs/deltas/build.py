@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from woofort_assets.lib.buyers import register_buyer_numbers
 from woofort_assets.lib.mapping import Mapping, register_mapping
 from woofort_assets.lib.sql import run_sql_file
 
@@ -16,11 +17,13 @@ DELTAS: dict[str, tuple[str, ...]] = {
     "article_delta": ("_articles",),
     "price_delta": ("_articles",),
     "stock_delta": ("_articles",),
-    "customer_delta": ("_articles", "_orders"),
-    "invoice_delta": ("_articles", "_orders"),
-    "credit_delta": ("_articles", "_orders"),
-    "payment_delta": ("_articles", "_orders"),
+    "customer_delta": ("_articles", "_buyers", "_orders"),
+    "invoice_delta": ("_articles", "_buyers", "_orders"),
+    "credit_delta": ("_articles", "_buyers", "_orders"),
+    "payment_delta": ("_articles", "_buyers", "_orders"),
 }
+# helpers that are Python (they run sql/deltas/<name>.sql themselves)
+PYTHON_HELPERS = {"_buyers": register_buyer_numbers}
 # extra tables a delta file writes besides deltas.<name>
 EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
 # DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):
@@ -42,8 +45,11 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str) -> di
     # No enclosing transaction: DuckDB keeps a transaction's temp tables in memory it cannot spill, and every
     # delta table is replaced atomically on its own; a failed build fails the step, so no sink reads a mix.
     register_mapping(con, mapping, shop, start_date)
-    for path in ["deltas/_macros.sql", *(f"deltas/{h}.sql" for h in helpers), *(f"deltas/{n}.sql" for n in wanted)]:
-        run_sql_file(con, path, params)
+    run_sql_file(con, "deltas/_macros.sql", params)
+    for helper in helpers:
+        PYTHON_HELPERS[helper](con) if helper in PYTHON_HELPERS else run_sql_file(con, f"deltas/{helper}.sql", params)
+    for name in wanted:
+        run_sql_file(con, f"deltas/{name}.sql", params)
     return {n: con.execute(f"SELECT count(*) FROM deltas.{n} WHERE shop = ?", [shop]).fetchone()[0] for n in wanted}
 
 

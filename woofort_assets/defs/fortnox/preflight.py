@@ -12,7 +12,9 @@ nothing is written. Checks:
 4. modes of payment: every ModeOfPayment the payment payloads use exists (/3/modesofpayments). Mapped modes no
    pending payment uses are listed as warnings (they do not block: a shop may map a method it never sees);
 5. unmapped values (warnings, never blocking): payment methods of paid orders and VAT rates of order lines that
-   the mapping lacks (woofort_assets/lib/unmapped.py, the same list `woofort sync`'s summary shows)."""
+   the mapping lacks (woofort_assets/lib/unmapped.py, the same list `woofort sync`'s summary shows);
+6. EU distance sales (warnings): invoices that charge home VAT to consumers in other member states while
+   Fortnox counts the year's or last year's distance sales over the threshold (/3/euvatlimitregulation)."""
 
 
 
@@ -25,7 +27,7 @@ from woofort_assets.defs.fortnox.engine.ledger import DELTA_TABLES, DeltaRow, Le
 from woofort_assets.defs.fortnox.engine.lookups import is_true
 from woofort_assets.defs.fortnox.engine.steps import envelope_of
 from woofort_assets.lib.duckdb import connect
-from woofort_assets.lib.mapping import load_mapping
+from woofort_assets.lib.mapping import EU_COUNTRIES, load_mapping
 from woofort_assets.lib.settings import mapping_path, shop_key, value
 from woofort_assets.lib.unmapped import unmapped_values
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxError
@@ -229,7 +231,40 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
         if code not in existing and code not in modes_used:
             warnings.append(f"mode of payment {code} (mapped for {', '.join(methods)}) does not exist in "
                             "Fortnox; no pending payment uses it yet")
+
+    # 6. EU distance sales
+    warnings.extend(distance_sales_warnings(client, deltas.get("invoice_delta") or [], mapping, checked))
     return problems, warnings, checked
+
+
+def distance_sales_warnings(client, invoices: list[DeltaRow], mapping, checked: dict) -> list[str]:
+    """Home VAT charged to consumers in other member states is right only while the company's EU distance sales
+    stay under EUR 10,000 this and last calendar year (docs/accounting.md "Regions and VAT numbers"): one warning
+    per year Fortnox counts over the threshold, when invoices about to be written charge home VAT abroad."""
+    home = mapping.home_country if mapping else "SE"
+    abroad = [r for r in invoices if r.extra.get("region") == "sweden"
+              and r.extra.get("tax_country") in set(EU_COUNTRIES) - {home}]
+    if not abroad:
+        return []
+    years = sorted({y for r in abroad for y in (r.extra["invoice_date"].year, r.extra["invoice_date"].year - 1)})
+    out, seen = [], {}
+    for year in years:
+        try:
+            limit = client.get("/3/euvatlimitregulation", {"year": year}).get("EUVatLimitRegulation") or {}
+        except FortnoxAuthError:
+            raise
+        except FortnoxError as err:
+            return [f"could not read the EU distance sales from Fortnox (GET /3/euvatlimitregulation: {err}); "
+                    f"{len(abroad)} invoice(s) charge home VAT to EU consumers: check the EUR 10,000 threshold"]
+        seen[year] = limit.get("TotalExclVat")
+        if is_true(limit.get("IsOverLimit")):
+            orders = _sample([str(r.order_id) for r in abroad], 5)
+            out.append(f"EU distance sales {year}: {limit.get('TotalExclVat')} over the threshold "
+                       f"{limit.get('Limit')} in Fortnox, yet {len(abroad)} invoice(s) charge home VAT to consumers "
+                       f"in other member states (orders {orders}): charge the buyers' country's VAT (OSS) in "
+                       "WooCommerce's tax settings")
+    checked["eu_distance_sales"] = seen
+    return out
 
 
 @dg.asset(key=PREFLIGHT, group_name=GROUP, kinds=KINDS, pool=POOL, required_resource_keys={"duckdb", "fortnox"},

@@ -116,6 +116,17 @@ class Accounts(_Strict):
         return self
 
 
+class LegalTexts(_Strict):
+    """The mention an invoice must carry when no Swedish VAT is charged (Directive 2006/112/EC art. 226 (11) and
+    (11a); docs/accounting.md "Regions and VAT numbers"). Bilingual by default: the buyer is abroad."""
+    reverse_charge: str = Field(default="Omvänd betalningsskyldighet / Reverse charge", min_length=1, max_length=300)
+    intra_eu_goods: str = Field(
+        default="Unionsintern leverans av varor, undantagen från mervärdesskatt / Intra-Community supply of goods, "
+                "exempt from VAT (art. 138, Directive 2006/112/EC)", min_length=1, max_length=300)
+    export: str = Field(default="Export, undantagen från mervärdesskatt / Export, exempt from VAT "
+                                "(art. 146, Directive 2006/112/EC)", min_length=1, max_length=300)
+
+
 class Invoicing(_Strict):
     trigger_statuses: list[str] = Field(default=["processing", "completed"], min_length=1)
     invoice_date: Literal["created", "paid", "completed"] = "created"
@@ -123,6 +134,7 @@ class Invoicing(_Strict):
     price_list: str = "A"
     skip_zero_total: bool = True
     allowed_currencies: list[str] = Field(default=["SEK"], min_length=1)
+    legal_texts: LegalTexts = LegalTexts()
 
     @field_validator("trigger_statuses")
     @classmethod
@@ -209,6 +221,22 @@ class Customers(_Strict):
     registered_prefix: str = "WC"
     guest_email_prefix: str = "WCG"
     guest_order_prefix: str = "WCO"
+    # Order meta keys that hold the buyer's VAT number, tried in this order: WooCommerce core's EU VAT field and
+    # the common EU-VAT and checkout plugins' keys (docs/accounting.md "Regions and VAT numbers").
+    vat_number_meta_keys: list[str] = Field(
+        default=["_billing_vat_number", "_vat_number", "vat_number", "_billing_eu_vat_number", "_billing_vat_id",
+                 "billing_vat", "_billing_vat", "_billing_vat_id_number"], min_length=1)
+    # Order meta keys that hold a company buyer's organisation number (Swedish checkout fields; GUESS beyond
+    # _billing_org_number).
+    organisation_number_meta_keys: list[str] = Field(
+        default=["_billing_org_number", "_billing_organisation_number", "_billing_org_nr", "_billing_orgnr"])
+
+    @field_validator("vat_number_meta_keys", "organisation_number_meta_keys")
+    @classmethod
+    def _meta_keys(cls, v: list[str]) -> list[str]:
+        for key in v:
+            _check_format(key, r"[A-Za-z0-9_.-]{1,255}", f"meta key {key!r}: 1-255 letters, digits, '_', '.', '-'")
+        return v
 
     @model_validator(mode="after")
     def _prefixes(self) -> "Customers":

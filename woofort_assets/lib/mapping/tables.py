@@ -26,12 +26,14 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
             ?::VARCHAR AS guest_order_prefix, ?::VARCHAR AS sku_pattern, ?::VARCHAR AS derived_prefix,
             ?::INTEGER AS description_max_length, ?::BOOLEAN AS article_prices_include_tax,
             ?::VARCHAR AS price_source, ?::VARCHAR AS manual_refund_mode, ?::INTEGER AS manual_refund_account,
-            ?::VARCHAR AS clearing_mode, ?::INTEGER AS clearing_account""",
+            ?::VARCHAR AS clearing_mode, ?::INTEGER AS clearing_account, ?::VARCHAR AS text_reverse_charge,
+            ?::VARCHAR AS text_intra_eu_goods, ?::VARCHAR AS text_export""",
         [shop, start_date, mapping.home_country, inv.price_list, inv.invoice_date, inv.bookkeep,
          inv.skip_zero_total, mapping.accounts.round_off, cust.registered_prefix, cust.guest_email_prefix,
          cust.guest_order_prefix, art.sku_pattern, art.derived_prefix, art.description_max_length,
          art.prices_include_tax, art.price_source, manual and manual.mode_of_payment, manual and manual.account,
-         clearing and clearing.mode_of_payment, clearing and clearing.account],
+         clearing and clearing.mode_of_payment, clearing and clearing.account, inv.legal_texts.reverse_charge,
+         inv.legal_texts.intra_eu_goods, inv.legal_texts.export],
     )
     con.execute("CREATE OR REPLACE TEMP TABLE map_trigger_statuses (status VARCHAR)")
     _insert(con, "map_trigger_statuses", [[s] for s in inv.trigger_statuses])
@@ -59,6 +61,10 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
         if dim.default is not None:
             rows.append([name, 1_000_000, None, None, None, None, dim.default])
     _insert(con, "map_dimension_rules", rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE map_buyer_meta_keys (kind VARCHAR, key VARCHAR, priority INTEGER)")
+    _insert(con, "map_buyer_meta_keys", [[kind, key, i] for kind, keys in (
+        ("vat_number", cust.vat_number_meta_keys), ("organisation_number", cust.organisation_number_meta_keys))
+        for i, key in enumerate(keys)])
     con.execute("CREATE OR REPLACE TEMP TABLE map_tax_classes (tax_class VARCHAR, vat_rate DECIMAL(9, 4))")
     rows = [[k, str(v)] for k, v in art.tax_class_rates.items()]
     _insert(con, "map_tax_classes", rows)

@@ -272,3 +272,34 @@ def modes_create(ctx: Ctx):
 
 def companyinformation(ctx: Ctx):
     return 200, {"CompanyInformation": dict(ctx.state.company)}
+
+
+# ------------------------------------------------------------------------------ EU distance-sales threshold
+EU_MEMBER_STATES = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+                    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
+
+
+def eu_vat_limit(ctx: Ctx):
+    """GET /3/euvatlimitregulation[?year=YYYY]: the company's distance sales to consumers in other member states
+    that year against the EUR 10,000 threshold. The [SPEC] gives the fields only. GUESS: Limit is the threshold in
+    SEK (99 680, Skatteverket's figure) and TotalExclVat sums, in SEK, the net of the year's invoices (credits
+    negative) to customers in another member state with VATType SEVAT or EUVAT, plus the tenant setting
+    `eu_distance_sales_earlier` {year: SEK} for sales Fortnox knows from elsewhere."""
+    year = ctx.args.get("year") or today()[:4]
+    if not str(year).isdigit():
+        raise E.err(E.INVALID_PARAMETER)
+    st = ctx.state
+    with st.lock:
+        customers = st.docs["customers"]
+        total = D(str((st.settings.get("eu_distance_sales_earlier") or {}).get(str(year), 0)))
+        home = st.company.get("CountryCode") or "SE"
+        for inv in st.docs["invoices"].values():
+            cust = customers.get(inv.get("CustomerNumber")) or {}
+            if (inv["Cancelled"] or not str(inv.get("InvoiceDate", "")).startswith(str(year))
+                    or cust.get("CountryCode") not in EU_MEMBER_STATES - {home}
+                    or cust.get("VATType") not in ("SEVAT", "EUVAT")):
+                continue
+            total += D(inv["Net"]) * D(inv.get("CurrencyRate") or 1) / D(inv.get("CurrencyUnit") or 1)
+    limit = 99680
+    return 200, {"EUVatLimitRegulation": {"IsOverLimit": total > limit, "Limit": limit,
+                                          "TotalExclVat": num(round2(total)), "Year": str(year)}}

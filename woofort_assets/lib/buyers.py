@@ -1,0 +1,58 @@
+"""The VAT and organisation numbers buyers gave at checkout, checked before any of them decides a sale's VAT.
+
+Reverse charge moves the VAT to the buyer, so a number that cannot be a VAT number must not get it: a typo would
+book a consumer sale untaxed. python-stdnum checks each member state's format and check digits offline (the same
+library the EU-VAT plugins' peers use); whether the number is registered is VIES's question, which woofort does not
+ask (docs/accounting.md "Regions and VAT numbers")."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from stdnum.eu import vat
+from stdnum.exceptions import ValidationError
+from stdnum.util import clean
+
+from woofort_assets.lib.sql import run_sql_file
+
+# VAT numbers use EL for Greece and XI for Northern Ireland (VIES); addresses use ISO 3166 codes
+_PREFIX_OF_COUNTRY = {"GR": "EL"}
+_COUNTRY_OF_PREFIX = {"EL": "GR"}
+_COLUMNS = {"order_id": "BIGINT", "vat_number_given": "VARCHAR", "vat_number": "VARCHAR",
+            "vat_number_country": "VARCHAR", "vat_number_problem": "VARCHAR", "organisation_number": "VARCHAR"}
+
+
+@lru_cache(maxsize=65536)
+def check_vat_number(given: str, country: str | None) -> tuple[str | None, str | None, str | None]:
+    """(number, its country, problem): the number compacted, with its member-state prefix (the buyer's country's
+    when they typed none), or (None, None, why not)."""
+    number = clean(given, " -./,").upper().strip()
+    if number[:2].isdigit() and country:
+        number = _PREFIX_OF_COUNTRY.get(country, country) + number
+    if number.startswith("GR"):
+        number = "EL" + number[2:]
+    try:
+        number = vat.validate(number)
+    except ValidationError as error:
+        return None, None, f"{given!r} is not a valid EU VAT number: {error}"
+    return number, _COUNTRY_OF_PREFIX.get(number[:2], number[:2]), None
+
+
+def register_buyer_numbers(con) -> None:
+    """TEMP tables wf_buyer_meta and wf_charged_home (sql/deltas/_buyers.sql), then wf_buyer_numbers: per order
+    that gave one, the VAT number as given, as checked (NULL when invalid, with the problem) and its country, and
+    the organisation number. Needs the map_* tables."""
+    run_sql_file(con, "deltas/_buyers.sql", {})
+    rows = []
+    for order_id, country, vat_given, org_number in con.execute(
+            "SELECT order_id, any_value(country), any_value(value) FILTER (WHERE kind = 'vat_number'), "
+            "any_value(value) FILTER (WHERE kind = 'organisation_number') FROM wf_buyer_meta GROUP BY order_id"
+    ).fetchall():
+        number, number_country, problem = check_vat_number(vat_given, country) if vat_given else (None, None, None)
+        rows.append((order_id, vat_given, number, number_country, problem, org_number and org_number[:30]))
+    con.register("wf_checked_numbers", pd.DataFrame(rows, columns=list(_COLUMNS), dtype=object))
+    casts = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in _COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE wf_buyer_numbers AS SELECT {casts} FROM wf_checked_numbers")
+    con.unregister("wf_checked_numbers")
