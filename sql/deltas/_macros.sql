@@ -18,6 +18,10 @@ CREATE OR REPLACE TEMP MACRO wf_div_half_up(n, d) AS
 CREATE OR REPLACE TEMP MACRO wf_div_ceil(n, d) AS CASE WHEN n >= 0 THEN (n + d - 1) // d ELSE -((-n) // d) END;
 CREATE OR REPLACE TEMP MACRO wf_div_floor(n, d) AS CASE WHEN n >= 0 THEN n // d ELSE -((-n + d - 1) // d) END;
 
+-- WooCommerce's tax of a staged amount at a rate, rounded to öre: in DECIMAL(38, x), since a DECIMAL(18, 6)
+-- amount times a DECIMAL(9, 4) rate overflows DECIMAL(18) from about 400,000 SEK.
+CREATE OR REPLACE TEMP MACRO wf_tax_at(amount, rate) AS round(CAST(amount AS DECIMAL(38, 6)) * rate * 0.01, 2);
+
 -- A VAT rate in units of 1/10000 percent: 25 -> 250000, 25.5 -> 255000.
 CREATE OR REPLACE TEMP MACRO wf_rate_units(r) AS CAST(CAST(r AS DECIMAL(18, 4)) * 10000 AS HUGEINT);
 

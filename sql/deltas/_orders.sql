@@ -28,7 +28,7 @@ o AS (
 taxed_goods AS (
     SELECT o.order_id,
            bool_or(CASE WHEN coalesce(wr.rate, mc.vat_rate) IS NULL THEN l.total <> 0
-                        ELSE round(l.total * coalesce(wr.rate, mc.vat_rate) * 0.01, 2) <> 0 END) AS taxed
+                        ELSE wf_tax_at(l.total, coalesce(wr.rate, mc.vat_rate)) <> 0 END) AS taxed
     FROM o
     JOIN staging.order_lines l ON l.shop = o.shop AND l.order_id = o.order_id AND l.line_type = 'line_item'
     LEFT JOIN (SELECT upper(t.country) AS country, t.tax_class, max(t.rate) AS rate
@@ -118,19 +118,19 @@ WITH l AS (
 -- a taxed line without tax ids: the mapped rate (of its region, kind and OSS country) nearest its tax
 guessed AS (
     SELECT l.order_id, l.line_id,
-           arg_min(a.vat_rate, {'gap': abs(round(l.total * a.vat_rate * 0.01, 2) - l.total_tax), 'rate': -a.vat_rate})
+           arg_min(a.vat_rate, {'gap': abs(wf_tax_at(l.total, a.vat_rate) - l.total_tax), 'rate': -a.vat_rate})
                AS vat_rate
     FROM l JOIN map_accounts a
       ON a.region = l.region AND a.kind = l.kind AND a.vat_rate > 0
      AND a.country IS NOT DISTINCT FROM CASE WHEN l.region = 'eu_consumer' THEN l.tax_country END
     WHERE coalesce(l.n_rates, 0) = 0 AND l.total_tax <> 0
-      AND abs(round(l.total * a.vat_rate * 0.01, 2) - l.total_tax) <= 0.01
+      AND abs(wf_tax_at(l.total, a.vat_rate) - l.total_tax) <= 0.01
     GROUP BY l.order_id, l.line_id
 ),
 rated AS (
     SELECT l.*,
            CASE WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0
-                     AND abs(round(l.total * l.tax_rate * 0.01, 2) - l.total_tax) <= 0.01 THEN l.tax_rate
+                     AND abs(wf_tax_at(l.total, l.tax_rate) - l.total_tax) <= 0.01 THEN l.tax_rate
                 WHEN l.total_tax = 0 THEN CAST(0 AS DECIMAL(9, 4))
                 WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0 THEN l.tax_rate
                 WHEN coalesce(l.n_rates, 0) = 0 THEN g.vat_rate

@@ -102,7 +102,9 @@ alloc AS (
            r.gross_cents, sum(r.gross_cents) OVER (PARTITION BY a.refund_id) AS order_gross,
            row_number() OVER (PARTITION BY a.refund_id ORDER BY r.gross_cents DESC, r.vat_rate DESC) AS rn
     FROM amount_only a JOIN order_rates r ON r.order_id = a.order_id
+    -- an order whose rates all sum to 0 (its total only a round-off) gives the refund to its highest rate
     WHERE r.gross_cents > 0
+       OR NOT EXISTS (SELECT 1 FROM order_rates p WHERE p.order_id = a.order_id AND p.gross_cents > 0)
 ),
 alloc2 AS (
     SELECT *, CASE WHEN order_gross = 0 THEN 0 ELSE wf_div_floor(cents * gross_cents, order_gross) END AS share

@@ -20,14 +20,6 @@ TEXTS = default_mapping().invoicing.legal_texts
 DE_NUMBER, SE_NUMBER = "DE136695976", "SE112345779601"
 
 
-@pytest.fixture
-def con():
-    c = f.connect_memory()
-    f.insert_tax_rates(c)
-    yield c
-    c.close()
-
-
 def order(order_id: int, country: str, rate: D, *, rate_id: int | None = None, tax_class: str | None = None,
           **kw) -> f.Order:
     """One line of 100.00 ex VAT and 49.00 shipping, taxed at `rate` by WooCommerce's rate `rate_id`."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal as D
 
-import pytest
-
 from tests.accounting import factory as f
 from tests.accounting.helpers import build, default_mapping, fortnox_totals, rows
 from woofort_assets.defs.deltas.build import DELTAS, build_all
@@ -14,14 +12,6 @@ from woofort_assets.lib.mapping import parse_mapping
 from woofort_assets.lib.settings import CHECKOUT_DIR
 
 MAPPING_TEXT = (CHECKOUT_DIR / "mapping" / "mapping.yaml").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def con():
-    c = f.connect_memory()
-    f.insert_tax_rates(c)
-    yield c
-    c.close()
 
 
 def simple(order_id: int, **kw) -> f.Order:
