@@ -6,7 +6,7 @@
 
 -- 1. Orders with the derived invoice header fields. Cost centre and project: the first dimension rule (by
 -- priority) whose conditions all hold; a rule's NULL condition matches anything.
-CREATE OR REPLACE TEMP TABLE wf_orders AS
+CREATE OR REPLACE TEMP TABLE wf_order_heads AS
 WITH buyers AS (
     SELECT o.* EXCLUDE (meta_data),
            wf_tax_country(o.shipping_country, o.billing_country) AS tax_country,
@@ -55,7 +55,6 @@ SELECT o.*,
                 WHEN 'completed' THEN coalesce(o.date_completed, o.date_created)
                 ELSE o.date_created END AS DATE) AS invoice_date,
        wf_customer_number(o.customer_id, o.billing_email, o.order_id) AS customer_number,
-       CASE WHEN upper(o.currency) <> 'SEK' AND o.currency_rate > 0 THEN CAST(o.currency_rate AS DECIMAL(18, 6)) END AS fx_rate,
        d.cost_center, d.project,
        -- a paid order cancelled or refunded is booked all the same (invoice, payment, credit, payout): the money
        -- went in and out through the bank or the payment provider
@@ -84,6 +83,44 @@ SELECT o.*,
             WHEN o.skip_zero_total AND o.total = 0 THEN 'order total is 0'
        END AS order_reason_detail
 FROM o LEFT JOIN dimensions d ON d.order_id = o.order_id LEFT JOIN taxed_goods tg ON tg.order_id = o.order_id;
+
+-- 1b. The rate of a foreign-currency invoice (docs/accounting.md "Foreign currency"), SEK per fx_unit units: the
+-- order's meta (wf_fx_meta), else Fortnox's register when its date is the invoice date, else the operator's rate
+-- file for that date (wf_fx_dated); none: excluded as no_rate_for_date. An invoice booked in Fortnox keeps the rate
+-- it was sent with (the pricing plugins' meta staged as currency_rate, or none): a booked document is history.
+CREATE OR REPLACE TEMP TABLE wf_orders AS
+WITH booked AS (
+    SELECT CAST(d.source_key AS VARCHAR) AS source_key FROM ledger.documents d, map_settings s
+    WHERE d.shop = s.shop AND d.entity = 'invoice' AND d.fortnox_number IS NOT NULL AND d.booked
+      AND d.status <> 'cancelled'
+),
+rated AS (
+    SELECT o.*, upper(o.currency) <> 'SEK' AS foreign_currency,
+           CAST(o.order_id AS VARCHAR) IN (SELECT source_key FROM booked) AS booked_before,
+           m.rate AS meta_rate, fd.rate AS dated_rate, fd.unit AS dated_unit, fd.source AS dated_source
+    FROM wf_order_heads o
+    LEFT JOIN wf_fx_meta m ON m.order_id = o.order_id
+    LEFT JOIN wf_fx_dated fd ON fd.currency = upper(o.currency) AND fd.rate_date = o.invoice_date
+)
+SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, dated_unit, dated_source,
+                    order_reason, order_reason_detail),
+       CASE WHEN NOT r.foreign_currency THEN NULL
+            WHEN r.booked_before THEN CASE WHEN r.currency_rate > 0 THEN CAST(r.currency_rate AS DECIMAL(18, 6)) END
+            ELSE coalesce(r.meta_rate, r.dated_rate) END AS fx_rate,
+       CASE WHEN NOT r.foreign_currency THEN NULL
+            WHEN r.booked_before OR r.meta_rate IS NOT NULL THEN CAST(1 AS DECIMAL(18, 6))
+            ELSE r.dated_unit END AS fx_unit,
+       CASE WHEN NOT r.foreign_currency THEN NULL WHEN r.booked_before THEN 'booked'
+            WHEN r.meta_rate IS NOT NULL THEN 'order_meta' ELSE r.dated_source END AS fx_source,
+       CASE WHEN r.order_reason IS NOT NULL THEN r.order_reason
+            WHEN r.foreign_currency AND NOT r.booked_before AND coalesce(r.meta_rate, r.dated_rate) IS NULL
+                THEN 'no_rate_for_date' END AS order_reason,
+       CASE WHEN r.order_reason IS NOT NULL THEN r.order_reason_detail
+            WHEN r.foreign_currency AND NOT r.booked_before AND coalesce(r.meta_rate, r.dated_rate) IS NULL
+                THEN 'no ' || upper(r.currency) || ' rate for ' || r.invoice_date || ': none in the order meta '
+                     || '(invoicing.currency_rate_meta_keys), Fortnox''s currency register is not for that day and '
+                     || 'WOOFORT_FX_RATE_FILE has no line for it' END AS order_reason_detail
+FROM rated r;
 
 -- 2. The VAT rate of every order line: from its taxes (tax_lines.rate_percent, else staging.tax_rates), 0 when
 -- no tax was charged, else the mapped rate that reproduces the line's tax.
@@ -311,7 +348,7 @@ legal AS (
     WHERE l.region IN ('eu_business', 'export') AND hash(l.order_id) % parts = part
     GROUP BY l.order_id
 )
-SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, h.tax_country, h.invoice_date,
+SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.fx_unit, h.region, h.tax_country, h.invoice_date,
        h.customer_number, h.total, h.total_tax, h.prices_include_tax, h.bookkeep,
        h.payment_method, h.date_paid, h.date_created, h.date_modified,
        wf_amount(h.round_off_cents) AS round_off,
@@ -337,7 +374,7 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, 
                'ZipCode', left(coalesce(h.billing_postcode, ''), 10),
                'City', coalesce(h.billing_city, ''),
                'InvoiceRows', coalesce(rj.invoice_rows, json('[]'))),
-           json_object('CurrencyRate', h.fx_rate, 'CostCenter', h.cost_center, 'Project', h.project,
+           json_object('CurrencyRate', h.fx_rate, 'CurrencyUnit', h.fx_unit, 'CostCenter', h.cost_center, 'Project', h.project,
                        'Remarks', nullif(left(concat_ws(chr(10), lg.text, 'Rabattkod: ' || cp.codes), 1024), ''))
        )) END AS payload
 FROM (SELECT * FROM wf_orders JOIN wf_invoice_headers USING (order_id) WHERE hash(order_id) % parts = part) h

@@ -193,7 +193,7 @@ sums AS (
     FROM wf_credit_rate_sums GROUP BY credit_key
 ),
 hdr AS (
-    SELECT t.*, o.customer_number, o.currency, o.fx_rate, o.invoice_date, o.number, o.region, o.status,
+    SELECT t.*, o.customer_number, o.currency, o.fx_rate, o.fx_unit, o.invoice_date, o.number, o.region, o.status,
            w.billing_company, w.billing_first_name, w.billing_last_name, w.billing_email,
            w.billing_address_1, w.billing_address_2, w.billing_postcode, w.billing_city,
            -- a refund on its day; a cancellation on the day the order last changed
@@ -264,7 +264,7 @@ SELECT h.*, wf_amount(h.round_off_cents) AS round_off, wf_amount(h.vat_adjustmen
                'Remarks', left('Kredit av order ' || coalesce(h.number, CAST(h.order_id AS VARCHAR))
                                || coalesce(': ' || nullif(trim(h.reason), ''), ''), 1024),
                'InvoiceRows', coalesce(rj.invoice_rows, json('[]'))),
-           json_object('CurrencyRate', h.fx_rate))) AS payload
+           json_object('CurrencyRate', h.fx_rate, 'CurrencyUnit', h.fx_unit))) AS payload
 FROM hdr h LEFT JOIN rows_json rj ON rj.credit_key = h.credit_key;
 
 CREATE OR REPLACE TABLE deltas.credit_delta AS

@@ -7,10 +7,13 @@
 --   refund paid back by hand (refunded_payment false): the same, on payments.manual_refunds (when it is null
 --     the credit note stays open, the customer's credit)
 -- PaymentDate = the paid (refund) date in store time, never before the invoice date. ModeOfPayment and its
--- account from the mapping's payments.methods (else payments.default). Foreign currency: AmountCurrency is the
--- document amount; Amount (SEK) = AmountCurrency x CurrencyRate when the order carries a rate, else null (the
--- sink fills it from the Fortnox invoice's CurrencyRate). A payment in the ledger with a Fortnox number is
--- never re-sent. deltas.payment_exclusions lists paid, invoiced orders that get no payment, with the reason.
+-- account from the mapping's payments.methods (else payments.default). Foreign currency (docs/accounting.md
+-- "Foreign currency"): AmountCurrency is the document amount, CurrencyRate/CurrencyUnit the rate of the payment
+-- date (the invoice's on the invoice date, else Fortnox's register or the rate file for that day: wf_fx_dated) and
+-- Amount (SEK) = AmountCurrency x CurrencyRate / CurrencyUnit, so Fortnox books the exchange difference against
+-- the invoice's rate; no rate for the day: listed as no_rate_for_date. An invoice booked before woofort knew
+-- its rate (none sent) is paid at Fortnox's rate: Amount null, the sink fills it. A payment in the ledger with a
+-- Fortnox number is never re-sent. deltas.payment_exclusions lists paid, invoiced orders that get no payment, with the reason.
 CREATE OR REPLACE TEMP TABLE wf_payment_src AS
 WITH invoiced AS (
     SELECT CAST(d.source_key AS VARCHAR) AS source_key FROM ledger.documents d, map_settings s
@@ -26,14 +29,14 @@ credited AS (
 )
 SELECT CAST(o.order_id AS VARCHAR) AS source_key, o.order_id, CAST(NULL AS BIGINT) AS refund_id,
        'invoice' AS ref_entity, CAST(o.order_id AS VARCHAR) AS ref_source_key,
-       o.payment_method, o.currency, o.fx_rate, wf_cents(o.total) AS amount_cents,
+       o.payment_method, o.currency, o.fx_rate, o.fx_unit, o.invoice_date, wf_cents(o.total) AS amount_cents,
        greatest(CAST(o.date_paid AS DATE), o.invoice_date) AS payment_date, false AS manual
 FROM wf_invoices o
 WHERE o.reason IS NULL AND o.date_paid IS NOT NULL
   AND CAST(o.order_id AS VARCHAR) IN (SELECT source_key FROM invoiced)
 UNION ALL
 SELECT 'refund-' || r.refund_id, r.order_id, r.refund_id, 'credit_invoice', CAST(r.refund_id AS VARCHAR),
-       o.payment_method, o.currency, o.fx_rate, -wf_cents(r.amount),
+       o.payment_method, o.currency, o.fx_rate, o.fx_unit, o.invoice_date, -wf_cents(r.amount),
        greatest(CAST(r.date_created AS DATE), o.invoice_date), NOT coalesce(r.refunded_payment, false)
 FROM staging.refunds r
 JOIN map_settings s ON r.shop = s.shop
@@ -42,7 +45,11 @@ WHERE (coalesce(r.refunded_payment, false) OR s.manual_refund_mode IS NOT NULL) 
   AND CAST(r.refund_id AS VARCHAR) IN (SELECT source_key FROM credited);
 
 CREATE OR REPLACE TEMP TABLE wf_payments AS
-SELECT p.*,
+SELECT p.* EXCLUDE (fx_rate, fx_unit),
+       CASE WHEN p.payment_date = p.invoice_date OR p.fx_rate IS NULL THEN p.fx_rate ELSE fd.rate END AS fx_rate,
+       CASE WHEN p.payment_date = p.invoice_date OR p.fx_rate IS NULL THEN p.fx_unit ELSE fd.unit END AS fx_unit,
+       upper(p.currency) <> 'SEK' AND p.fx_rate IS NOT NULL AND p.payment_date <> p.invoice_date AND fd.rate IS NULL
+           AS no_rate,
        CASE WHEN p.manual THEN s.manual_refund_mode ELSE coalesce(m.mode_of_payment, dm.mode_of_payment) END
            AS mode_of_payment,
        CASE WHEN p.manual THEN s.manual_refund_account ELSE coalesce(m.account, dm.account) END AS mode_account,
@@ -50,7 +57,8 @@ SELECT p.*,
 FROM wf_payment_src p
 JOIN map_settings s ON true
 LEFT JOIN map_payment_methods m ON m.payment_method = p.payment_method AND NOT m.is_default
-LEFT JOIN map_payment_methods dm ON dm.is_default;
+LEFT JOIN map_payment_methods dm ON dm.is_default
+LEFT JOIN wf_fx_dated fd ON fd.currency = upper(p.currency) AND fd.rate_date = p.payment_date;
 
 CREATE OR REPLACE TABLE deltas.payment_delta AS
 WITH pay AS (
@@ -59,14 +67,16 @@ WITH pay AS (
                json_object('InvoiceNumber', NULL,
                            'Amount', CASE WHEN NOT p.foreign_currency THEN wf_amount(p.amount_cents)
                                           WHEN p.fx_rate IS NOT NULL
-                                              THEN CAST(round(wf_amount(p.amount_cents) * p.fx_rate, 2) AS DECIMAL(18, 2)) END,
+                                              THEN CAST(round(wf_amount(p.amount_cents) * p.fx_rate / p.fx_unit, 2)
+                                                        AS DECIMAL(18, 2)) END,
                            'PaymentDate', strftime(p.payment_date, '%Y-%m-%d'),
                            'ModeOfPayment', p.mode_of_payment,
                            'ModeOfPaymentAccount', p.mode_account),
                json_object('AmountCurrency', CASE WHEN p.foreign_currency THEN wf_amount(p.amount_cents) END,
-                           'CurrencyRate', CASE WHEN p.foreign_currency THEN p.fx_rate END))) AS payload
+                           'CurrencyRate', CASE WHEN p.foreign_currency THEN p.fx_rate END,
+                           'CurrencyUnit', CASE WHEN p.foreign_currency THEN p.fx_unit END))) AS payload
     FROM wf_payments p
-    WHERE p.mode_of_payment IS NOT NULL
+    WHERE p.mode_of_payment IS NOT NULL AND NOT p.no_rate
 )
 SELECT (SELECT shop FROM map_settings) AS shop, pay.source_key, 'invoice_payment' AS entity, 'create' AS action,
        pay.payload, md5(CAST(pay.payload AS VARCHAR)) AS payload_hash, pay.order_id,
@@ -85,7 +95,13 @@ SELECT (SELECT shop FROM map_settings) AS shop, p.order_id, p.source_key, 'payme
        || 'payments.default is null' AS detail
 FROM wf_payments p
 WHERE p.mode_of_payment IS NULL
-ORDER BY p.order_id, p.source_key;
+UNION ALL
+SELECT (SELECT shop FROM map_settings), p.order_id, p.source_key, 'no_rate_for_date',
+       'no ' || upper(p.currency) || ' rate for the payment date ' || p.payment_date || ': Fortnox''s currency '
+       || 'register is not for that day and WOOFORT_FX_RATE_FILE has no line for it'
+FROM wf_payments p
+WHERE p.mode_of_payment IS NOT NULL AND p.no_rate
+ORDER BY 2, 3;
 
 -- deltas.settlement_orders: orders with a credit note or a re-issue (in Fortnox, or made in this run), whose
 -- Fortnox documents the payments sink settles after its payments (kinds/settlements.py): documents of the same

@@ -71,6 +71,7 @@ class Order:
     status: str = "processing"
     currency: str = "SEK"
     currency_rate: Decimal | None = None
+    rate_meta: tuple[str, object] | None = None  # (meta key, value); default: Aelia's key holding currency_rate
     country: str = "SE"
     vat_number: str | None = None
     vat_meta_key: str = "_billing_vat_number"
@@ -161,7 +162,8 @@ def insert_order(con, o: Order, shop: str = SHOP) -> None:
          discount, discount_tax, shipping_total, shipping_tax, cart_tax, o.total, o.total_tax + Decimal(0),
          o.customer_id, o.first_name, o.last_name, o.company, "Storgatan 1", "Stockholm", "11122", o.country,
          o.email, json.dumps([{"id": i, "key": key, "value": value} for i, (key, value) in enumerate(
-             ((o.vat_meta_key, o.vat_number), ("_billing_org_number", o.org_number))) if value]),
+             ((o.vat_meta_key, o.vat_number), ("_billing_org_number", o.org_number),
+              o.rate_meta or ("_base_currency_exchange_rate", o.currency_rate and str(o.currency_rate)))) if value]),
          o.country, o.payment_method, o.currency_rate])
     country = o.country if o.country in ("SE", "DE") else "SE"
     tax_lines: dict[Decimal, list[Decimal]] = {}
@@ -231,6 +233,7 @@ def reset(con, shop: str = SHOP) -> None:
     for t in STAGING_TABLES:
         con.execute(f"DELETE FROM staging.{t}")
     con.execute("DELETE FROM ledger.documents")
+    con.execute("DELETE FROM ledger.fortnox_currency_rates")
 
 
 def ledger_insert(con, entity: str, source_key: str, payload_hash: str | None, *, number: str | None = "1",

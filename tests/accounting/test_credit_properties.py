@@ -86,7 +86,10 @@ def test_credit_total_and_vat_equal_refund(con, case):
     for r in payload["InvoiceRows"]:
         assert Decimal(r["DeliveredQuantity"]) < 0
         assert Decimal(r["Discount"]) >= 0
-    # a refund paid back through the gateway is also a (negative) payment on the credit invoice
+    # a refund paid back through the gateway is also a (negative) payment on the credit invoice, at the rate of
+    # its day (here Fortnox's register's)
+    con.execute("INSERT OR REPLACE INTO ledger.fortnox_currency_rates (shop, currency, rate_date, rate, unit) "
+                "VALUES (?, 'EUR', ?, 11.2, 1)", [f.SHOP, refund.date_created.date()])
     build(con, "payment_delta")
     pay = [p for p in rows(con, "payment_delta") if p["source_key"] == "refund-7001"]
     assert len(pay) == 1 and pay[0]["ref_entity"] == "credit_invoice" and pay[0]["ref_source_key"] == "7001"

@@ -212,10 +212,12 @@ def test_foreign_currency_invoice_and_payment(con):
     for n in ("invoice_delta", "credit_delta", "payment_delta"):
         build(con, n)
     inv = {r["order_id"]: r["payload"]["Invoice"] for r in rows(con, "invoice_delta")}
-    assert D(inv[1001]["CurrencyRate"]) == D("11.5") and "CurrencyRate" not in inv[1002]
+    assert D(inv[1001]["CurrencyRate"]) == D("11.5") and D(inv[1001]["CurrencyUnit"]) == 1 and 1002 not in inv
     pay = {r["order_id"]: r["payload"]["InvoicePayment"] for r in rows(con, "payment_delta")}
     assert D(pay[1001]["AmountCurrency"]) == D("119") and D(pay[1001]["Amount"]) == D("1368.50")
-    assert pay[1002]["Amount"] is None and "CurrencyRate" not in pay[1002]
+    assert D(pay[1001]["CurrencyRate"]) == D("11.5") and 1002 not in pay
+    (excluded,) = rows(con, "invoice_exclusions", "order_id = 1002")
+    assert excluded["reason"] == "no_rate_for_date"
 
 
 def test_unmapped_payment_method_is_listed(con):

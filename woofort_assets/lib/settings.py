@@ -102,6 +102,10 @@ SETTINGS: tuple[Setting, ...] = (
             "first daily partition; orders before it are never invoiced"),
     Setting("WOOFORT_MAPPING", existing_file, None, "accounting mapping file",
             shown_default="`mapping/mapping.yaml`"),
+    Setting("WOOFORT_FX_RATE_FILE", existing_file, None,
+            "CSV of exchange rates (`date,currency,rate,unit`: SEK per `unit` units) for foreign-currency orders "
+            "whose meta and Fortnox's currency register give no rate for the day (docs/accounting.md §Foreign "
+            "currency)", shown_default="none"),
     Setting("WOOFORT_DUCKDB_MEMORY_LIMIT", memory_size, None,
             "DuckDB's memory limit (e.g. `1GB`): beyond it DuckDB spills to `woofort.duckdb.tmp/`; set it on a "
             "small host or for a large history (1,000,000 orders stage and build their deltas with `1GB`, about "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from woofort_assets.lib.buyers import register_buyer_numbers
+from woofort_assets.lib.fx_rates import register_rates
 from woofort_assets.lib.mapping import Mapping, register_mapping
 from woofort_assets.lib.sql import run_sql_file
 
@@ -17,13 +18,13 @@ DELTAS: dict[str, tuple[str, ...]] = {
     "article_delta": ("_articles",),
     "price_delta": ("_articles",),
     "stock_delta": ("_articles",),
-    "customer_delta": ("_articles", "_buyers", "_orders"),
-    "invoice_delta": ("_articles", "_buyers", "_orders"),
-    "credit_delta": ("_articles", "_buyers", "_orders"),
-    "payment_delta": ("_articles", "_buyers", "_orders"),
+    "customer_delta": ("_articles", "_buyers", "_rates", "_orders"),
+    "invoice_delta": ("_articles", "_buyers", "_rates", "_orders"),
+    "credit_delta": ("_articles", "_buyers", "_rates", "_orders"),
+    "payment_delta": ("_articles", "_buyers", "_rates", "_orders"),
 }
 # helpers that are Python (they run sql/deltas/<name>.sql themselves)
-PYTHON_HELPERS = {"_buyers": register_buyer_numbers}
+PYTHON_HELPERS = {"_buyers": register_buyer_numbers, "_rates": register_rates}
 # extra tables a delta file writes besides deltas.<name>
 EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
 # DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):

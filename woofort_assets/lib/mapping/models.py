@@ -127,6 +127,23 @@ class LegalTexts(_Strict):
                                 "(art. 146, Directive 2006/112/EC)", min_length=1, max_length=300)
 
 
+class RateMetaKey(_Strict):
+    """An order meta key where a multi-currency plugin keeps the rate it converted the order at. `inverse`: the
+    value is order currency per base currency (1 SEK = 0.087 EUR), not base per order currency (1 EUR = 11.5 SEK);
+    `per_currency`: the value is an object keyed by currency code whose entry holds `rate`."""
+    key: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,255}$")
+    inverse: bool = False
+    per_currency: bool = False
+
+
+# The common multi-currency plugins' keys (docs/accounting.md "Foreign currency"): Aelia Currency Switcher, Price
+# Based on Country (both base per order currency); WOOCS and CURCY (order currency per base; GUESS: read from the
+# plugins' source as remembered, not from the reference notes).
+DEFAULT_RATE_META_KEYS = [RateMetaKey(key="_base_currency_exchange_rate"), RateMetaKey(key="_wcpbc_base_exchange_rate"),
+                          RateMetaKey(key="_woocs_order_rate", inverse=True),
+                          RateMetaKey(key="wmc_order_info", inverse=True, per_currency=True)]
+
+
 class Invoicing(_Strict):
     trigger_statuses: list[str] = Field(default=["processing", "completed"], min_length=1)
     invoice_date: Literal["created", "paid", "completed"] = "created"
@@ -134,6 +151,8 @@ class Invoicing(_Strict):
     price_list: str = "A"
     skip_zero_total: bool = True
     allowed_currencies: list[str] = Field(default=["SEK"], min_length=1)
+    # where a foreign-currency order's rate is read first, in this order (then Fortnox's register, then the rate file)
+    currency_rate_meta_keys: list[RateMetaKey] = Field(default=DEFAULT_RATE_META_KEYS)
     legal_texts: LegalTexts = LegalTexts()
 
     @field_validator("trigger_statuses")

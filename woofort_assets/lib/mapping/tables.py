@@ -39,6 +39,10 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
     _insert(con, "map_trigger_statuses", [[s] for s in inv.trigger_statuses])
     con.execute("CREATE OR REPLACE TEMP TABLE map_currencies (currency VARCHAR)")
     _insert(con, "map_currencies", [[c] for c in inv.allowed_currencies])
+    con.execute("CREATE OR REPLACE TEMP TABLE map_rate_meta_keys (key VARCHAR, priority INTEGER, inverse BOOLEAN, "
+                "per_currency BOOLEAN)")
+    _insert(con, "map_rate_meta_keys", [[k.key, i, k.inverse, k.per_currency]
+                                        for i, k in enumerate(inv.currency_rate_meta_keys)])
     con.execute("CREATE OR REPLACE TEMP TABLE map_eu_countries (country VARCHAR)")
     _insert(con, "map_eu_countries", [[c] for c in EU_COUNTRIES if c != mapping.home_country])
     con.execute("CREATE OR REPLACE TEMP TABLE map_accounts (region VARCHAR, country VARCHAR, kind VARCHAR, "
