@@ -9,7 +9,8 @@
 -- PaymentDate = the paid (refund) date in store time, never before the invoice date. ModeOfPayment and its
 -- account from the mapping's payments.methods (else payments.default). Foreign currency (docs/accounting.md
 -- "Foreign currency"): AmountCurrency is the document amount, CurrencyRate/CurrencyUnit the rate of the payment
--- date (the invoice's on the invoice date, else Fortnox's register or the rate file for that day: wf_fx_dated) and
+-- date (the invoice's on the invoice date, else Fortnox's register or the rate file for that day: wf_fx_dated;
+-- sent per the invoice's CurrencyUnit) and
 -- Amount (SEK) = AmountCurrency x CurrencyRate / CurrencyUnit, so Fortnox books the exchange difference against
 -- the invoice's rate; no rate for the day: listed as no_rate_for_date. An invoice booked before woofort knew
 -- its rate (none sent) is paid at Fortnox's rate: Amount null, the sink fills it. A payment in the ledger with a
@@ -45,7 +46,7 @@ WHERE (coalesce(r.refunded_payment, false) OR s.manual_refund_mode IS NOT NULL) 
   AND CAST(r.refund_id AS VARCHAR) IN (SELECT source_key FROM credited);
 
 CREATE OR REPLACE TEMP TABLE wf_payments AS
-SELECT p.* EXCLUDE (fx_rate, fx_unit),
+SELECT p.* EXCLUDE (fx_rate, fx_unit), p.fx_unit AS invoice_unit,
        CASE WHEN p.payment_date = p.invoice_date OR p.fx_rate IS NULL THEN p.fx_rate ELSE fd.rate END AS fx_rate,
        CASE WHEN p.payment_date = p.invoice_date OR p.fx_rate IS NULL THEN p.fx_unit ELSE fd.unit END AS fx_unit,
        upper(p.currency) <> 'SEK' AND p.fx_rate IS NOT NULL AND p.payment_date <> p.invoice_date AND fd.rate IS NULL
@@ -73,8 +74,10 @@ WITH pay AS (
                            'ModeOfPayment', p.mode_of_payment,
                            'ModeOfPaymentAccount', p.mode_account),
                json_object('AmountCurrency', CASE WHEN p.foreign_currency THEN wf_amount(p.amount_cents) END,
-                           'CurrencyRate', CASE WHEN p.foreign_currency THEN p.fx_rate END,
-                           'CurrencyUnit', CASE WHEN p.foreign_currency THEN p.fx_unit END))) AS payload
+                           -- per the invoice's CurrencyUnit (the payment's is read-only: [SPEC], reference §5.5)
+                           'CurrencyRate', CASE WHEN p.foreign_currency
+                                                THEN CAST(round(p.fx_rate * p.invoice_unit / p.fx_unit, 6)
+                                                          AS DECIMAL(18, 6)) END))) AS payload
     FROM wf_payments p
     WHERE p.mode_of_payment IS NOT NULL AND NOT p.no_rate
 )

@@ -138,10 +138,10 @@ def test_the_setting_is_changed_through_the_control_api_and_survives_a_reset():
     sandbox = WooCommerceSandbox(orders=20, seed=5, tls=False).start()
     try:
         control = f"{sandbox.url}/__sandbox"
-        assert requests.get(f"{control}/settings", timeout=20).json() == {"price_decimals": 2}
+        assert requests.get(f"{control}/settings", timeout=20).json() == {"price_decimals": 2, "currency": "SEK"}
         exact = orders(sandbox)[0]["total"]
         assert requests.post(f"{control}/settings", json={"price_decimals": 0}, timeout=20).json() == {
-            "price_decimals": 0}
+            "price_decimals": 0, "currency": "SEK"}
         assert orders(sandbox)[0]["total"] == whole(exact)
         requests.post(f"{control}/reset", timeout=20)
         assert requests.get(control, timeout=20).json()["price_decimals"] == 0

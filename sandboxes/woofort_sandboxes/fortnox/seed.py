@@ -102,6 +102,12 @@ DEFAULT_SETTINGS = {
     # EU distance sales (SEK, per year) the company made outside what this sandbox holds, for
     # /3/euvatlimitregulation (resources/bookkeeping.py::eu_vat_limit).
     "eu_distance_sales_earlier": {},
+    # A foreign-currency payment at another rate than its invoice's (resources/bookkeeping.py::book_payment; GUESS
+    # which one Fortnox does, docs/fortnox-fidelity.md): "currency_accounts" keeps the payment's CurrencyRate and
+    # books the difference on CURRENCYWIN (3960) / CURRENCYLOSS (7960); "invoice_rate" ignores the payment's rate and
+    # books the payment at the invoice's, so there is no difference.
+    "exchange_difference": "currency_accounts",
 }
 
 CREDIT_SETTLEMENT_MODES = ("clears", "open")
+EXCHANGE_DIFFERENCE_MODES = ("currency_accounts", "invoice_rate")

@@ -44,11 +44,16 @@ class State:
     def seed_reference(self, data: dict | None = None) -> None:
         """Seed (or extend) reference data. `data` may hold accounts, modesofpayments, financialyears,
         predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement` must be one of
-        seed.CREDIT_SETTLEMENT_MODES, else ValueError before anything is seeded)."""
+        seed.CREDIT_SETTLEMENT_MODES and `exchange_difference` one of seed.EXCHANGE_DIFFERENCE_MODES, else ValueError
+        before anything is seeded)."""
         mode = ((data or {}).get("settings") or {}).get("credit_settlement", seed.CREDIT_SETTLEMENT_MODES[0])
         if mode not in seed.CREDIT_SETTLEMENT_MODES:
             raise ValueError(f"settings.credit_settlement must be one of {', '.join(seed.CREDIT_SETTLEMENT_MODES)}, "
                              f"not {mode!r}")
+        fx_mode = ((data or {}).get("settings") or {}).get("exchange_difference", seed.EXCHANGE_DIFFERENCE_MODES[0])
+        if fx_mode not in seed.EXCHANGE_DIFFERENCE_MODES:
+            raise ValueError(f"settings.exchange_difference must be one of "
+                             f"{', '.join(seed.EXCHANGE_DIFFERENCE_MODES)}, not {fx_mode!r}")
         with self.lock:
             d = self.docs
             if data is None:

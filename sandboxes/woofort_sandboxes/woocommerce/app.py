@@ -19,6 +19,10 @@ from .generator import S
 from .store import FIRST_ORDER_ID, NotFound, json_copy
 
 API = "/wp-json/wc/v3"
+# a few of WooCommerce's get_woocommerce_currencies(): the options of woocommerce_currency
+CURRENCY_NAMES = {"SEK": "Swedish krona", "EUR": "Euro", "NOK": "Norwegian krone", "DKK": "Danish krone",
+                  "USD": "United States (US) dollar", "GBP": "Pound sterling"}
+
 WC_ROUTES = Map([
     Rule("/orders", endpoint="orders_list"),
     Rule("/orders/<int:id>", endpoint="order"),
@@ -34,6 +38,7 @@ WC_ROUTES = Map([
     Rule("/taxes", endpoint="taxes_list"),
     Rule("/taxes/<int:id>", endpoint="tax"),
     Rule("/taxes/classes", endpoint="tax_classes"),
+    Rule("/settings/general", endpoint="settings_general"),
 ], strict_slashes=False)
 CONTROL = Map([
     Rule("/__sandbox", endpoint="info", methods=["GET"]),
@@ -458,6 +463,26 @@ class SandboxApp:
         out += [json_copy(c) for c in st.injected["tax_classes"].values()]
         return out
 
+    def h_settings_general(self, request, base):
+        """GET settings/general: WooCommerce's general settings group, as WC_REST_Setting_Options_Controller lists
+        them ({id, label, description, type, default, options, tip, value, group_id}; the store's currency and
+        decimals are what woofort reads). The other options of the group are left out."""
+        st = self.store
+        href = f"{base}/settings/general"
+        return [
+            {"id": "woocommerce_currency", "label": "Currency",
+             "description": "This controls what currency prices are listed at in the catalog and which currency "
+                            "gateways will take payments in.", "type": "select", "default": "USD",
+             "options": {c: n for c, n in CURRENCY_NAMES.items()}, "tip": "", "value": st.currency,
+             "group_id": "general", "_links": {"self": [{"href": f"{href}/woocommerce_currency"}],
+                                               "collection": [{"href": href}]}},
+            {"id": "woocommerce_price_num_decimals", "label": "Number of decimals",
+             "description": "This sets the number of decimal points shown in displayed prices.", "type": "number",
+             "default": "2", "tip": "", "value": str(st.price_decimals), "group_id": "general",
+             "_links": {"self": [{"href": f"{href}/woocommerce_price_num_decimals"}],
+                        "collection": [{"href": href}]}},
+        ]
+
     @staticmethod
     def _links_coll(rec, coll):
         return dict(rec, _links={"collection": [{"href": coll}]})
@@ -542,14 +567,19 @@ class SandboxApp:
         return {"injected": keys}
 
     def c_settings(self, request, body):
-        """The store's settings: {"price_decimals": n} sets its number of decimals (decimals.py)."""
+        """The store's settings: {"price_decimals": n} sets its number of decimals (decimals.py), {"currency":
+        "EUR"} its base currency (settings/general woocommerce_currency)."""
         if request.method in ("POST", "PUT"):
-            unknown = set(body or {}) - {"price_decimals"}
+            unknown = set(body or {}) - {"price_decimals", "currency"}
             if unknown:
                 raise ValueError(f"unknown store setting(s): {', '.join(sorted(unknown))}")
             if "price_decimals" in (body or {}):
                 self.store.set_price_decimals(body["price_decimals"])
-        return {"price_decimals": self.store.price_decimals}
+            if "currency" in (body or {}):
+                if body["currency"] not in CURRENCY_NAMES:
+                    raise ValueError(f"currency must be one of {', '.join(CURRENCY_NAMES)}")
+                self.store.currency = body["currency"]
+        return {"price_decimals": self.store.price_decimals, "currency": self.store.currency}
 
     def c_faults(self, request, body):
         if request.method == "DELETE":

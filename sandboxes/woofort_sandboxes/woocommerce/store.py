@@ -37,6 +37,7 @@ class Store:
         self.params = dict(orders=orders, seed=seed, start_date=start_date, days=days, timezone=timezone)
         self.any_includes_checkout_draft = any_includes_checkout_draft
         self.set_price_decimals(price_decimals)
+        self.currency = "SEK"  # the store's base currency (settings/general woocommerce_currency)
         self.lock = threading.RLock()
         self._init()
 
@@ -454,7 +455,7 @@ class Store:
                 "refunds": int(len(self.r_ids)) + sum(len(v) for v in self.extra_refunds.values()),
                 "injected": {e: len(v) for e, v in self.injected.items()},
                 "any_includes_checkout_draft": self.any_includes_checkout_draft,
-                "price_decimals": self.price_decimals}
+                "price_decimals": self.price_decimals, "currency": self.currency}
 
 
 def _parent_from_links(rec: dict):

@@ -14,7 +14,11 @@ nothing is written. Checks:
 5. unmapped values (warnings, never blocking): payment methods of paid orders and VAT rates of order lines that
    the mapping lacks (woofort_assets/lib/unmapped.py, the same list `woofort sync`'s summary shows);
 6. EU distance sales (warnings): invoices that charge home VAT to consumers in other member states while
-   Fortnox counts the year's or last year's distance sales over the threshold (/3/euvatlimitregulation)."""
+   Fortnox counts the year's or last year's distance sales over the threshold (/3/euvatlimitregulation);
+7. currency: the store's base currency (read by the orders crawl) must be the company's, SEK
+   (lib/base_currency.py); and Fortnox's currency register is read into ledger.fortnox_currency_rates for the
+   next delta build (lib/fx_rates.py: a foreign-currency invoice takes its rate only when the register's date is
+   the invoice date)."""
 
 
 
@@ -26,7 +30,9 @@ from woofort_assets.defs.fortnox.assets import GROUP, KINDS, POOL, PREFLIGHT, de
 from woofort_assets.defs.fortnox.engine.ledger import DELTA_TABLES, DeltaRow, Ledger
 from woofort_assets.defs.fortnox.engine.lookups import is_true
 from woofort_assets.defs.fortnox.engine.steps import envelope_of
+from woofort_assets.lib.base_currency import currency_problem, stored_store_currency
 from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.fx_rates import read_register, store_register
 from woofort_assets.lib.mapping import EU_COUNTRIES, load_mapping
 from woofort_assets.lib.settings import mapping_path, shop_key, value
 from woofort_assets.lib.unmapped import unmapped_values
@@ -267,6 +273,21 @@ def distance_sales_warnings(client, invoices: list[DeltaRow], mapping, checked: 
     return out
 
 
+def currency_checks(client, database, mapping, problems: list, warnings: list, checked: dict) -> None:
+    """Check 7: refuses a store whose base currency is not the company's; stores Fortnox's currency register."""
+    with connect(database) as con:
+        store = stored_store_currency(con, shop_key())
+        checked["store_currency"] = store
+        if store is None:
+            warnings.append("base currency: the store's is not known yet (the WooCommerce orders crawl reads it)")
+        elif problem := currency_problem(store):
+            problems.append(problem)
+        if mapping is not None:
+            rates = read_register(client, mapping.invoicing.allowed_currencies)
+            store_register(con, shop_key(), rates)
+            checked["currency_register"] = {code: f"{rate} per {unit} on {day}" for code, day, rate, unit in rates}
+
+
 @dg.asset(key=PREFLIGHT, group_name=GROUP, kinds=KINDS, pool=POOL, required_resource_keys={"duckdb", "fortnox"},
           deps=[delta_key(t) for t in DELTA_TABLES],
           check_specs=[dg.AssetCheckSpec(CHECK_NAME, asset=PREFLIGHT, blocking=True,
@@ -281,6 +302,7 @@ def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     unmapped = unmapped_warnings(context.resources.duckdb.database, mapping)
     client = context.resources.fortnox.get_client()
     problems, warnings, checked = run_preflight(client, deltas, mapping, mapping_problem, unmapped)
+    currency_checks(client, context.resources.duckdb.database, mapping, problems, warnings, checked)
     metadata = {
         "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
         "problem_count": dg.MetadataValue.int(len(problems)),

@@ -20,6 +20,8 @@ from dagster_duckdb import DuckDBResource
 
 from woofort_assets.defs.woocommerce.crawl import CrawlStats, crawl, record_key
 from woofort_assets.defs.woocommerce.landing import RawLanding
+from woofort_assets.lib.base_currency import read_store_currency, save_store_currency
+from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.partitions import daily_partitions
 from woofort_assets.lib.settings import shop_key
 from woofort_assets.resources.woocommerce import WooCommerceClient, WooCommerceError, WooCommerceResource
@@ -133,6 +135,8 @@ def woocommerce_orders(
     refunds, landed = 0, set()
     by_modification = {**window_params(start, end, "modified_after", "modified_before"), "status": "any"}
     by_creation = {**window_params(start, end, "after", "before"), "status": "any"}
+    with connect(duckdb.database) as con:  # for the preflight's base-currency check (lib/base_currency.py)
+        save_store_currency(con, shop_key(), read_store_currency(client))
     with RawLanding(duckdb.database, shop_key(), context.run_id) as raw:
         for batch in crawl(client, "orders", by_modification, inside(start, end, "date_modified_gmt"), modified):
             landed.update(version_key(order) for order in batch)

@@ -4,7 +4,9 @@ modesofpayments, companyinformation; plus the vouchers created by invoice/paymen
 Voucher series B (customer invoices) and C (customer payments) are Fortnox's standard series (GUESS from the
 Fortnox default set-up; not in the reference). Invoice voucher: debit CUSTCLAIM (1510) Total; credit the row
 accounts (net), OUTVAT_MP1/2/3 per rate, FREIGHT, ADMFEE, ROUNDOFF; a credit invoice mirrors it (GUESS).
-Payment voucher: debit ModeOfPaymentAccount, credit CUSTCLAIM (GUESS).
+Payment voucher: debit ModeOfPaymentAccount, credit CUSTCLAIM (GUESS). A foreign-currency document is booked in
+SEK at its CurrencyRate / CurrencyUnit; a payment at another rate than its invoice's clears the claim at the
+invoice's rate and books the difference on CURRENCYWIN (3960) or CURRENCYLOSS (7960) (GUESS, docs/fortnox-fidelity.md).
 """
 from __future__ import annotations
 
@@ -58,8 +60,23 @@ def _add(rows: dict, account: int, amount: Decimal) -> None:
         rows[account] = rows.get(account, Decimal("0")) + amount
 
 
+def sek_rate(doc: dict) -> Decimal:
+    """SEK per 1 unit of the document's currency (CurrencyRate is per CurrencyUnit units)."""
+    if (doc.get("Currency") or "SEK") == "SEK":
+        return Decimal(1)
+    return D(doc.get("CurrencyRate") or 1) / D(doc.get("CurrencyUnit") or 1)
+
+
 def book_invoice(st, inv: dict) -> dict:
-    acc: dict[int, Decimal] = {}
+    acc_cur: dict[int, Decimal] = {}
+    _book_rows(st, inv, acc_cur)
+    fx = sek_rate(inv)
+    acc = {a: round2(amount * fx) for a, amount in acc_cur.items()}
+    return _invoice_voucher(st, inv, acc, round2(D(inv["Total"]) * fx))
+
+
+def _book_rows(st, inv: dict, acc: dict[int, Decimal]) -> None:
+    """The credit side of an invoice voucher per account, in the invoice's currency."""
     vat_incl = inv["VATIncluded"]
     for row in inv["InvoiceRows"]:
         if row["AccountNumber"]:
@@ -79,6 +96,9 @@ def book_invoice(st, inv: dict) -> dict:
     _add(acc, st.predefined("FREIGHT"), D(inv["Freight"]))
     _add(acc, st.predefined("ADMFEE"), D(inv["AdministrationFee"]))
     _add(acc, st.predefined("ROUNDOFF"), D(inv["RoundOff"]))
+
+
+def _invoice_voucher(st, inv: dict, acc: dict[int, Decimal], total: Decimal) -> dict:
     credits = sum(acc.values(), Decimal("0"))
     rows = [{"Account": st.predefined("CUSTCLAIM"), "Debit": credits, "Credit": 0} if credits >= 0 else
             {"Account": st.predefined("CUSTCLAIM"), "Debit": 0, "Credit": -credits}]
@@ -86,7 +106,7 @@ def book_invoice(st, inv: dict) -> dict:
         rows.append({"Account": a, "Debit": 0, "Credit": amount} if amount >= 0 else
                     {"Account": a, "Debit": -amount, "Credit": 0})
     # rounding differences between row VAT and header VAT go to ROUNDOFF (GUESS)
-    diff = round2(D(inv["Total"])) - round2(credits)
+    diff = round2(total) - round2(credits)
     if diff:
         rows.append({"Account": st.predefined("ROUNDOFF"), "Debit": 0, "Credit": diff} if diff > 0 else
                     {"Account": st.predefined("ROUNDOFF"), "Debit": -diff, "Credit": 0})
@@ -98,13 +118,21 @@ def book_invoice(st, inv: dict) -> dict:
                         inv["DocumentNumber"])
 
 
+def _signed(account: int, debit: Decimal) -> dict:
+    """A voucher row from a signed amount (positive = debit)."""
+    return {"Account": account, "Debit": debit, "Credit": 0} if debit >= 0 else \
+        {"Account": account, "Debit": 0, "Credit": -debit}
+
+
 def book_payment(st, pay: dict) -> dict:
     amount = round2(pay["Amount"])
     bank, claim = int(pay["ModeOfPaymentAccount"]), st.predefined("CUSTCLAIM")
-    if amount >= 0:
-        rows = [{"Account": bank, "Debit": amount, "Credit": 0}, {"Account": claim, "Debit": 0, "Credit": amount}]
-    else:
-        rows = [{"Account": bank, "Debit": 0, "Credit": -amount}, {"Account": claim, "Debit": -amount, "Credit": 0}]
+    inv = st.docs["invoices"].get(str(pay["InvoiceNumber"])) or {}
+    # the claim leaves 1510 at the SEK it was booked at: the invoice's rate
+    cleared = amount if pay.get("Currency", "SEK") == "SEK" else round2(D(pay["AmountCurrency"]) * sek_rate(inv))
+    rows = [_signed(bank, amount), _signed(claim, -cleared)]
+    if cleared != amount:  # paid at another rate: the exchange difference
+        rows.append(_signed(st.predefined("CURRENCYLOSS" if cleared > amount else "CURRENCYWIN"), cleared - amount))
     for w in pay.get("WriteOffs") or []:
         wa = round2(w.get("Amount", 0))
         rows.append({"Account": int(w["AccountNumber"]), "Debit": wa, "Credit": 0})

@@ -41,13 +41,21 @@ def _fill(ctx: Ctx, pay: dict, data: dict, creating: bool) -> dict:
     pay["PaymentDate"] = pay.get("PaymentDate") or today()
     if pay["PaymentDate"] < inv["InvoiceDate"]:
         raise E.err(invoices.PAYDATE_BEFORE)  # integrator FAQ text; code GUESS
-    rate = D(pay.get("CurrencyRate") or inv["CurrencyRate"] or 1)
+    # a payment's own CurrencyRate (per the invoice's CurrencyUnit, read-only here) unless the tenant books
+    # every payment at its invoice's rate (setting exchange_difference, GUESS)
+    invoice_rate = st.settings.get("exchange_difference") == "invoice_rate"
+    sent_rate = None if invoice_rate else data.get("CurrencyRate") if creating else pay.get("CurrencyRate")
+    rate = D(sent_rate or inv["CurrencyRate"] or 1)
+    unit = D(inv["CurrencyUnit"] or 1)
+    if invoice_rate and inv["Currency"] != "SEK" and "AmountCurrency" in data:
+        data = {k: v for k, v in data.items() if k != "Amount"}  # recomputed at the invoice's rate
     if creating and "Amount" not in data and "AmountCurrency" not in data:
         pay["AmountCurrency"] = inv["Balance"]  # GUESS: default = remaining balance
     if "AmountCurrency" not in data and creating:
-        pay["AmountCurrency"] = num(round2(D(pay["Amount"]) / rate)) if inv["Currency"] != "SEK" else pay["Amount"]
+        pay["AmountCurrency"] = num(round2(D(pay["Amount"]) * unit / rate)) if inv["Currency"] != "SEK" else \
+            pay["Amount"]
     if "Amount" not in data and creating:
-        pay["Amount"] = num(round2(D(pay["AmountCurrency"]) * rate)) if inv["Currency"] != "SEK" else \
+        pay["Amount"] = num(round2(D(pay["AmountCurrency"]) * rate / unit)) if inv["Currency"] != "SEK" else \
             pay["AmountCurrency"]
     pay.update({"Amount": num(round2(pay["Amount"])), "AmountCurrency": num(round2(pay["AmountCurrency"])),
                 "CurrencyRate": num(rate), "Currency": inv["Currency"], "CurrencyUnit": inv["CurrencyUnit"],
