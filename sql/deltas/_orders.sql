@@ -107,8 +107,10 @@ SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, date
        CASE WHEN NOT r.foreign_currency THEN NULL
             WHEN r.booked_before THEN CASE WHEN r.currency_rate > 0 THEN CAST(r.currency_rate AS DECIMAL(18, 6)) END
             ELSE coalesce(r.meta_rate, r.dated_rate) END AS fx_rate,
-       CASE WHEN NOT r.foreign_currency THEN NULL
-            WHEN r.booked_before OR r.meta_rate IS NOT NULL THEN CAST(1 AS DECIMAL(18, 6))
+       -- not sent for an invoice booked before: its payload stays what it was (a ledger row from before money_hash
+       -- is compared by payload)
+       CASE WHEN NOT r.foreign_currency OR r.booked_before THEN NULL
+            WHEN r.meta_rate IS NOT NULL THEN CAST(1 AS DECIMAL(18, 6))
             ELSE r.dated_unit END AS fx_unit,
        CASE WHEN NOT r.foreign_currency THEN NULL WHEN r.booked_before THEN 'booked'
             WHEN r.meta_rate IS NOT NULL THEN 'order_meta' ELSE r.dated_source END AS fx_source,

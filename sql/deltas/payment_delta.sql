@@ -46,9 +46,10 @@ WHERE (coalesce(r.refunded_payment, false) OR s.manual_refund_mode IS NOT NULL) 
   AND CAST(r.refund_id AS VARCHAR) IN (SELECT source_key FROM credited);
 
 CREATE OR REPLACE TEMP TABLE wf_payments AS
-SELECT p.* EXCLUDE (fx_rate, fx_unit), p.fx_unit AS invoice_unit,
+SELECT p.* EXCLUDE (fx_rate, fx_unit), coalesce(p.fx_unit, 1) AS invoice_unit,
        CASE WHEN p.payment_date = p.invoice_date OR p.fx_rate IS NULL THEN p.fx_rate ELSE fd.rate END AS fx_rate,
-       CASE WHEN p.payment_date = p.invoice_date OR p.fx_rate IS NULL THEN p.fx_unit ELSE fd.unit END AS fx_unit,
+       CASE WHEN p.payment_date = p.invoice_date OR p.fx_rate IS NULL THEN coalesce(p.fx_unit, 1)
+            ELSE fd.unit END AS fx_unit,
        upper(p.currency) <> 'SEK' AND p.fx_rate IS NOT NULL AND p.payment_date <> p.invoice_date AND fd.rate IS NULL
            AS no_rate,
        CASE WHEN p.manual THEN s.manual_refund_mode ELSE coalesce(m.mode_of_payment, dm.mode_of_payment) END
