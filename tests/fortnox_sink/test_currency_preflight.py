@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
 from tests.conftest import SANDBOX_KEY, SANDBOX_SECRET
@@ -58,3 +60,9 @@ def test_the_register_is_stored_for_the_deltas(h):
                                          "FROM ledger.fortnox_currency_rates")}
     assert stored["EUR"] == (dt.date(2026, 10, 15), "11.370000", "1.000000")
     assert "SEK" not in stored
+
+
+def test_the_sandbox_refuses_an_unknown_exchange_difference_model(h):
+    with pytest.raises(ValueError, match="exchange_difference"):
+        h.sb.state.seed_reference({"settings": {"exchange_difference": "bank_rate"}})
+    assert h.sb.state.settings["exchange_difference"] == "currency_accounts"

@@ -1,6 +1,8 @@
 """Invoice payments: registered on the invoice (or credit invoice) the ledger holds for the order, then booked;
 then what corrections left open is settled (settlements.py).
-A payment in a foreign currency is sent with its currency amount and the SEK amount at the invoice's rate.
+A payment in a foreign currency is sent with its currency amount and the SEK amount at the rate of its day (the
+delta's, docs/accounting.md "Foreign currency"), so Fortnox books the exchange difference; one the delta has no SEK
+amount for (an invoice booked before woofort sent rates) is sent at the Fortnox invoice's rate.
 After an unknown outcome the payment is found by invoice number, amount and date.
 
 Ledger key: the delta's source_key; fortnox_number = the payment's Number."""
