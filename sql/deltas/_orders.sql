@@ -97,13 +97,13 @@ WITH booked AS (
 rated AS (
     SELECT o.*, upper(o.currency) <> 'SEK' AS foreign_currency,
            CAST(o.order_id AS VARCHAR) IN (SELECT source_key FROM booked) AS booked_before,
-           m.rate AS meta_rate, fd.rate AS dated_rate, fd.unit AS dated_unit, fd.source AS dated_source
+           m.rate AS meta_rate, fd.rate AS dated_rate, fd.unit AS dated_unit
     FROM wf_order_heads o
     LEFT JOIN wf_fx_meta m ON m.order_id = o.order_id
     LEFT JOIN wf_fx_dated fd ON fd.currency = upper(o.currency) AND fd.rate_date = o.invoice_date
 )
-SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, dated_unit, dated_source,
-                    order_reason, order_reason_detail),
+SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, dated_unit, order_reason,
+                    order_reason_detail),
        CASE WHEN NOT r.foreign_currency THEN NULL
             WHEN r.booked_before THEN CASE WHEN r.currency_rate > 0 THEN CAST(r.currency_rate AS DECIMAL(18, 6)) END
             ELSE coalesce(r.meta_rate, r.dated_rate) END AS fx_rate,
@@ -112,8 +112,6 @@ SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, date
        CASE WHEN NOT r.foreign_currency OR r.booked_before THEN NULL
             WHEN r.meta_rate IS NOT NULL THEN CAST(1 AS DECIMAL(18, 6))
             ELSE r.dated_unit END AS fx_unit,
-       CASE WHEN NOT r.foreign_currency THEN NULL WHEN r.booked_before THEN 'booked'
-            WHEN r.meta_rate IS NOT NULL THEN 'order_meta' ELSE r.dated_source END AS fx_source,
        CASE WHEN r.order_reason IS NOT NULL THEN r.order_reason
             WHEN r.foreign_currency AND NOT r.booked_before AND coalesce(r.meta_rate, r.dated_rate) IS NULL
                 THEN 'no_rate_for_date' END AS order_reason,
@@ -123,6 +121,7 @@ SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, date
                      || '(invoicing.currency_rate_meta_keys), Fortnox''s currency register is not for that day and '
                      || 'WOOFORT_FX_RATE_FILE has no line for it' END AS order_reason_detail
 FROM rated r;
+DROP TABLE wf_order_heads;
 
 -- 2. The VAT rate of every order line: from its taxes (tax_lines.rate_percent, else staging.tax_rates), 0 when
 -- no tax was charged, else the mapped rate that reproduces the line's tax.

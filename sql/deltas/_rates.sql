@@ -28,11 +28,10 @@ GROUP BY order_id;
 -- before the operator's file.
 CREATE OR REPLACE TEMP TABLE wf_fx_dated AS
 WITH t AS (
-    SELECT 'fortnox_register' AS source, 1 AS priority, r.currency, r.rate_date, r.rate, r.unit
+    SELECT 1 AS priority, r.currency, r.rate_date, r.rate, r.unit
     FROM ledger.fortnox_currency_rates r JOIN map_settings s ON r.shop = s.shop
     UNION ALL
-    SELECT 'rate_file', 2, f.currency, f.rate_date, f.rate, f.unit FROM wf_rate_file f
+    SELECT 2, f.currency, f.rate_date, f.rate, f.unit FROM wf_rate_file f
 )
-SELECT currency, rate_date, arg_min(rate, priority) AS rate, arg_min(unit, priority) AS unit,
-       arg_min(source, priority) AS source
+SELECT currency, rate_date, arg_min(rate, priority) AS rate, arg_min(unit, priority) AS unit
 FROM t GROUP BY currency, rate_date;
