@@ -66,3 +66,14 @@ def test_the_sandbox_refuses_an_unknown_exchange_difference_model(h):
     with pytest.raises(ValueError, match="exchange_difference"):
         h.sb.state.seed_reference({"settings": {"exchange_difference": "bank_rate"}})
     assert h.sb.state.settings["exchange_difference"] == "currency_accounts"
+
+
+def test_a_currency_fortnox_lacks_is_a_warning(h):
+    with h.sb.state.lock:
+        del h.sb.state.docs["currencies"]["NOK"]
+    h.write_deltas(customer_delta=[customer("WC1")], invoice_delta=[invoice(1, "WC1")])
+    result = h.materialize()
+    assert result.success
+    warnings = result.get_asset_check_evaluations()[0].metadata["warnings"].value
+    assert "currency register: NOK not read" in warnings
+    assert {r[0] for r in h.sql("SELECT currency FROM ledger.fortnox_currency_rates")} == {"EUR", "USD"}

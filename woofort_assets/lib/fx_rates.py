@@ -63,17 +63,19 @@ def register_rates(con) -> None:
     run_sql_file(con, "deltas/_rates.sql", {})
 
 
-def read_register(client, currencies) -> list[tuple[str, str, Decimal, Decimal]]:
-    """(currency, date, BuyRate, Unit) from GET /3/currencies/{code}, per currency Fortnox knows."""
-    found = []
+def read_register(client, currencies) -> tuple[list[tuple[str, str, Decimal, Decimal]], list[str]]:
+    """([(currency, date, BuyRate, Unit)], [why a currency was not read]) from GET /3/currencies/{code}: a currency
+    the company lacks (or a missing `currency` scope) leaves the rate file and the exclusion list to cover it."""
+    found, unread = [], []
     for code in sorted(set(currencies) - {"SEK"}):
         try:
             body = client.get(f"/3/currencies/{code}").get("Currency") or {}
-        except FortnoxError:  # a currency the company has not set up: the file or the exclusion list covers it
+        except FortnoxError as err:
+            unread.append(f"currency register: {code} not read ({err})")
             continue
         if body.get("Date") and body.get("BuyRate"):
             found.append((code, str(body["Date"])[:10], Decimal(str(body["BuyRate"])), Decimal(str(body.get("Unit") or 1))))
-    return found
+    return found, unread
 
 
 def store_register(con, shop: str, rates) -> None:

@@ -283,7 +283,8 @@ def currency_checks(client, database, mapping, problems: list, warnings: list, c
         elif problem := currency_problem(store):
             problems.append(problem)
         if mapping is not None:
-            rates = read_register(client, mapping.invoicing.allowed_currencies)
+            rates, unread = read_register(client, mapping.invoicing.allowed_currencies)
+            warnings.extend(unread)
             store_register(con, shop_key(), rates)
             checked["currency_register"] = {code: f"{rate} per {unit} on {day}" for code, day, rate, unit in rates}
 
