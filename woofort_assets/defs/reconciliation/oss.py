@@ -57,7 +57,7 @@ def write_csv(path: Path, rows: list[tuple]) -> None:
 
 @dg.asset(
     key=OSS_RETURN, deps=[BOOKS], group_name="reconciliation", kinds={"duckdb", "csv"}, pool="duckdb",
-    partitions_def=quarterly_partitions(),
+    partitions_def=quarterly_partitions(), backfill_policy=dg.BackfillPolicy.multi_run(1),
     check_specs=[dg.AssetCheckSpec(CHECK, asset=OSS_RETURN, description=(
         "Per member state, VAT rate and currency, Fortnox's VAT on the quarter's OSS documents equals WooCommerce's "
         "and its taxable amount equals WooCommerce's up to woofort's Momsavrundning rows."))],
