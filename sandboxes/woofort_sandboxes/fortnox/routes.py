@@ -59,6 +59,7 @@ ROUTES = [
     ("/3/termsofpayments", ["GET"], terms.list_, "settings"),  # scope GUESS
     ("/3/termsofpayments", ["POST"], terms.create, "settings"),
     ("/3/termsofpayments/<code>", ["GET"], terms.read, "settings"),
+    ("/3/termsofpayments/<code>", ["PUT"], terms.update, "settings"),
     ("/3/companyinformation", ["GET"], bk.companyinformation, "companyinformation"),
     ("/3/euvatlimitregulation", ["GET"], bk.eu_vat_limit, "bookkeeping"),  # scope GUESS
     ("/api/warehouse/tenants-v4", ["GET"], warehouse.tenants, "warehouse"),

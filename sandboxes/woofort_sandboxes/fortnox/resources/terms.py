@@ -1,4 +1,4 @@
-"""/3/termsofpayments (scope `settings`, GUESS as modesofpayments), an invoice's terms and DueDate, and
+"""/3/termsofpayments (GET, POST, GET/PUT one; scope `settings`, GUESS as modesofpayments), an invoice's terms and DueDate, and
 GET /3/invoices/{n}/email (scope `invoice`).
 
 Sources: [SPEC] fortnox_TermsOfPayment {Code ≤ 25, Description}, paths /3/termsofpayments(/{Code}) and
@@ -47,6 +47,15 @@ def create(ctx: Ctx):
             raise E.err(E.DUPLICATE, code)
         ctx.state.seed_reference({"termsofpayments": [{"Code": code, "Description": data.get("Description", "")}]})
         return 201, read(ctx, code)[1]
+
+
+def update(ctx: Ctx, code: str):
+    data = ctx.body("TermsOfPayment", "fortnox_TermsOfPayment_Wrap", partial=True)
+    with ctx.state.lock:
+        read(ctx, code)
+        if "Description" in data:
+            ctx.state.docs["termsofpayments"][code]["Description"] = data["Description"]
+        return 200, read(ctx, code)[1]
 
 
 def days_of(code: str) -> int:
