@@ -1,5 +1,5 @@
-"""/3/termsofpayments (GET, POST, GET/PUT one; scope `settings`, GUESS as modesofpayments), an invoice's terms and DueDate, and
-GET /3/invoices/{n}/email (scope `invoice`).
+"""/3/termsofpayments (GET, POST, GET/PUT one; scope `settings`, GUESS as modesofpayments), an invoice's terms
+and DueDate, and GET /3/invoices/{n}/email (scope `invoice`).
 
 Sources: [SPEC] fortnox_TermsOfPayment {Code ≤ 25, Description}, paths /3/termsofpayments(/{Code}) and
 /3/invoices/{DocumentNumber}/email ("You can use the properties in the EmailInformation to customize the e-mail

@@ -7,12 +7,14 @@ Ledger key: invoice_email / the order (the invoice's source_key); fortnox_number
   existed before the method was set to e-mail, a re-issued invoice and credit invoices are never mailed.
 - `send_emails` then sends every e-mail row not yet done whose invoice is in Fortnox; a row whose invoice was
   rejected or is still pending waits for it.
-- A `pending` row (queued, or its last answer was lost, or the run died) is looked up first: the invoice's `Sent`
-  flag (GUESS: Fortnox sets it when it e-mails the invoice; no other way to ask is documented) says whether the
-  e-mail went out; only when it is false is it sent (again). A rejection (no address, a cancelled invoice) is
-  dead-lettered and waits for an operator's retry."""
+- A `pending` row that was attempted (its last answer was lost, or the run died) is looked up first: the
+  invoice's `Sent` flag (GUESS: Fortnox sets it when it e-mails the invoice; no other way to ask is documented)
+  says whether the e-mail went out; only when it is false is it sent (again). A row only queued is sent at once.
+  A rejection (no address, a cancelled invoice) is dead-lettered and waits for an operator's retry."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from woofort_assets.defs.fortnox.engine import lookups
 from woofort_assets.defs.fortnox.engine.ledger import DeltaRow, LedgerRow
@@ -21,6 +23,7 @@ from woofort_assets.defs.fortnox.engine.steps import Write, each_row, envelope_o
 from woofort_assets.resources.fortnox.endpoints import INVOICES
 
 EMAIL = "invoice_email"
+QUEUED = "queued"     # a `pending` row never attempted: sent without a look-up (never written to the ledger)
 
 
 def address_of(row: DeltaRow) -> str | None:
@@ -65,6 +68,10 @@ def send_emails(sink: Sink) -> None:
 
     def one(row: DeltaRow) -> None:
         led, invoice = by_key[row.source_key]
+        if led.status == "pending" and led.attempts <= 1:
+            # only queued: no e-mail was ever attempted (an attempt marks it pending again, attempts 2), so there is
+            # nothing to look up first: one request instead of two
+            led = replace(led, status=QUEUED)
         send(sink, EMAIL, row, led, email_write(sink, row.source_key, invoice.fortnox_number))
 
     rows = [DeltaRow(led.source_key, EMAIL, "email", None, None, None, invoice.order_id, "invoice", led.source_key)
