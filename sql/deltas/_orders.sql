@@ -310,6 +310,16 @@ legal AS (
     FROM (SELECT l.*, o.region FROM wf_lines l JOIN wf_orders o USING (order_id)) l, map_settings m
     WHERE l.region IN ('eu_business', 'export') AND hash(l.order_id) % parts = part
     GROUP BY l.order_id
+),
+-- the invoice's terms by payment method (payments.methods, else payments.default): TermsOfPayment, DueDate and
+-- whether Fortnox e-mails it (docs/accounting.md §1); the delivery address only when the order has one
+terms AS (
+    SELECT o.order_id, coalesce(m.terms_of_payment, dm.terms_of_payment) AS code,
+           coalesce(m.due_days, dm.due_days) AS due_days,
+           coalesce(m.email_invoice, dm.email_invoice, false) AND wf_email(o.billing_email) IS NOT NULL AS email
+    FROM (SELECT order_id, payment_method, billing_email FROM wf_orders WHERE hash(order_id) % parts = part) o
+    LEFT JOIN map_payment_methods m ON m.payment_method = o.payment_method AND NOT m.is_default
+    LEFT JOIN map_payment_methods dm ON dm.is_default
 )
 SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, h.tax_country, h.invoice_date,
        h.customer_number, h.total, h.total_tax, h.prices_include_tax, h.bookkeep,
@@ -320,7 +330,7 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, 
        h.vat_unmatched, h.reason, h.reason_detail,
        -- the payload of an invoiceable order only (no other delta reads it)
        CASE WHEN h.reason IS NULL THEN
-       json_object('Invoice', json_merge_patch(
+       json_object('Invoice', json_merge_patch(json_merge_patch(
            json_object(
                'CustomerNumber', h.customer_number,
                'InvoiceDate', strftime(h.invoice_date, '%Y-%m-%d'),
@@ -338,12 +348,29 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.region, 
                'City', coalesce(h.billing_city, ''),
                'InvoiceRows', coalesce(rj.invoice_rows, json('[]'))),
            json_object('CurrencyRate', h.fx_rate, 'CostCenter', h.cost_center, 'Project', h.project,
-                       'Remarks', nullif(left(concat_ws(chr(10), lg.text, 'Rabattkod: ' || cp.codes), 1024), ''))
+                       'Remarks', nullif(left(concat_ws(chr(10), lg.text, 'Rabattkod: ' || cp.codes), 1024), ''),
+                       'Country', bc.name, 'TermsOfPayment', t.code,
+                       'DueDate', strftime(h.invoice_date + CAST(t.due_days AS INTEGER), '%Y-%m-%d'),
+                       'EmailInformation', CASE WHEN t.email
+                                                THEN json_object('EmailAddressTo', wf_email(h.billing_email)) END)),
+           CASE WHEN nullif(trim(h.shipping_address_1), '') IS NOT NULL OR nullif(trim(h.shipping_city), '') IS NOT NULL
+                THEN json_object(
+                    'DeliveryName', left(coalesce(nullif(trim(h.shipping_company), ''),
+                                                  trim(concat_ws(' ', trim(h.shipping_first_name),
+                                                                 trim(h.shipping_last_name)))), 1024),
+                    'DeliveryAddress1', coalesce(h.shipping_address_1, ''),
+                    'DeliveryAddress2', coalesce(h.shipping_address_2, ''),
+                    'DeliveryZipCode', left(coalesce(h.shipping_postcode, ''), 10),
+                    'DeliveryCity', coalesce(h.shipping_city, ''), 'DeliveryCountry', sc.name)
+                ELSE json_object() END
        )) END AS payload
 FROM (SELECT * FROM wf_orders JOIN wf_invoice_headers USING (order_id) WHERE hash(order_id) % parts = part) h
 LEFT JOIN (FROM wf_invoice_rows WHERE hash(order_id) % parts = part) rj ON rj.order_id = h.order_id
 LEFT JOIN coupons cp ON cp.order_id = h.order_id
-LEFT JOIN legal lg ON lg.order_id = h.order_id;
+LEFT JOIN legal lg ON lg.order_id = h.order_id
+LEFT JOIN terms t ON t.order_id = h.order_id
+LEFT JOIN map_country_names bc ON bc.country = upper(trim(h.billing_country))
+LEFT JOIN map_country_names sc ON sc.country = upper(trim(h.shipping_country));
 
 CREATE OR REPLACE TEMP TABLE wf_invoices AS FROM wf_invoice_part(0, 1) WHERE false;
 

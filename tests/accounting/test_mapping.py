@@ -34,14 +34,24 @@ def test_shipped_mapping_loads_with_bas_defaults():
     assert m.invoicing.trigger_statuses == ["processing", "completed"] and m.invoicing.invoice_date == "created"
     assert m.invoicing.bookkeep is True and m.invoicing.price_list == "A"
     assert m.payments.methods["bacs"].mode_of_payment == "BG" and m.payments.methods["bacs"].account == 1930
+    assert (m.payments.methods["bacs"].terms_of_payment, m.payments.methods["swish"].terms_of_payment) == ("30", "0")
+    assert not any(p.email_invoice for p in m.payments.methods.values())     # e-mailing is off by default
     assert Decimal("25.5") in m.accounts.eu_consumer.countries["FI"].rates
 
 
 @pytest.mark.parametrize("old,new,expect", [
     ("25: 3001", "25: 30011", r"accounts\.sweden\.sales.*30011 must be a 4-digit"),
     ("bookkeep: true", "bookeep: true", r"invoicing\.bookeep: unknown setting"),
-    ("cod: {mode_of_payment: KONT, account: 1910}", "cod: {mode_of_payment: KONT, account: 3910}",
+    ("cod: {mode_of_payment: KONT, account: 1910,", "cod: {mode_of_payment: KONT, account: 3910,",
      r"payments\.methods\.cod\.account: account 3910 must be a 4-digit BAS asset account"),
+    ("bacs: {mode_of_payment: BG, account: 1930, terms_of_payment: '30'}",
+     "bacs: {mode_of_payment: BG, account: 1930, terms_of_payment: '30 dagar'}",
+     r"payments\.methods\.bacs\.terms_of_payment: .*'30 dagar': a Fortnox TermsOfPayment code"),
+    ("bacs: {mode_of_payment: BG, account: 1930, terms_of_payment: '30'}",
+     "bacs: {mode_of_payment: BG, account: 1930, due_days: -1}", r"payments\.methods\.bacs\.due_days: .*0 to 365"),
+    ("bacs: {mode_of_payment: BG, account: 1930, terms_of_payment: '30'}",
+     "bacs: {mode_of_payment: BG, account: 1930, email_invoice: sometimes}",
+     r"payments\.methods\.bacs\.email_invoice: Input should be a valid boolean"),
     ("DE: {rates: [19, 7]}", "DX: {rates: [19, 7]}", r"'DX' is not an EU member state"),
     ("invoice_date: created", "invoice_date: shipped", r"invoicing\.invoice_date: Input should be"),
     ("trigger_statuses: [processing, completed]", "trigger_statuses: [processing, wc-completed]",

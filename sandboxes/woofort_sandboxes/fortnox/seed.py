@@ -71,6 +71,11 @@ MODES_OF_PAYMENT = [
     ("KORT", "Kortbetalning", "1580"), ("SWISH", "Swish", "1930"), ("KLARNA", "Klarna", "1580"),
 ]
 
+# Terms of payment: the codes of a real company's list ([VCR] termsofpayments/all.yml, without the two its test
+# suite created, 19DAYS and 21DAYS).
+TERMS_OF_PAYMENT = [("0", "0 dagar"), ("10", "10 dagar"), ("15", "15 dagar"), ("20", "20 dagar"),
+                    ("30", "30 dagar"), ("AG", "Autogiro"), ("K", "Kontant"), ("PF", "Postförskott")]
+
 # Currencies (SEK base; rates GUESS, late-2025 levels).
 CURRENCIES = [
     ("SEK", "Svensk krona", 1, 1, 1), ("EUR", "Euro", 11.0, 11.2, 1),
@@ -90,6 +95,9 @@ DEFAULT_SETTINGS = {
     "round_off": True,             # öresavrundning for SEK (GUESS default, see arithmetic R10)
     "fee_vat_rate": 25,            # freight/admin-fee VAT rate (GUESS)
     "terms_of_payment": "30",      # [VCR] invoices get TermsOfPayment "30"
+    # An invoice naming a TermsOfPayment the company lacks: "reject" (400 2000429, GUESS) or "ignore" (kept as sent,
+    # GUESS); resources/terms.py
+    "terms_of_payment_check": "reject",
     "licensed_scopes": list(ALL_SCOPES),
     "allow_negative_stock": False,  # Lager setting "allow negative stock": GUESS default off
     # How a credit invoice settles against the invoice it credits (GUESS, not evidenced; see
@@ -105,3 +113,4 @@ DEFAULT_SETTINGS = {
 }
 
 CREDIT_SETTLEMENT_MODES = ("clears", "open")
+TERMS_CHECKS = ("reject", "ignore")

@@ -10,7 +10,7 @@ from . import seed
 
 DOC_TYPES = ("articles", "customers", "invoices", "invoicepayments", "prices", "pricelists", "accounts",
              "vouchers", "currencies", "predefinedaccounts", "modesofpayments", "financialyears",
-             "stocktakings")
+             "stocktakings", "termsofpayments", "invoiceemails")
 
 
 class State:
@@ -42,10 +42,13 @@ class State:
             self.seed_reference()
 
     def seed_reference(self, data: dict | None = None) -> None:
-        """Seed (or extend) reference data. `data` may hold accounts, modesofpayments, financialyears,
+        """Seed (or extend) reference data. `data` may hold accounts, modesofpayments, termsofpayments, financialyears,
         predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement` must be one of
         seed.CREDIT_SETTLEMENT_MODES, else ValueError before anything is seeded)."""
-        mode = ((data or {}).get("settings") or {}).get("credit_settlement", seed.CREDIT_SETTLEMENT_MODES[0])
+        settings = (data or {}).get("settings") or {}
+        if settings.get("terms_of_payment_check", seed.TERMS_CHECKS[0]) not in seed.TERMS_CHECKS:
+            raise ValueError(f"settings.terms_of_payment_check must be one of {', '.join(seed.TERMS_CHECKS)}")
+        mode = settings.get("credit_settlement", seed.CREDIT_SETTLEMENT_MODES[0])
         if mode not in seed.CREDIT_SETTLEMENT_MODES:
             raise ValueError(f"settings.credit_settlement must be one of {', '.join(seed.CREDIT_SETTLEMENT_MODES)}, "
                              f"not {mode!r}")
@@ -63,6 +66,8 @@ class State:
                     d["predefinedaccounts"][name] = {"Name": name, "Account": acc}
                 for code, desc, acc in seed.MODES_OF_PAYMENT:
                     d["modesofpayments"][code] = {"Code": code, "Description": desc, "AccountNumber": acc}
+                for code, desc in seed.TERMS_OF_PAYMENT:
+                    d["termsofpayments"][code] = {"Code": code, "Description": desc}
                 for code, desc, buy, sell, unit in seed.CURRENCIES:
                     d["currencies"][code] = {"Code": code, "Description": desc, "BuyRate": buy, "SellRate": sell,
                                              "Unit": unit, "Date": dt.date.today().isoformat(), "IsAutomatic": False}
@@ -81,6 +86,9 @@ class State:
             for row in data.get("modesofpayments", []):
                 d["modesofpayments"][row["Code"]] = {"Code": row["Code"], "Description": row.get("Description", ""),
                                                      "AccountNumber": str(row["AccountNumber"])}
+            for row in data.get("termsofpayments", []):
+                d["termsofpayments"][str(row["Code"])] = {"Code": str(row["Code"]),
+                                                          "Description": row.get("Description", "")}
             for row in data.get("currencies", []):
                 d["currencies"][row["Code"]] = {"Description": "", "BuyRate": 1, "SellRate": 1, "Unit": 1,
                                                 "Date": dt.date.today().isoformat(), "IsAutomatic": False, **row}

@@ -11,6 +11,7 @@ nothing is written. Checks:
    and is active (GET /3/accounts/{n});
 4. modes of payment: every ModeOfPayment the payment payloads use exists (/3/modesofpayments). Mapped modes no
    pending payment uses are listed as warnings (they do not block: a shop may map a method it never sees);
+   terms of payment: every TermsOfPayment the mapping or a pending invoice names exists (/3/termsofpayments);
 5. unmapped values (warnings, never blocking): payment methods of paid orders and VAT rates of order lines that
    the mapping lacks (woofort_assets/lib/unmapped.py, the same list `woofort sync`'s summary shows);
 6. EU distance sales (warnings): invoices that charge home VAT to consumers in other member states while
@@ -232,9 +233,31 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
             warnings.append(f"mode of payment {code} (mapped for {', '.join(methods)}) does not exist in "
                             "Fortnox; no pending payment uses it yet")
 
+    problems.extend(terms_problems(client, mapping, deltas.get("invoice_delta") or [], checked))
     # 6. EU distance sales
     warnings.extend(distance_sales_warnings(client, deltas.get("invoice_delta") or [], mapping, checked))
     return problems, warnings, checked
+
+
+def terms_problems(client, mapping, invoices: list[DeltaRow], checked: dict) -> list[str]:
+    """4b. Every TermsOfPayment the mapping gives a payment method, or a pending invoice carries, exists in the
+    company (/3/termsofpayments): Fortnox refuses an invoice naming one it lacks (GUESS, docs/fortnox-fidelity.md)."""
+    users: dict[str, list[str]] = defaultdict(list)
+    specs = {**mapping.payments.methods, None: mapping.payments.default} if mapping else {}
+    for method, spec in specs.items():
+        if spec is not None and spec.terms_of_payment:
+            users[spec.terms_of_payment].append(f"payments.{'methods.' + method if method else 'default'}")
+    for r in invoices:
+        code = envelope_of(r.payload)[1].get("TermsOfPayment")
+        if code and len(users[str(code)]) < 4:
+            users[str(code)].append(f"order {r.order_id}")
+    if not users:
+        return []
+    existing = {str(t.get("Code")) for t in client.iterate("/3/termsofpayments", "TermsOfPayments")}
+    checked["terms_of_payment"] = sorted(users)
+    return [f"terms of payment {code} does not exist in Fortnox (used by {_sample(where, 3)}; create them under "
+            "Inställningar > Betalningsvillkor or change the mapping)" for code, where in sorted(users.items())
+            if code not in existing]
 
 
 def distance_sales_warnings(client, invoices: list[DeltaRow], mapping, checked: dict) -> list[str]:

@@ -171,6 +171,12 @@ class Invoicing(_Strict):
 class PaymentMethod(_Strict):
     mode_of_payment: str
     account: int
+    # the invoice's terms (read on `methods` and `default` only): a Fortnox TermsOfPayment code that must exist in
+    # the company (preflight checks it), and/or the days to DueDate (None: Fortnox derives it from the terms);
+    # `email_invoice`: Fortnox e-mails the invoice to the buyer once it is created (docs/accounting.md §1)
+    terms_of_payment: str | None = None
+    due_days: int | None = None
+    email_invoice: bool = False
 
     @field_validator("mode_of_payment")
     @classmethod
@@ -182,6 +188,22 @@ class PaymentMethod(_Strict):
     @classmethod
     def _account(cls, v: int) -> int:
         return _check_account(v, 1000, 1999, "BAS asset account (class 1, e.g. 1930)")
+
+    @field_validator("terms_of_payment", mode="before")
+    @classmethod
+    def _terms(cls, v: object) -> str | None:
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = str(v)        # `terms_of_payment: 30` means the code "30"
+        return v if v is None else _check_format(
+            str(v), r"[A-Za-z0-9_-]{1,25}", f"terms_of_payment {v!r}: a Fortnox TermsOfPayment code (Inställningar > "
+                                       "Betalningsvillkor), letters, digits, _ or -, at most 25 characters, e.g. 30")
+
+    @field_validator("due_days")
+    @classmethod
+    def _days(cls, v: int | None) -> int | None:
+        if v is not None and (isinstance(v, bool) or not 0 <= v <= 365):
+            raise ValueError(f"due_days {v!r} must be a whole number of days from 0 to 365")
+        return v
 
 
 class Payments(_Strict):

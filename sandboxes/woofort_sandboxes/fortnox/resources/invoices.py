@@ -5,7 +5,6 @@ Sources: reference §5.4, [VCR] invoices/*.yml; arithmetic in woofort_sandboxes.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from decimal import Decimal
 
 from .. import arithmetic as fa
@@ -15,6 +14,7 @@ from .. import errors as E
 from ..listing import natural, paginate, select
 from . import bookkeeping
 from .common import Ctx, apply_blank, now_stamp, num, numstr, public, today
+from .terms import apply_terms
 
 VALID_VAT = {0, 6, 12, 25}  # MP0..MP3 ([F4J]; "only 25/12/6 exist by default")
 VAT_BY_ACCOUNT = {3001: 25, 3002: 12, 3003: 6, 3004: 0, 3105: 0, 3108: 0, 3106: 25, 3305: 0, 3308: 0,
@@ -313,12 +313,9 @@ def _apply_header(ctx: Ctx, inv: dict, data: dict, creating: bool) -> None:
         inv["CurrencyUnit"] = cur.get("Unit", 1)
     for f in ("Freight", "AdministrationFee"):
         inv[f] = num(round2(inv[f] or 0))
-    if creating or "InvoiceDate" in data or "TermsOfPayment" in data:
-        if "DueDate" not in data and (creating or not inv.get("DueDate") or "TermsOfPayment" in data):
-            days = int(inv["TermsOfPayment"]) if str(inv["TermsOfPayment"]).isdigit() else 30
-            inv["DueDate"] = (dt.date.fromisoformat(inv["InvoiceDate"]) + dt.timedelta(days=days)).isoformat()
-        if "OutboundDate" not in data:
-            inv["OutboundDate"] = inv["InvoiceDate"]
+    apply_terms(st, inv, data, creating)
+    if (creating or "InvoiceDate" in data) and "OutboundDate" not in data:
+        inv["OutboundDate"] = inv["InvoiceDate"]
     inv["WarehouseReady"] = not st.warehouse or inv.get("WarehouseReady", False)
     return rows
 
