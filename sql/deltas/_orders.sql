@@ -1,6 +1,7 @@
 -- wf_orders, wf_lines, wf_invoices: every staged order of the shop turned into the Fortnox invoice it
 -- becomes (whether or not it is invoiced now), with the reason when it cannot be invoiced.
--- Shared by invoice_delta, credit_delta, payment_delta and customer_delta. Needs _macros.sql, _articles.sql.
+-- Shared by invoice_delta, credit_delta, payment_delta and customer_delta. Needs _macros.sql, _articles.sql,
+-- _line_rates.sql.
 -- The arithmetic is Fortnox's (woofort_assets/lib/fortnox_arithmetic.py) in integer cents; see
 -- docs/accounting.md "Rows, VAT and rounding" for why each row looks the way it does.
 
@@ -85,66 +86,8 @@ SELECT o.*,
        END AS order_reason_detail
 FROM o LEFT JOIN dimensions d ON d.order_id = o.order_id LEFT JOIN taxed_goods tg ON tg.order_id = o.order_id;
 
--- 2. The VAT rate of every order line: from its taxes (tax_lines.rate_percent, else staging.tax_rates), 0 when
--- no tax was charged, else the mapped rate that reproduces the line's tax.
-CREATE OR REPLACE TEMP TABLE wf_line_rates AS
-WITH ids AS (
-    SELECT l.order_id, l.line_id, unnest(l.tax_rate_ids) AS rate_id
-    FROM staging.order_lines l, map_settings s WHERE l.shop = s.shop
-),
-rates AS (
-    SELECT ids.order_id, ids.line_id, coalesce(tl.rate_percent, tr.rate) AS rate
-    FROM ids
-    LEFT JOIN (SELECT order_id, rate_id, max(rate_percent) AS rate_percent
-               FROM staging.order_tax_lines x, map_settings s WHERE x.shop = s.shop GROUP BY ALL) tl
-           ON tl.order_id = ids.order_id AND tl.rate_id = ids.rate_id
-    LEFT JOIN (SELECT t.tax_rate_id, t.rate FROM staging.tax_rates t, map_settings s WHERE t.shop = s.shop) tr
-           ON tr.tax_rate_id = ids.rate_id
-)
-SELECT order_id, line_id, count(DISTINCT rate) AS n_rates, count(*) FILTER (WHERE rate IS NULL) AS n_unknown,
-       min(rate) AS rate, list(DISTINCT rate ORDER BY rate DESC) FILTER (WHERE rate IS NOT NULL) AS rates
-FROM rates GROUP BY ALL;
-
--- 2a. Shipping and fees taxed at several rates, split by the goods' net value per rate (Skatteverket's rule for
--- ancillary costs, docs/accounting.md §3): the net by largest remainder over the line items' net at each of the
--- line's rates; each part's tax is its net at its rate rounded, the öre those roundings miss of WooCommerce's tax
--- of the line going to the largest part, so the parts add up to the line's net and tax exactly. A line whose goods
--- carry none of its rates is not split (and listed).
-CREATE OR REPLACE TEMP TABLE wf_line_parts AS
-WITH goods AS (
-    SELECT l.order_id, r.rate, sum(wf_cents(l.total)) AS net_cents
-    FROM staging.order_lines l, map_settings s, wf_line_rates r
-    WHERE l.shop = s.shop AND l.line_type = 'line_item' AND r.order_id = l.order_id AND r.line_id = l.line_id
-      AND r.n_rates = 1 AND r.n_unknown = 0
-    GROUP BY ALL
-),
-charges AS (
-    SELECT l.order_id, l.line_id, wf_cents(l.total) AS net_cents, wf_cents(l.total_tax) AS tax_cents,
-           unnest(r.rates) AS rate, generate_subscripts(r.rates, 1) AS i
-    FROM staging.order_lines l, map_settings s, wf_line_rates r
-    WHERE l.shop = s.shop AND l.line_type IN ('shipping', 'fee') AND r.order_id = l.order_id
-      AND r.line_id = l.line_id AND r.n_rates > 1 AND r.n_unknown = 0
-),
-split AS (
-    SELECT c.order_id, c.line_id, any_value(c.net_cents) AS net_cents, any_value(c.tax_cents) AS tax_cents,
-           list(c.rate ORDER BY c.i) AS rates,
-           list(CAST(greatest(coalesce(g.net_cents, 0), 0) AS HUGEINT) ORDER BY c.i) AS weights
-    FROM charges c LEFT JOIN goods g ON g.order_id = c.order_id AND g.rate = c.rate
-    GROUP BY c.order_id, c.line_id
-),
-nets AS (
-    SELECT *, wf_apportion(net_cents, weights) AS nets FROM split WHERE list_sum(weights) > 0
-),
-taxes AS (
-    SELECT *, list_transform(nets, (n, i) -> wf_vat(n, wf_rate_units(rates[i]), false)) AS rounded
-    FROM nets
-)
-SELECT order_id, line_id, CAST(unnest(range(1, len(rates) + 1)) AS INTEGER) AS part, len(rates) AS n_parts,
-       unnest(rates) AS vat_rate, unnest(nets) AS net_cents,
-       unnest(list_transform(rounded, (t, i) -> t + wf_apportion(tax_cents - list_sum(rounded),
-                                                                  list_transform(nets, n -> abs(n)))[i])) AS tax_cents
-FROM taxes;
-
+-- 2. Every order line with its VAT rate and account (its rates and, for shipping and fees taxed at several
+-- rates, its parts per rate: wf_line_rates and wf_line_parts, _line_rates.sql).
 CREATE OR REPLACE TEMP TABLE wf_lines AS
 WITH l AS (
     SELECT l.*, o.region, o.tax_country, o.invoice_date, o.prices_include_tax AS gross,

@@ -45,7 +45,7 @@ WITH refunds AS (
     WHERE NOT EXISTS (SELECT 1 FROM wf_reversals x WHERE x.order_id = r.order_id AND x.action = 'cancel')
       AND r.amount <> 0  -- a restock-only refund moves no money: nothing to credit
 ),
--- a shipping or fee line the invoice split over several rates (_orders.sql 2a): a refund of it is split in the
+-- a shipping or fee line the invoice split over several rates (_line_rates.sql): a refund of it is split in the
 -- same proportions (its net by the parts' net, its tax by their tax), so that a full refund credits exactly each
 -- part invoiced
 split_lines AS (

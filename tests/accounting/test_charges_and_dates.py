@@ -11,6 +11,7 @@ from tests.accounting import factory as f
 from tests.accounting.helpers import SHOP, build, default_mapping, fortnox_totals, nonzero, rows, vat_by_rate
 from tests.accounting.test_cross_border import booked_rows, exclusion, invoice_of
 from woofort_assets.defs.deltas.build import build_delta
+from woofort_assets.defs.reconciliation.build import build_reconciliation
 from woofort_assets.lib.mapping import parse_mapping
 from woofort_assets.lib.settings import CHECKOUT_DIR
 
@@ -132,3 +133,27 @@ def test_finland_24_percent_from_september_2024_is_listed_with_the_date(con):
     row = exclusion(con, 1001)
     assert row["reason"] == "vat_rate_not_in_mapping"
     assert row["detail"].startswith("FI 24 % is not valid on 2024-09-01, the invoice date, in the mapping")
+
+
+def test_the_books_check_splits_shipping_as_the_invoice_and_credit_do(con):
+    """The reconciliation works the split out on its own (sql/reconciliation/_woocommerce.sql): per rate, its
+    WooCommerce net and VAT of the order and of a partial shipping refund equal what Fortnox computes of the
+    invoice and the credit note (no VAT rounding rows here, so net and VAT both match)."""
+    o = f.Order(1001, goods() + [f.charge_at_rates(3, "shipping", {25: D("9.80"), 12: D("1.18")}, D("49.00"))])
+    refund = f.Line(9001, "shipping", "Frakt", D(-1), D("-20.00"), D("-4.48"), D("-20.00"), D("-4.48"), D(25))
+    o.refunds = [f.Refund(7001, D("24.48"), [refund], [3])]
+    f.insert_order(con, o)
+    build(con, "invoice_delta")
+    build(con, "credit_delta")
+    build(con, "payment_delta")
+    build_reconciliation(con, default_mapping(), SHOP, "2026-10-01")
+    documents = {"order 1001": invoice_of(con, 1001)["payload"], "refund 7001": rows(con, "credit_delta")[0]["payload"]}
+    for doc, payload in documents.items():
+        fortnox = fortnox_totals(payload)
+        net: dict[D, D] = {}
+        for r in payload["Invoice"]["InvoiceRows"]:
+            net[D(r["VAT"])] = net.get(D(r["VAT"]), D(0)) + r["Price"] * r["DeliveredQuantity"] - r["Discount"] * (
+                1 if r["DeliveredQuantity"] > 0 else -1)
+        woocommerce = {rate.normalize(): (D(n) / 100, D(v) / 100) for rate, n, v in con.execute(
+            "SELECT vat_rate, net_cents, vat_cents FROM rc_woo_rates WHERE doc_key = ?", [doc]).fetchall()}
+        assert woocommerce == {rate.normalize(): (net[rate], fortnox.vat_by_rate[rate]) for rate in net}, doc
