@@ -90,9 +90,11 @@ WITH l AS (
     FROM staging.order_lines l JOIN rc_orders o ON o.shop = l.shop AND o.order_id = l.order_id
     WHERE o.in_books
 ),
-ids AS (SELECT order_id, line_id, unnest(tax_rate_ids) AS rate_id FROM l),
+ids AS (SELECT order_id, line_id, unnest(tax_rate_ids) AS rate_id,
+              CASE WHEN len(tax_rate_ids) > 1 THEN tax_totals END AS tax_totals FROM l),
 line_rates AS (
-    SELECT ids.order_id, ids.line_id, coalesce(tl.rate_percent, tr.rate) AS rate
+    SELECT ids.order_id, ids.line_id, coalesce(tl.rate_percent, tr.rate) AS rate,
+           list_filter(ids.tax_totals, t -> t.rate_id = ids.rate_id)[1].total AS woo_tax
     FROM ids
     LEFT JOIN (SELECT x.order_id, x.rate_id, max(x.rate_percent) AS rate_percent
                FROM staging.order_tax_lines x, map_settings s WHERE x.shop = s.shop GROUP BY ALL) tl
@@ -105,10 +107,12 @@ rates AS (
            min(rate) AS rate
     FROM line_rates GROUP BY ALL
 ),
--- Shipping and fees taxed at several rates: staging has their tax per line, not per rate, so the books take the
--- law's split (ancillary costs follow the goods' net value per rate, docs/accounting.md §3), worked out here on
--- its own: the net rounded down per rate, the öre left to the largest remainders; each part's VAT its net at its
--- rate, the öre left of the line's tax on the largest part. Goods at none of the line's rates: one blended row.
+-- Shipping and fees taxed at several rates: WooCommerce gives their tax per rate (taxes[].total) but not their
+-- net, so the books take the law's split of the net (ancillary costs follow the goods' net value per rate,
+-- docs/accounting.md §3), worked out here on its own: rounded down per rate, the öre left to the largest
+-- remainders. Each part's VAT is WooCommerce's at that rate; for a line staged without it (before migration 028),
+-- its net at its rate, the öre left of the line's tax on the largest part. Goods at none of the line's rates: one
+-- blended row.
 goods AS (
     SELECT l.order_id, r.rate, sum(rc_cents(l.total)) AS w
     FROM l JOIN rates r ON r.order_id = l.order_id AND r.line_id = l.line_id
@@ -117,10 +121,12 @@ goods AS (
 ),
 parts AS (
     SELECT l.order_id, l.line_id, lr.rate, CAST(rc_cents(l.total) AS HUGEINT) AS net, rc_cents(l.total_tax) AS tax,
-           CAST(greatest(coalesce(g.w, 0), 0) AS HUGEINT) AS w
+           CAST(greatest(coalesce(g.w, 0), 0) AS HUGEINT) AS w, lr.woo_vat
     FROM l
     JOIN rates r ON r.order_id = l.order_id AND r.line_id = l.line_id AND r.n_rates > 1 AND r.n_unknown = 0
-    JOIN (SELECT DISTINCT * FROM line_rates) lr ON lr.order_id = l.order_id AND lr.line_id = l.line_id
+    JOIN (SELECT order_id, line_id, rate, CASE WHEN bool_and(woo_tax IS NOT NULL) THEN rc_cents(sum(woo_tax)) END
+                 AS woo_vat
+          FROM line_rates GROUP BY ALL) lr ON lr.order_id = l.order_id AND lr.line_id = l.line_id
     LEFT JOIN goods g ON g.order_id = l.order_id AND g.rate = lr.rate
     WHERE l.line_type IN ('shipping', 'fee')
 ),
@@ -139,9 +145,11 @@ nets AS (
 split AS (
     SELECT order_id, line_id, rate, part_net, count(*) OVER line AS n_parts,
            row_number() OVER (PARTITION BY order_id, line_id ORDER BY abs(part_net) DESC, rate DESC) AS size_rank,
-           rc_vat(part_net, rc_rate_units(rate), false)
-           + CASE WHEN row_number() OVER (PARTITION BY order_id, line_id ORDER BY abs(part_net) DESC, rate DESC) = 1
-                  THEN tax - sum(rc_vat(part_net, rc_rate_units(rate), false)) OVER line ELSE 0 END AS part_vat
+           CASE WHEN bool_and(woo_vat IS NOT NULL) OVER line THEN woo_vat
+                ELSE rc_vat(part_net, rc_rate_units(rate), false)
+                     + CASE WHEN row_number() OVER (PARTITION BY order_id, line_id ORDER BY abs(part_net) DESC, rate DESC) = 1
+                            THEN tax - sum(rc_vat(part_net, rc_rate_units(rate), false)) OVER line ELSE 0 END
+           END AS part_vat
     FROM nets WINDOW line AS (PARTITION BY order_id, line_id)
 )
 SELECT l.shop, l.order_id, l.line_id, l.line_type, l.product_id, l.variation_id, l.sku,

@@ -186,11 +186,14 @@ def insert_order(con, o: Order, shop: str = SHOP) -> None:
             ids = [RATE_ID[(country, rate)] for rate in l.taxes]
         con.execute(
             "INSERT INTO staging.order_lines (shop, order_id, line_id, line_type, name, product_id, variation_id, sku, "
-            "quantity, tax_class, tax_status, price, subtotal, subtotal_tax, total, total_tax, tax_rate_ids) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'taxable', ?, ?, ?, ?, ?, ?)",
+            "quantity, tax_class, tax_status, price, subtotal, subtotal_tax, total, total_tax, tax_rate_ids, tax_totals) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'taxable', ?, ?, ?, ?, ?, ?, ?)",
             [shop, o.order_id, l.line_id, l.line_type, l.name, l.product_id, l.variation_id, l.sku, l.quantity,
              l.tax_class if l.tax_class is not None else ("" if l.rate else "zero-rate"),
-             (l.total / l.quantity) if l.quantity else None, l.subtotal, l.subtotal_tax, l.total, l.total_tax, ids])
+             (l.total / l.quantity) if l.quantity else None, l.subtotal, l.subtotal_tax, l.total, l.total_tax, ids,
+             # WooCommerce's taxes[].total per rate id
+             [{"rate_id": RATE_ID.get((country, rate), ids[0]), "total": tax} for rate, tax in l.taxes.items()]
+             if l.taxes else [{"rate_id": i, "total": l.total_tax} for i in ids[:1]]])
         for rate, tax in (l.taxes or ({l.rate: l.total_tax} if ids else {})).items():
             t = tax_lines.setdefault(rate, [Decimal(0), Decimal(0), RATE_ID.get((country, rate), ids[0])])
             t[1 if l.line_type == "shipping" else 0] += tax

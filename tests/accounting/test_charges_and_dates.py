@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal as D
 
+import pytest
+
 from tests.accounting import factory as f
 from tests.accounting.helpers import SHOP, build, default_mapping, fortnox_totals, nonzero, rows, vat_by_rate
 from tests.accounting.test_cross_border import booked_rows, exclusion, invoice_of
@@ -135,13 +137,15 @@ def test_finland_24_percent_from_september_2024_is_listed_with_the_date(con):
     assert row["detail"].startswith("FI 24 % is not valid on 2024-09-01, the invoice date, in the mapping")
 
 
-def test_the_books_check_splits_shipping_as_the_invoice_and_credit_do(con):
+@pytest.mark.parametrize("fee", [False, True])
+def test_the_books_check_splits_charges_as_the_invoice_and_credit_do(con, fee):
     """The reconciliation works the split out on its own (sql/reconciliation/_woocommerce.sql): per rate, its
     WooCommerce net and VAT of the order and of a partial shipping refund equal what Fortnox computes of the
-    invoice and the credit note (no VAT rounding rows here, so net and VAT both match)."""
-    o = f.Order(1001, goods() + [f.charge_at_rates(3, "shipping", {25: D("9.80"), 12: D("1.18")}, D("49.00"))])
+    invoice and the credit note (the net without woofort's VAT rounding rows, which the books check bounds)."""
+    o = small_fee_order() if fee else f.Order(1001, goods())
+    o.lines.append(f.charge_at_rates(4, "shipping", {25: D("9.80"), 12: D("1.18")}, D("49.00")))
     refund = f.Line(9001, "shipping", "Frakt", D(-1), D("-20.00"), D("-4.48"), D("-20.00"), D("-4.48"), D(25))
-    o.refunds = [f.Refund(7001, D("24.48"), [refund], [3])]
+    o.refunds = [f.Refund(7001, D("24.48"), [refund], [4])]
     f.insert_order(con, o)
     build(con, "invoice_delta")
     build(con, "credit_delta")
@@ -152,8 +156,38 @@ def test_the_books_check_splits_shipping_as_the_invoice_and_credit_do(con):
         fortnox = fortnox_totals(payload)
         net: dict[D, D] = {}
         for r in payload["Invoice"]["InvoiceRows"]:
-            net[D(r["VAT"])] = net.get(D(r["VAT"]), D(0)) + r["Price"] * r["DeliveredQuantity"] - r["Discount"] * (
-                1 if r["DeliveredQuantity"] > 0 else -1)
+            if r["VAT"] and not r["Description"].startswith("Momsavrundning"):
+                sign = 1 if r["DeliveredQuantity"] > 0 else -1
+                net[D(r["VAT"])] = net.get(D(r["VAT"]), D(0)) + r["Price"] * r["DeliveredQuantity"] - r["Discount"] * sign
         woocommerce = {rate.normalize(): (D(n) / 100, D(v) / 100) for rate, n, v in con.execute(
             "SELECT vat_rate, net_cents, vat_cents FROM rc_woo_rates WHERE doc_key = ?", [doc]).fetchall()}
         assert woocommerce == {rate.normalize(): (net[rate], fortnox.vat_by_rate[rate]) for rate in net}, doc
+
+
+def small_fee_order() -> f.Order:
+    """A fee of 1.03 WooCommerce taxed on its exact shares (0.824 × 25 % = 0.206 → 0.21; 0.206 × 12 % = 0.0247 →
+    0.02), where the rule's rounded parts, 0.82 and 0.21, would give 0.21 and 0.03."""
+    return f.Order(1001, goods() + [f.charge_at_rates(3, "fee", {25: D("0.21"), 12: D("0.02")}, D("1.03"))])
+
+
+def test_woocommerces_own_tax_per_rate_is_kept(con):
+    """Its VAT per rate is WooCommerce's: a VAT rounding row of −0.01 at 12 % (0.20 × 12 % = 0.024 → 0.02), and the
+    round-off row gives the öre back."""
+    o = small_fee_order()
+    f.insert_order(con, o)
+    build(con, "invoice_delta")
+    assert booked_rows(con, 1001)[2:] == [(3540, 25, D("0.82")), (3540, 12, D("0.21")), (3002, 12, D("-0.01")),
+                                          (3740, 0, D("0.01"))]
+    assert_fortnox_equals_woocommerce(con, o)
+
+
+def test_a_line_staged_without_its_tax_per_rate_is_split_by_the_rule(con):
+    """Staged before migration 028: the tax per rate is worked out (0.21 and 0.03, 1 öre over WooCommerce's 0.23 in
+    all, taken from the largest part: 0.20 and 0.03); the invoice total is still the order's."""
+    o = small_fee_order()
+    f.insert_order(con, o)
+    con.execute("UPDATE staging.order_lines SET tax_totals = NULL")
+    build(con, "invoice_delta")
+    totals = fortnox_totals(invoice_of(con, 1001)["payload"])
+    assert totals.total == o.total
+    assert vat_by_rate(totals) == {D(25): D("100.20"), D(12): D("12.03")}
