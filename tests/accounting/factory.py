@@ -141,6 +141,20 @@ def charge_at_rates(line_id: int, line_type: str, taxes: dict[Decimal, Decimal],
     return line
 
 
+def split_charge(line_id: int, line_type: str, amount: Decimal, goods: list[Line]) -> Line | None:
+    """Shipping or a fee taxed as a split-tax plugin does: at each non-zero rate of the goods, on the exact share
+    of the goods' net at that rate, the tax rounded per rate. None when the goods have no such rate."""
+    nets: dict[Decimal, Decimal] = {}
+    for g in goods:
+        if g.line_type == "line_item" and g.rate:
+            nets[g.rate] = nets.get(g.rate, Decimal(0)) + g.total
+    base = sum(nets.values(), Decimal(0))
+    if base <= 0:
+        return None
+    return charge_at_rates(line_id, line_type, {rate: r2(amount * net / base * rate / 100) for rate, net in nets.items()},
+                           amount)
+
+
 def connect_memory() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     wdb.migrate(con)
