@@ -246,8 +246,11 @@ def refund_of(o: Order, refund_id: int, parts: list[tuple[int, Decimal]], extra:
         share = Decimal(qty) / l.quantity
         total = r2(l.total * share)
         tax = r2(l.total_tax * share)
+        taxes = {rate: -r2(t * share) for rate, t in l.taxes.items()} if l.taxes else None
+        if taxes:
+            tax = -sum(taxes.values(), Decimal(0))   # WooCommerce refunds a line's tax rate by rate
         lines.append(Line(refund_id * 100 + n, l.line_type, l.name, -Decimal(qty), -total, -tax, -total, -tax, l.rate,
-                          product_id=l.product_id, sku=l.sku))
+                          product_id=l.product_id, sku=l.sku, taxes=taxes))
         items.append(line_id)
     amount = sum((-(x.total + x.total_tax) for x in lines), Decimal(0)) + extra
     return Refund(refund_id, amount, lines, items)
