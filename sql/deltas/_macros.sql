@@ -88,3 +88,29 @@ CREATE OR REPLACE TEMP MACRO wf_sold_digest(inv, with_accounts) AS md5(concat_ws
         CAST(TRY_CAST(json_extract_string(r, '$.VAT') AS DECIMAL(9, 2)) AS VARCHAR),
         CAST(CAST(wf_row_amount(r) AS DECIMAL(18, 2)) AS VARCHAR),
         CASE WHEN with_accounts THEN json_extract_string(r, '$.AccountNumber') END))), ';')));
+
+-- Largest remainder (Hamilton): integer `total` (cents) split over the non-negative integer `weights` in
+-- proportion, each part rounded down and the öre left over given one each to the largest remainders (ties: the
+-- earlier element). All of it to the first element when every weight is 0. Splits a charge taxed at several rates
+-- by the goods' net per rate, and a refund of it as the invoice split it (docs/accounting.md §3).
+CREATE OR REPLACE TEMP MACRO wf_apportion_rest(total, w, ws) AS total * w - wf_div_floor(total * w, ws) * ws;
+CREATE OR REPLACE TEMP MACRO wf_apportion(total, weights) AS
+    CASE WHEN coalesce(list_sum(weights), 0) = 0
+         THEN list_transform(weights, (w, i) -> CASE WHEN i = 1 THEN CAST(total AS HUGEINT) ELSE 0 END)
+         ELSE list_transform(weights, (w, i) -> CAST(wf_div_floor(total * w, list_sum(weights))
+              + CASE WHEN len(list_filter(weights, (v, j) ->
+                                  wf_apportion_rest(total, v, list_sum(weights)) > wf_apportion_rest(total, w, list_sum(weights))
+                                  OR (wf_apportion_rest(total, v, list_sum(weights)) = wf_apportion_rest(total, w, list_sum(weights))
+                                      AND j < i)))
+                          < total - list_sum(list_transform(weights, v -> wf_div_floor(total * v, list_sum(weights))))
+                     THEN 1 ELSE 0 END AS HUGEINT)) END;
+
+-- A VAT rate as written in a text: 25, 25.5, 0.
+CREATE OR REPLACE TEMP MACRO wf_rate_text(r) AS regexp_replace(CAST(CAST(r AS DECIMAL(9, 4)) AS VARCHAR), '\.?0+$', '');
+
+-- Whether an OSS rate of a country may be booked on an invoice date (mapping rates with from/to; 0 % always).
+CREATE OR REPLACE TEMP MACRO wf_oss_rate_valid(cc, rate, day) AS
+    rate = 0 OR EXISTS (SELECT 1 FROM map_oss_rates v
+                        WHERE v.country = cc AND v.vat_rate = rate
+                          AND day BETWEEN coalesce(v.valid_from, DATE '0001-01-01')
+                                      AND coalesce(v.valid_to, DATE '9999-12-31'));

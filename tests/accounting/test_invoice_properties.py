@@ -40,8 +40,10 @@ def orders(draw, order_id: int = 5000):
              for i, ((unit, qty, rate), disc) in enumerate(zip(specs, discounts))]
     next_id = n_items + 1
     if draw(st.booleans()):
-        lines.append(f.charge(next_id, "shipping", Decimal(draw(st.integers(0, 50_000))) / 100,
-                              draw(st.sampled_from(rates))))
+        amount = Decimal(draw(st.integers(0, 50_000))) / 100
+        # taxed at every rate of the goods (a split-tax plugin), else at one rate
+        split = f.split_charge(next_id, "shipping", amount, lines) if draw(st.booleans()) else None
+        lines.append(split or f.charge(next_id, "shipping", amount, draw(st.sampled_from(rates))))
         next_id += 1
     for _ in range(draw(st.integers(0, 2))):
         lines.append(f.charge(next_id, "fee", Decimal(draw(st.integers(-10_000, 10_000))) / 100,
@@ -74,6 +76,7 @@ def test_invoice_total_and_vat_equal_woocommerce(con, o):
     build(con, "invoice_delta")
     (inv,) = rows(con, "invoice_delta")
     event(f"VAT rounding row: {'yes' if inv['vat_adjustment'] else 'no'}")
+    event(f"shipping split over rates: {any(len(l.taxes or {}) > 1 for l in o.lines)}")
     event(f"round-off row: {'yes' if inv['round_off'] else 'no'}")
     event(f"VATIncluded: {o.prices_include_tax}")
     totals = fortnox_totals(inv["payload"])

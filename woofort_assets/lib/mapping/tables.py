@@ -45,6 +45,11 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE map_accounts (region VARCHAR, country VARCHAR, kind VARCHAR, "
                 "vat_rate DECIMAL(9, 4), account INTEGER)")
     _insert(con, "map_accounts", [[r, c, k, str(rate), acc] for r, c, k, rate, acc in mapping.account_rows()])
+    # when each OSS rate may be booked (NULL: open); a 0 % rate is accepted on every date
+    con.execute("CREATE OR REPLACE TEMP TABLE map_oss_rates (country VARCHAR, vat_rate DECIMAL(9, 4), "
+                "valid_from DATE, valid_to DATE)")
+    _insert(con, "map_oss_rates", [[c, str(rate), valid_from, valid_to]
+                                   for c, rate, valid_from, valid_to in mapping.oss_rate_periods()])
     con.execute("CREATE OR REPLACE TEMP TABLE map_payment_methods (payment_method VARCHAR, mode_of_payment VARCHAR, "
                 "account INTEGER, is_default BOOLEAN, terms_of_payment VARCHAR, due_days INTEGER, "
                 "email_invoice BOOLEAN)")
