@@ -49,3 +49,30 @@ def test_calibration_with_an_invoice_cancels_it_and_the_latest_measurement_count
 def test_an_answer_that_fits_no_model_stores_nothing():
     with pytest.raises(CalibrationError, match="TotalVAT 0.07"):
         model_of({"TotalVAT": 0.07, "RoundOff": 0, "Net": 1.15})
+
+
+def _preflight_problems(result) -> str:
+    (check,) = result.get_asset_check_evaluations()
+    return "" if check.passed else check.metadata["problems"].value
+
+
+def test_preflight_step_is_off_by_default_and_blocks_on_a_new_model_when_on(h, sandbox, monkeypatch):
+    from tests.fortnox_sink.conftest import customer, invoice
+
+    h.write_deltas(customer_delta=[customer("WC1")], invoice_delta=[invoice(1, "WC1")])
+    _set_model(sandbox, VatModel("per_row", "even", False))
+    monkeypatch.setenv("FORTNOX_PREFLIGHT_CALIBRATE", "order")
+    blocked = h.materialize(raise_on_error=False)
+    assert not blocked.success
+    assert "but the pending invoices were built for per_rate_sum, half up" in _preflight_problems(blocked)
+    assert h.sql("SELECT count(*) FROM ledger.documents WHERE entity = 'invoice'")[0][0] == 0
+    with connect(h.db) as con:
+        assert stored_model(con, "default") == VatModel("per_row", "even", False)
+    # the next run (its deltas built for the stored model) measures the same model and writes
+    assert h.materialize().success
+    assert set(h.ledger("invoice")) == {"1"}
+    assert len(sandbox.state.dump()["orders"]) == 2
+    monkeypatch.setenv("FORTNOX_PREFLIGHT_CALIBRATE", "off")
+    h.write_deltas(customer_delta=[customer("WC1")], invoice_delta=[invoice(2, "WC1")])
+    assert h.materialize().success
+    assert len(sandbox.state.dump()["orders"]) == 2          # off: no probe

@@ -12,20 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from woofort_assets.defs.fortnox.calibration import PROBE_DOCUMENTS, CalibrationError, Measurement, measure, store
+from woofort_assets.defs.fortnox.calibration import (
+    PROBE_DOCUMENTS, CalibrationError, Measurement, measure, probe_accounts, store)
 from woofort_assets.lib import settings
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import load_mapping
 from woofort_assets.resources.fortnox import FortnoxError, fortnox_resource_from_env
-
-
-def probe_accounts(mapping) -> dict[int, int]:
-    """The mapping's Swedish sales accounts at 12 % and 6 % (the probe's rows), where it has them."""
-    found: dict[int, int] = {}
-    for region, _country, _kind, rate, account in mapping.account_rows():
-        if region == "sweden" and rate in (12, 6):
-            found.setdefault(int(rate), int(account))
-    return found
 
 
 def calibrate(client, database: Path | str, shop: str, document: str = "order",

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from woofort_assets.lib.duckdb import connect
 from woofort_assets.resources.fortnox import FortnoxError
 from woofort_assets.resources.fortnox.endpoints import CUSTOMERS, INVOICES, ORDERS, Endpoint
 
@@ -35,6 +36,7 @@ PER_SUM_ROWS = 10                 # rows of 0.04 at 12 %
 MODELS_BY_TOTAL_VAT = {Decimal("0.10"): ("per_rate_sum", "up"), Decimal("0.09"): ("per_rate_sum", "even"),
                        Decimal("0.05"): ("per_row", "up"), Decimal("0.04"): ("per_row", "even")}
 DEFAULT_ACCOUNTS = {12: 3002, 6: 3003}   # BAS: Swedish sales at 12 % and 6 %
+ASSUMED = ("per_rate_sum", "up")          # (vat_rounding, half_rounding) the deltas assume when never measured
 
 
 class CalibrationError(Exception):
@@ -64,6 +66,15 @@ class Measurement:
     organisation_number: str | None
     company_name: str | None
     database_number: str | None
+
+
+def probe_accounts(mapping) -> dict[int, int]:
+    """The mapping's Swedish sales accounts at 12 % and 6 % (the probe's rows), where it has them."""
+    found: dict[int, int] = {}
+    for region, _country, _kind, rate, account in mapping.account_rows() if mapping is not None else []:
+        if region == "sweden" and rate in (12, 6):
+            found.setdefault(int(rate), int(account))
+    return found
 
 
 def probe_rows(accounts: dict[int, int], quantity_field: str) -> list[dict]:
@@ -138,3 +149,28 @@ def stored_model(con, shop: str) -> VatModel | None:
     row = con.execute("SELECT vat_rounding, half_rounding, round_off FROM meta.fortnox_arithmetic WHERE shop = ? "
                       "ORDER BY measured_at DESC LIMIT 1", [shop]).fetchone()
     return VatModel(*row) if row else None
+
+
+def preflight_step(client, database, shop: str, document: str, mapping) -> tuple[list[str], list[str], dict]:
+    """The opt-in preflight step (FORTNOX_PREFLIGHT_CALIBRATE): measure and store; a model other than the one the
+    pending invoices were built for is a problem (blocking: the next run's deltas are built for the stored model),
+    öresavrundning on a warning. (problems, warnings, checked)."""
+    with connect(database) as con:
+        before = stored_model(con, shop)
+    built_for = (before.vat_rounding, before.half_rounding) if before else ASSUMED
+    try:
+        measurement = measure(client, document, probe_accounts(mapping))
+    except (CalibrationError, FortnoxError) as err:
+        return [f"VAT calibration with a probe {document} failed: {err}"], [], {}
+    with connect(database) as con:
+        store(con, shop, measurement)
+    model = measurement.model
+    problems, warnings = [], []
+    if (model.vat_rounding, model.half_rounding) != built_for:
+        problems.append(f"Fortnox computes {model.describe()}, but the pending invoices were built for "
+                        f"{built_for[0]}, half {built_for[1]}: the measured model is stored and the next run builds "
+                        "the invoices for it")
+    if model.round_off:
+        warnings.append("öresavrundning is on in Fortnox; woofort writes its own round-off row: turn it off "
+                        "(Inställningar > Fakturering)")
+    return problems, warnings, {"vat_model": model.describe(), "probe": f"{document} {measurement.number}"}
