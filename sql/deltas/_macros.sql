@@ -26,12 +26,12 @@ CREATE OR REPLACE TEMP MACRO wf_tax_at(amount, rate) AS round(CAST(amount AS DEC
 CREATE OR REPLACE TEMP MACRO wf_rate_units(r) AS CAST(CAST(r AS DECIMAL(18, 4)) * 10000 AS HUGEINT);
 
 -- The Fortnox company's VAT model (one row): the latest `woofort fortnox calibrate` measurement of the shop
--- (meta.fortnox_arithmetic, migration 032), else the model assumed before any measurement: VAT on each rate's row
+-- (meta.fortnox_vat_model, migration 032), else the model assumed before any measurement: VAT on each rate's row
 -- sum, an exact half öre rounded up (docs/accounting.md §3).
 CREATE OR REPLACE TEMP TABLE wf_vat_model AS
 SELECT coalesce(any_value(m.vat_rounding), 'per_rate_sum') AS vat_rounding,
        coalesce(any_value(m.half_rounding), 'up') AS half_rounding
-FROM (SELECT a.* FROM meta.fortnox_arithmetic a, map_settings s WHERE a.shop = s.shop
+FROM (SELECT a.* FROM meta.fortnox_vat_model a, map_settings s WHERE a.shop = s.shop
       ORDER BY a.measured_at DESC LIMIT 1) m;
 
 -- n/d (d > 0) rounded to the nearest integer, a tie to the even one (banker's rounding).

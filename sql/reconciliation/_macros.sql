@@ -17,12 +17,12 @@ CREATE OR REPLACE TEMP MACRO rc_div_ceil(n, d) AS CASE WHEN n >= 0 THEN (n + d -
 -- A VAT rate in units of 1/10000 percent: 25 -> 250000.
 CREATE OR REPLACE TEMP MACRO rc_rate_units(r) AS CAST(CAST(r AS DECIMAL(18, 4)) * 10000 AS HUGEINT);
 
--- The company's VAT model as `woofort fortnox calibrate` last measured it (meta.fortnox_arithmetic), else VAT on
+-- The company's VAT model as `woofort fortnox calibrate` last measured it (meta.fortnox_vat_model), else VAT on
 -- each rate's row sum with a half öre up. Read here on its own, not from the deltas' wf_vat_model.
 CREATE OR REPLACE TEMP TABLE rc_vat_model AS
 SELECT coalesce(any_value(m.vat_rounding), 'per_rate_sum') AS vat_rounding,
        coalesce(any_value(m.half_rounding), 'up') AS half_rounding
-FROM (SELECT a.* FROM meta.fortnox_arithmetic a, map_settings s WHERE a.shop = s.shop
+FROM (SELECT a.* FROM meta.fortnox_vat_model a, map_settings s WHERE a.shop = s.shop
       ORDER BY a.measured_at DESC LIMIT 1) m;
 
 -- n/d (d > 0) to the nearest integer as the company rounds a half öre: up (away from zero) or to the even one.

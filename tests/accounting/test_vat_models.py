@@ -24,7 +24,7 @@ def _order() -> f.Order:
 
 def _invoice(con, model: VatModel | None) -> dict:
     f.reset(con)
-    con.execute("DELETE FROM meta.fortnox_arithmetic")
+    con.execute("DELETE FROM meta.fortnox_vat_model")
     if model is not None:
         store(con, f.SHOP, Measurement(model, "order", "1", Decimal(0), Decimal(0), None, None, None))
     f.insert_order(con, _order())

@@ -42,7 +42,7 @@ def test_calibration_with_an_invoice_cancels_it_and_the_latest_measurement_count
     assert probe["Cancelled"] is True and probe["Booked"] is False
     with connect(h.db) as con:
         assert stored_model(con, "default") == measured.model
-        assert con.execute("SELECT count(*) FROM meta.fortnox_arithmetic").fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM meta.fortnox_vat_model").fetchone()[0] == 2
         assert stored_model(con, "another-shop") is None
 
 

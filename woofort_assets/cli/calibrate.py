@@ -1,7 +1,7 @@
 """`woofort fortnox calibrate`: measure how the connected Fortnox company computes VAT and store it.
 
 Posts a probe order (or, with --document invoice, an unbooked invoice, which uses an invoice number), reads the
-TotalVAT and RoundOff Fortnox computed, cancels the probe, and stores the model in meta.fortnox_arithmetic
+TotalVAT and RoundOff Fortnox computed, cancels the probe, and stores the model in meta.fortnox_vat_model
 (defs/fortnox/calibration.py). The next delta build writes its VAT rounding rows for that model. Exit 0 when a
 model was measured and stored, 1 when Fortnox's answer fits none (nothing stored) or a call failed.
 """
@@ -33,7 +33,7 @@ def report(m: Measurement) -> list[str]:
     lines = [f"Fortnox company {m.company_name or '?'} ({m.organisation_number or '?'}, database "
              f"{m.database_number or '?'}): {m.model.describe()}",
              f"probe {m.document} {m.number}: TotalVAT {m.total_vat}, RoundOff {m.round_off_amount}; cancelled",
-             "stored in meta.fortnox_arithmetic: the next delta build writes its VAT rounding rows for this model"]
+             "stored in meta.fortnox_vat_model: the next delta build writes its VAT rounding rows for this model"]
     if m.model.round_off:
         lines.append("note: öresavrundning is on in Fortnox; woofort writes its own round-off row, turn it off in "
                      "Fortnox (Inställningar > Fakturering) or the reconciliation lists every invoice")

@@ -12,7 +12,7 @@ document tells them apart from the TotalVAT and RoundOff Fortnox answers:
 TotalVAT is thus 0.10 (per rate sum, up), 0.09 (per rate sum, even), 0.05 (per row, up) or 0.04 (per row, even);
 anything else matches no model and nothing is stored. The probe is a Fortnox order (order rows take decimal VAT;
 an order uses no invoice number), or, when the operator chooses it, an unbooked invoice (it uses an invoice
-number); either is cancelled at once. The result goes to meta.fortnox_arithmetic (migration 032) with when and
+number); either is cancelled at once. The result goes to meta.fortnox_vat_model (migration 032) with when and
 which company; the deltas build their VAT rounding rows for the latest (sql/deltas/_macros.sql wf_vat_model).
 """
 
@@ -137,7 +137,7 @@ def _text(value) -> str | None:
 def store(con, shop: str, measurement: Measurement) -> None:
     """Records a measurement; the deltas and the reconciliation use the latest of the shop."""
     m = measurement
-    con.execute("INSERT INTO meta.fortnox_arithmetic (shop, organisation_number, company_name, database_number, "
+    con.execute("INSERT INTO meta.fortnox_vat_model (shop, organisation_number, company_name, database_number, "
                 "probe_document, probe_number, vat_rounding, half_rounding, round_off, total_vat, round_off_amount) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [shop, m.organisation_number, m.company_name, m.database_number, m.document, m.number,
@@ -146,7 +146,7 @@ def store(con, shop: str, measurement: Measurement) -> None:
 
 def stored_model(con, shop: str) -> VatModel | None:
     """The latest measured model of the shop, None when never measured (the deltas then assume per_rate_sum, up)."""
-    row = con.execute("SELECT vat_rounding, half_rounding, round_off FROM meta.fortnox_arithmetic WHERE shop = ? "
+    row = con.execute("SELECT vat_rounding, half_rounding, round_off FROM meta.fortnox_vat_model WHERE shop = ? "
                       "ORDER BY measured_at DESC LIMIT 1", [shop]).fetchone()
     return VatModel(*row) if row else None
 

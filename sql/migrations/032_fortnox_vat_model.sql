@@ -4,7 +4,7 @@
 -- reconciliation bounds the rounding it tolerates by it; never measured: per_rate_sum, half up (docs/accounting.md
 -- §3). Kept for the record: when, which company (organisation number, database number), which document, and the
 -- figures Fortnox answered.
-CREATE TABLE meta.fortnox_arithmetic (
+CREATE TABLE meta.fortnox_vat_model (
     shop VARCHAR NOT NULL,
     measured_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     organisation_number VARCHAR,
