@@ -76,3 +76,18 @@ def test_preflight_step_is_off_by_default_and_blocks_on_a_new_model_when_on(h, s
     h.write_deltas(customer_delta=[customer("WC1")], invoice_delta=[invoice(2, "WC1")])
     assert h.materialize().success
     assert len(sandbox.state.dump()["orders"]) == 2          # off: no probe
+
+
+def test_the_ui_job_measures_and_stores_as_the_command_does(h, sandbox):
+    from woofort_assets.defs.automation.ops import fortnox_calibrate_job
+
+    _set_model(sandbox, VatModel("per_row", "up", False))
+    result = fortnox_calibrate_job.execute_in_process(
+        resources=h.resources(), run_config={"ops": {"calibrate_fortnox": {"config": {"document": "order"}}}})
+    assert result.success
+    with connect(h.db) as con:
+        assert stored_model(con, "default") == VatModel("per_row", "up", False)
+    failed = fortnox_calibrate_job.execute_in_process(
+        resources=h.resources(), run_config={"ops": {"calibrate_fortnox": {"config": {"document": "offer"}}}},
+        raise_on_error=False)
+    assert not failed.success
