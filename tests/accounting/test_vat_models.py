@@ -52,7 +52,9 @@ def test_each_model_gets_rows_that_give_woocommerces_vat_under_it_only(con):
 def test_per_row_needs_no_rounding_row_where_woocommerce_rounds_per_line_too(con, rounding):
     payload = _invoice(con, VatModel(rounding, "up", False))
     adjust = [r for r in payload["Invoice"]["InvoiceRows"] if r["Description"].startswith("Momsavrundning")]
-    assert bool(adjust) == (rounding == "per_rate_sum")   # 3 x 0.2525 rounds to 0.75 per row, 0.7575 to 0.76 summed
+    # 3 x 0.2525 rounds to 0.75 per row, 0.7575 to 0.76 summed: -0.02 makes 3.01 x 25 % = 0.7525 -> 0.75
+    assert [(r["VAT"], Decimal(str(r["Price"]))) for r in adjust] == (
+        [(25, Decimal("-0.02"))] if rounding == "per_rate_sum" else [])
 
 
 def test_never_measured_is_per_rate_sum_half_up(con):
