@@ -179,7 +179,8 @@ LEFT JOIN wf_articles art
        ON a.line_type = 'line_item' AND art.product_id = a.product_id
       AND art.variation_id IS NOT DISTINCT FROM nullif(a.variation_id, 0);
 
--- 3. Per order and VAT rate: Fortnox's VAT of the row sum, and the smallest VAT rounding amount x (cents) that
+-- 3. Per order and VAT rate: Fortnox's VAT of the rows (of their sum, or per row, as the measured model says:
+-- wf_rate_vat), and the smallest VAT rounding amount x (cents) that
 -- makes it equal WooCommerce's tax at that rate (0 when it already does).
 CREATE OR REPLACE TEMP TABLE wf_rate_sums AS
 WITH g AS (
