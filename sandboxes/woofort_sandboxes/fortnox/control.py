@@ -5,7 +5,9 @@ POST /__sandbox/reset                 wipe documents/tokens/faults/counters, re-
 POST /__sandbox/seed                  {"accounts":[..], "modesofpayments":[..], "termsofpayments":[..], "financialyears":[..],
                                        "predefinedaccounts":[..], "currencies":[..], "companyinformation":{..},
                                        "settings":{"warehouse":true, "round_off":false, "licensed_scopes":[..],
-                                                   "credit_settlement":"clears"|"open"},
+                                                   "credit_settlement":"clears"|"open",
+                                                   "vat_rounding":"per_rate_sum"|"per_row",
+                                                   "half_rounding":"up"|"even"},
                                        "articles":[{Article fields}], "customers":[..], "prices":[..]}
 GET  /__sandbox/faults                fault rules with fired counts
 POST /__sandbox/faults                {"kind":"commit_then_drop","pattern":"/3/invoices","methods":["POST"],"count":1}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from werkzeug.routing import Map, Rule
 
-from .resources import articles, bookkeeping as bk, customers, invoices, payments, prices, terms, warehouse
+from .resources import articles, bookkeeping as bk, customers, invoices, orders, payments, prices, terms, warehouse
 
 ROUTES = [
     ("/3/articles", ["GET"], articles.list_, "article"),
@@ -33,6 +33,12 @@ ROUTES = [
     ("/3/invoices/<number>/credit", ["PUT"], invoices.credit, "invoice"),
     ("/3/invoices/<number>/externalprint", ["PUT"], invoices.externalprint, "invoice"),
     ("/3/invoices/<number>/email", ["GET"], terms.email, "invoice"),
+    ("/3/orders", ["GET"], orders.list_, "order"),
+    ("/3/orders", ["POST"], orders.create, "order"),
+    ("/3/orders/<number>", ["GET"], orders.read, "order"),
+    ("/3/orders/<number>", ["PUT"], orders.update, "order"),
+    ("/3/orders/<number>/cancel", ["PUT"], orders.cancel, "order"),
+    ("/3/orders/<number>/createinvoice", ["PUT"], orders.createinvoice, "order"),
     ("/3/invoicepayments", ["GET"], payments.list_, "payment"),
     ("/3/invoicepayments", ["POST"], payments.create, "payment"),
     ("/3/invoicepayments/<number>", ["GET"], payments.read, "payment"),

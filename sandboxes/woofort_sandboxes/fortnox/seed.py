@@ -104,6 +104,11 @@ DEFAULT_SETTINGS = {
     # resources/invoices.py::settle_credit): "clears" offsets it against the original's open balance when the
     # credit is created; "open" leaves both balances open until payments are registered.
     "credit_settlement": "clears",
+    # How Fortnox rounds VAT (arithmetic R5, GUESS either way; `woofort fortnox calibrate` measures it):
+    # "per_rate_sum" rounds the VAT of each rate's row sum, "per_row" each row's VAT; an exact half öre goes "up"
+    # or to the "even" öre. Öresavrundning is `round_off` above.
+    "vat_rounding": "per_rate_sum",
+    "half_rounding": "up",
     # VAT rates beyond Sweden's 25/12/6/0 that rows may carry: a company registered for OSS has its destination
     # countries' rates (GUESS: how Fortnox enables them is not documented; default none, as a new company).
     "foreign_vat_rates": [],
@@ -113,4 +118,8 @@ DEFAULT_SETTINGS = {
 }
 
 CREDIT_SETTLEMENT_MODES = ("clears", "open")
-TERMS_CHECKS = ("reject", "ignore")
+VAT_ROUNDING_MODES = ("per_rate_sum", "per_row")
+HALF_ROUNDING_MODES = ("up", "even")
+# the tenant settings that take one of a few values: the first is the default
+CHOICE_SETTINGS = {"credit_settlement": CREDIT_SETTLEMENT_MODES, "vat_rounding": VAT_ROUNDING_MODES,
+                   "half_rounding": HALF_ROUNDING_MODES, "terms_of_payment_check": ("reject", "ignore")}

@@ -8,7 +8,7 @@ from collections import Counter
 
 from . import seed
 
-DOC_TYPES = ("articles", "customers", "invoices", "invoicepayments", "prices", "pricelists", "accounts",
+DOC_TYPES = ("articles", "customers", "invoices", "orders", "invoicepayments", "prices", "pricelists", "accounts",
              "vouchers", "currencies", "predefinedaccounts", "modesofpayments", "financialyears",
              "stocktakings", "termsofpayments", "invoiceemails")
 
@@ -28,7 +28,7 @@ class State:
             self.docs: dict[str, dict] = {t: {} for t in DOC_TYPES}
             self.settings = copy.deepcopy(seed.DEFAULT_SETTINGS)
             self.settings["warehouse"] = self._warehouse
-            self.seq = Counter({"articles": 100, "customers": 0, "invoices": 0, "invoicepayments": 0,
+            self.seq = Counter({"articles": 100, "customers": 0, "invoices": 0, "orders": 0, "invoicepayments": 0,
                                 "rowid": 0})
             self.voucher_seq: Counter = Counter()
             self.deleted_customers: set[str] = set()
@@ -43,15 +43,13 @@ class State:
 
     def seed_reference(self, data: dict | None = None) -> None:
         """Seed (or extend) reference data. `data` may hold accounts, modesofpayments, termsofpayments, financialyears,
-        predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement` must be one of
-        seed.CREDIT_SETTLEMENT_MODES, else ValueError before anything is seeded)."""
-        settings = (data or {}).get("settings") or {}
-        if settings.get("terms_of_payment_check", seed.TERMS_CHECKS[0]) not in seed.TERMS_CHECKS:
-            raise ValueError(f"settings.terms_of_payment_check must be one of {', '.join(seed.TERMS_CHECKS)}")
-        mode = settings.get("credit_settlement", seed.CREDIT_SETTLEMENT_MODES[0])
-        if mode not in seed.CREDIT_SETTLEMENT_MODES:
-            raise ValueError(f"settings.credit_settlement must be one of {', '.join(seed.CREDIT_SETTLEMENT_MODES)}, "
-                             f"not {mode!r}")
+        predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement`, `vat_rounding`,
+        `half_rounding` and `terms_of_payment_check` must be one of seed.CHOICE_SETTINGS, else ValueError before
+        anything is seeded)."""
+        for name, choices in seed.CHOICE_SETTINGS.items():
+            value = ((data or {}).get("settings") or {}).get(name, choices[0])
+            if value not in choices:
+                raise ValueError(f"settings.{name} must be one of {', '.join(choices)}, not {value!r}")
         with self.lock:
             d = self.docs
             if data is None:

@@ -15,7 +15,10 @@ nothing is written. Checks:
 5. unmapped values (warnings, never blocking): payment methods of paid orders and VAT rates of order lines that
    the mapping lacks (woofort_assets/lib/unmapped.py, the same list `woofort sync`'s summary shows);
 6. EU distance sales (warnings): invoices that charge home VAT to consumers in other member states while
-   Fortnox counts the year's or last year's distance sales over the threshold (/3/euvatlimitregulation)."""
+   Fortnox counts the year's or last year's distance sales over the threshold (/3/euvatlimitregulation);
+7. VAT model (opt-in, FORTNOX_PREFLIGHT_CALIBRATE, only with invoices or credits pending): a probe order or
+   invoice, cancelled at once, measures how Fortnox rounds VAT (defs/fortnox/calibration.py); a model other than
+   the one the invoices were built for blocks the run (the next build uses the stored model)."""
 
 
 
@@ -24,6 +27,7 @@ from collections import defaultdict
 import dagster as dg
 
 from woofort_assets.defs.fortnox.assets import GROUP, KINDS, POOL, PREFLIGHT, delta_key
+from woofort_assets.defs.fortnox.calibration import preflight_step
 from woofort_assets.defs.fortnox.engine.ledger import DELTA_TABLES, DeltaRow, Ledger
 from woofort_assets.defs.fortnox.engine.lookups import is_true
 from woofort_assets.defs.fortnox.engine.steps import envelope_of
@@ -304,6 +308,12 @@ def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     unmapped = unmapped_warnings(context.resources.duckdb.database, mapping)
     client = context.resources.fortnox.get_client()
     problems, warnings, checked = run_preflight(client, deltas, mapping, mapping_problem, unmapped)
+    calibrate = value("FORTNOX_PREFLIGHT_CALIBRATE")
+    if calibrate != "off" and not problems and (deltas.get("invoice_delta") or deltas.get("credit_delta")):
+        more = preflight_step(client, context.resources.duckdb.database, shop_key(), calibrate, mapping)
+        problems.extend(more[0])
+        warnings.extend(more[1])
+        checked.update(more[2])
     metadata = {
         "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
         "problem_count": dg.MetadataValue.int(len(problems)),
