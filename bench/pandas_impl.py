@@ -150,6 +150,45 @@ def _amount(c: int) -> float:
     return float(Decimal(c) / 100)
 
 
+def buyers_with_foreign_vat_number(con, keys: list[str], home: str) -> set[int]:
+    """Orders whose first VAT-number meta key (in the mapping's order) holds a valid number of another state."""
+    from woofort_assets.lib.buyers import check_vat_number
+
+    meta = con.execute("SELECT order_id, upper(coalesce(nullif(trim(billing_country), ''), shipping_country, '')), "
+                       "CAST(meta_data AS VARCHAR) FROM staging.orders WHERE shop = 'default'").fetch_df()
+    priority = {key: i for i, key in enumerate(keys)}
+    found = set()
+    for order_id, country, text in meta.itertuples(index=False):
+        if not isinstance(text, str) or not any(f'"{key}"' in text for key in keys):
+            continue
+        given = [(priority[m["key"]], str(m["value"]).strip()) for m in json.loads(text)
+                 if m.get("key") in priority and isinstance(m.get("value"), (str, int)) and str(m["value"]).strip()]
+        if given:
+            number, number_country, _ = check_vat_number(min(given)[1], country or None)
+            if number and number_country != home:
+                found.add(order_id)
+    return found
+
+
+def orders_charged_home_rates(con, home: str) -> dict[int, bool]:
+    """Per order with tax: whether every taxed tax line is a home-country rate (the rate's country, else the rate
+    code's prefix, else the shop's own)."""
+    taxed = con.execute("SELECT t.order_id, t.rate_code, r.tax_rate_id, r.country FROM staging.order_tax_lines t "
+                        "LEFT JOIN staging.tax_rates r ON r.shop = t.shop AND r.tax_rate_id = t.rate_id "
+                        "WHERE t.shop = 'default' AND (t.tax_total <> 0 OR t.shipping_tax_total <> 0)").fetch_df()
+    out: dict[int, bool] = {}
+    for order_id, code, rate_id, country in taxed.itertuples(index=False):
+        if isinstance(country, str) and country.strip():
+            of = country.strip().upper()
+        elif pd.isna(rate_id) and isinstance(code, str) and len(code) > 2 and code[:2].isalpha() and code[:2].isupper() \
+                and code[2] == "-":
+            of = code[:2]
+        else:
+            of = home
+        out[order_id] = out.get(order_id, True) and of == home
+    return out
+
+
 def invoice_delta(con, mapping, start_date: str) -> dict:
     from woofort_assets.lib.mapping import EU_COUNTRIES
 
@@ -187,10 +226,13 @@ def invoice_delta(con, mapping, start_date: str) -> dict:
 
     orders["tax_country"] = [tax_country(r) for r in orders.itertuples()]
     total_tax_dec = orders["total_tax_s"].map(Decimal)
+    foreign_number = buyers_with_foreign_vat_number(con, cust.vat_number_meta_keys, home)
+    charged_home = orders_charged_home_rates(con, home)
     orders["region"] = [
         "sweden" if tc == home else
-        ("eu_business" if isinstance(vat, str) and vat.strip() and tt == 0 else "eu_consumer") if tc in eu else "export"
-        for tc, vat, tt in zip(orders["tax_country"], orders["billing_vat_number"], total_tax_dec)]
+        ("sweden" if tt != 0 and charged_home.get(oid, False) else
+         "eu_business" if oid in foreign_number and tt == 0 else "eu_consumer") if tc in eu else "export"
+        for oid, tc, tt in zip(orders["order_id"], orders["tax_country"], total_tax_dec)]
     date_col = {"paid": "date_paid", "completed": "date_completed"}.get(inv.invoice_date)
     created = pd.to_datetime(orders["date_created"])
     orders["invoice_date"] = (pd.to_datetime(orders[date_col]).fillna(created) if date_col else created).dt.date
@@ -207,11 +249,14 @@ def invoice_delta(con, mapping, start_date: str) -> dict:
                                  zip(orders["customer_id"], orders["billing_email"], orders["order_id"])]
     start = pd.Timestamp(start_date).date()
     triggers, currencies = set(inv.trigger_statuses), set(inv.allowed_currencies)
+    paid = orders["date_paid"].notna()
     orders["order_reason"] = [
-        "before_start_date" if d.date() < start else "status_not_trigger" if s not in triggers else
+        "before_start_date" if d.date() < start else
+        "cancelled_unpaid" if s in ("cancelled", "refunded") and not p else
+        "status_not_trigger" if s not in triggers and s not in ("cancelled", "refunded") else
         "currency_not_allowed" if cur.upper() not in currencies else
         "zero_total" if inv.skip_zero_total and Decimal(t) == 0 else None
-        for d, s, cur, t in zip(created, orders["status"], orders["currency"], orders["total_s"])]
+        for d, s, p, cur, t in zip(created, orders["status"], paid, orders["currency"], orders["total_s"])]
 
     # -- the VAT rate of each line
     ids = lines[["order_id", "line_id", "tax_rate_ids"]].explode("tax_rate_ids").dropna(subset=["tax_rate_ids"])

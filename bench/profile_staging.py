@@ -33,7 +33,7 @@ def main(argv):
         from woofort_assets.lib.settings import mapping_path
 
         register_mapping(con, load_mapping(mapping_path()), "default", "2026-10-01")
-        for f in ("_macros", "_articles", "_orders", "invoice_delta"):
+        for f in ("_macros", "_articles", "_line_rates", "_orders", "invoice_delta"):
             timed_file(con, f"deltas/{f}.sql", sql_params(con, "default"), out)
     else:
         params = {"shop": "default", "run_id": "bench-b2", "entity": entity}

@@ -71,6 +71,7 @@ def sync_range(first: str, last: str, selection: list[str] | None = None, groups
     import dagster as dg
 
     from woofort_assets.definitions import build_definitions
+    from woofort_assets.defs.automation.jobs import SYNC_SELECTION
 
     defs = build_definitions()
     if groups is not None:
@@ -78,7 +79,7 @@ def sync_range(first: str, last: str, selection: list[str] | None = None, groups
     elif selection is not None:
         keys = dg.AssetSelection.assets(*(dg.AssetKey.from_user_string(key) for key in selection))
     else:
-        keys = dg.AssetSelection.all()
+        keys = SYNC_SELECTION
     job = dg.define_asset_job("test_sync", selection=keys, partitions_def=defs.resolve_job_def("sync").partitions_def)
     defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
     return defs.resolve_job_def("test_sync").execute_in_process(

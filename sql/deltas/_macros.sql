@@ -25,16 +25,44 @@ CREATE OR REPLACE TEMP MACRO wf_tax_at(amount, rate) AS round(CAST(amount AS DEC
 -- A VAT rate in units of 1/10000 percent: 25 -> 250000, 25.5 -> 255000.
 CREATE OR REPLACE TEMP MACRO wf_rate_units(r) AS CAST(CAST(r AS DECIMAL(18, 4)) * 10000 AS HUGEINT);
 
--- Fortnox's VAT of the per-rate sum `a` (cents) of a document's rows (fortnox_arithmetic R5):
--- net rows (VATIncluded false): round2(a * r / 100); gross rows (VATIncluded true): a - round2(a / (1 + r/100)).
-CREATE OR REPLACE TEMP MACRO wf_vat(a, ru, gross) AS
-    CASE WHEN gross THEN a - wf_div_half_up(a * 1000000, 1000000 + ru)
-         ELSE wf_div_half_up(a * ru, 1000000) END;
+-- The Fortnox company's VAT model (one row): the latest `woofort fortnox calibrate` measurement of the shop
+-- (meta.fortnox_vat_model, migration 032), else the model assumed before any measurement: VAT on each rate's row
+-- sum, an exact half öre rounded up (docs/accounting.md §3).
+CREATE OR REPLACE TEMP TABLE wf_vat_model AS
+SELECT coalesce(any_value(m.vat_rounding), 'per_rate_sum') AS vat_rounding,
+       coalesce(any_value(m.half_rounding), 'up') AS half_rounding
+FROM (SELECT a.* FROM meta.fortnox_vat_model a, map_settings s WHERE a.shop = s.shop
+      ORDER BY a.measured_at DESC LIMIT 1) m;
 
--- The amount to add to the per-rate sum `a` so that Fortnox's VAT becomes `t` (first guess; the exact value
--- is searched around it in _orders.sql).
-CREATE OR REPLACE TEMP MACRO wf_vat_base_guess(a, t, ru, gross) AS
+-- n/d (d > 0) rounded to the nearest integer, a tie to the even one (banker's rounding).
+CREATE OR REPLACE TEMP MACRO wf_div_half_even(n, d) AS
+    sign(n) * (abs(n) // d + CASE WHEN 2 * (abs(n) % d) > d OR (2 * (abs(n) % d) = d AND (abs(n) // d) % 2 = 1)
+                                  THEN 1 ELSE 0 END);
+
+-- A VAT amount n/d in cents, rounded as the company's Fortnox rounds a half öre (wf_vat_model.half_rounding).
+CREATE OR REPLACE TEMP MACRO wf_div_vat(n, d) AS
+    CASE WHEN (SELECT half_rounding FROM wf_vat_model) = 'even' THEN wf_div_half_even(n, d)
+         ELSE wf_div_half_up(n, d) END;
+
+-- Fortnox's VAT of an amount `a` (cents: a row, or the per-rate sum of a document's rows) (fortnox_arithmetic R5):
+-- net rows (VATIncluded false): round(a * r / 100); gross rows (VATIncluded true): a - round(a / (1 + r/100)).
+CREATE OR REPLACE TEMP MACRO wf_vat(a, ru, gross) AS
+    CASE WHEN gross THEN a - wf_div_vat(a * 1000000, 1000000 + ru)
+         ELSE wf_div_vat(a * ru, 1000000) END;
+
+-- Fortnox's VAT at one rate of a document whose rows at that rate sum to `a`, whose rows' own VATs sum to `rv`,
+-- plus a VAT rounding row of `x` (cents): the VAT of the sum, or (per_row) of each row.
+CREATE OR REPLACE TEMP MACRO wf_rate_vat(a, rv, x, ru, gross) AS
+    CASE WHEN (SELECT vat_rounding FROM wf_vat_model) = 'per_row' THEN rv + wf_vat(x, ru, gross)
+         ELSE wf_vat(a + x, ru, gross) END;
+
+-- The VAT rounding row `x` that makes wf_rate_vat equal `t` (first guess; the exact value is searched around it
+-- in _orders.sql): per rate sum the sum a + x carries t, per row the row x alone carries t - rv.
+CREATE OR REPLACE TEMP MACRO wf_vat_base_guess(a, rv, t, ru, gross) AS
     CASE WHEN ru = 0 THEN 0
+         WHEN (SELECT vat_rounding FROM wf_vat_model) = 'per_row'
+             THEN CASE WHEN gross THEN wf_div_half_up((t - rv) * (1000000 + ru), ru)
+                       ELSE wf_div_half_up((t - rv) * 1000000, ru) END
          WHEN gross THEN wf_div_half_up(t * (1000000 + ru), ru) - a
          ELSE wf_div_half_up(t * 1000000, ru) - a END;
 
@@ -88,3 +116,29 @@ CREATE OR REPLACE TEMP MACRO wf_sold_digest(inv, with_accounts) AS md5(concat_ws
         CAST(TRY_CAST(json_extract_string(r, '$.VAT') AS DECIMAL(9, 2)) AS VARCHAR),
         CAST(CAST(wf_row_amount(r) AS DECIMAL(18, 2)) AS VARCHAR),
         CASE WHEN with_accounts THEN json_extract_string(r, '$.AccountNumber') END))), ';')));
+
+-- Largest remainder (Hamilton): integer `total` (cents) split over the non-negative integer `weights` in
+-- proportion, each part rounded down and the öre left over given one each to the largest remainders (ties: the
+-- earlier element). All of it to the first element when every weight is 0. Splits a charge taxed at several rates
+-- by the goods' net per rate, and a refund of it as the invoice split it (docs/accounting.md §3).
+CREATE OR REPLACE TEMP MACRO wf_apportion_rest(total, w, ws) AS total * w - wf_div_floor(total * w, ws) * ws;
+CREATE OR REPLACE TEMP MACRO wf_apportion(total, weights) AS
+    CASE WHEN coalesce(list_sum(weights), 0) = 0
+         THEN list_transform(weights, (w, i) -> CASE WHEN i = 1 THEN CAST(total AS HUGEINT) ELSE 0 END)
+         ELSE list_transform(weights, (w, i) -> CAST(wf_div_floor(total * w, list_sum(weights))
+              + CASE WHEN len(list_filter(weights, (v, j) ->
+                                  wf_apportion_rest(total, v, list_sum(weights)) > wf_apportion_rest(total, w, list_sum(weights))
+                                  OR (wf_apportion_rest(total, v, list_sum(weights)) = wf_apportion_rest(total, w, list_sum(weights))
+                                      AND j < i)))
+                          < total - list_sum(list_transform(weights, v -> wf_div_floor(total * v, list_sum(weights))))
+                     THEN 1 ELSE 0 END AS HUGEINT)) END;
+
+-- A VAT rate as written in a text: 25, 25.5, 0.
+CREATE OR REPLACE TEMP MACRO wf_rate_text(r) AS regexp_replace(CAST(CAST(r AS DECIMAL(9, 4)) AS VARCHAR), '\.?0+$', '');
+
+-- Whether an OSS rate of a country may be booked on an invoice date (mapping rates with from/to; 0 % always).
+CREATE OR REPLACE TEMP MACRO wf_oss_rate_valid(cc, rate, day) AS
+    rate = 0 OR EXISTS (SELECT 1 FROM map_oss_rates v
+                        WHERE v.country = cc AND v.vat_rate = rate
+                          AND day BETWEEN coalesce(v.valid_from, DATE '0001-01-01')
+                                      AND coalesce(v.valid_to, DATE '9999-12-31'));

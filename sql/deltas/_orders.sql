@@ -1,6 +1,7 @@
 -- wf_orders, wf_lines, wf_invoices: every staged order of the shop turned into the Fortnox invoice it
 -- becomes (whether or not it is invoiced now), with the reason when it cannot be invoiced.
--- Shared by invoice_delta, credit_delta, payment_delta and customer_delta. Needs _macros.sql, _articles.sql.
+-- Shared by invoice_delta, credit_delta, payment_delta and customer_delta. Needs _macros.sql, _articles.sql,
+-- _line_rates.sql.
 -- The arithmetic is Fortnox's (woofort_assets/lib/fortnox_arithmetic.py) in integer cents; see
 -- docs/accounting.md "Rows, VAT and rounding" for why each row looks the way it does.
 
@@ -123,35 +124,25 @@ SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, date
 FROM rated r;
 DROP TABLE wf_order_heads;
 
--- 2. The VAT rate of every order line: from its taxes (tax_lines.rate_percent, else staging.tax_rates), 0 when
--- no tax was charged, else the mapped rate that reproduces the line's tax.
-CREATE OR REPLACE TEMP TABLE wf_line_rates AS
-WITH ids AS (
-    SELECT l.order_id, l.line_id, unnest(l.tax_rate_ids) AS rate_id
-    FROM staging.order_lines l, map_settings s WHERE l.shop = s.shop
-),
-rates AS (
-    SELECT ids.order_id, ids.line_id, coalesce(tl.rate_percent, tr.rate) AS rate
-    FROM ids
-    LEFT JOIN (SELECT order_id, rate_id, max(rate_percent) AS rate_percent
-               FROM staging.order_tax_lines x, map_settings s WHERE x.shop = s.shop GROUP BY ALL) tl
-           ON tl.order_id = ids.order_id AND tl.rate_id = ids.rate_id
-    LEFT JOIN (SELECT t.tax_rate_id, t.rate FROM staging.tax_rates t, map_settings s WHERE t.shop = s.shop) tr
-           ON tr.tax_rate_id = ids.rate_id
-)
-SELECT order_id, line_id, count(DISTINCT rate) AS n_rates, count(*) FILTER (WHERE rate IS NULL) AS n_unknown,
-       min(rate) AS rate
-FROM rates GROUP BY ALL;
-
+-- 2. Every order line with its VAT rate and account (its rates and, for shipping and fees taxed at several
+-- rates, its parts per rate: wf_line_rates and wf_line_parts, _line_rates.sql).
 CREATE OR REPLACE TEMP TABLE wf_lines AS
 WITH l AS (
-    SELECT l.*, o.region, o.tax_country, o.prices_include_tax AS gross,
-           CASE l.line_type WHEN 'line_item' THEN 'sales' WHEN 'shipping' THEN 'freight' ELSE 'fee' END AS kind,
+    SELECT l.*, o.region, o.tax_country, o.invoice_date, o.prices_include_tax AS gross,
+           CASE WHEN l.line_type = 'line_item' THEN 'sales' WHEN l.line_type = 'shipping' THEN 'freight'
+                -- a negative fee is a discount: less revenue at its rate, on a discount account only for Swedish
+                -- sales when the mapping has one (docs/accounting.md §3)
+                WHEN l.total < 0 AND o.region = 'sweden'
+                     AND EXISTS (SELECT 1 FROM map_accounts d WHERE d.kind = 'discount') THEN 'discount'
+                WHEN l.total < 0 THEN 'sales' ELSE 'fee' END AS kind,
            CASE l.line_type WHEN 'line_item' THEN 1 WHEN 'fee' THEN 2 ELSE 3 END AS type_order,
-           r.n_rates, r.n_unknown, r.rate AS tax_rate
+           r.n_rates, r.n_unknown, r.rate AS tax_rate, r.rates AS tax_rates,
+           coalesce(p.part, 1) AS part, p.n_parts, p.vat_rate AS part_rate, p.net_cents AS part_net,
+           p.tax_cents AS part_tax
     FROM staging.order_lines l
     JOIN wf_orders o ON o.shop = l.shop AND o.order_id = l.order_id
     LEFT JOIN wf_line_rates r ON r.order_id = l.order_id AND r.line_id = l.line_id
+    LEFT JOIN wf_line_parts p ON p.order_id = l.order_id AND p.line_id = l.line_id
 ),
 -- a taxed line without tax ids: the mapped rate (of its region, kind and OSS country) nearest its tax
 guessed AS (
@@ -161,13 +152,15 @@ guessed AS (
     FROM l JOIN map_accounts a
       ON a.region = l.region AND a.kind = l.kind AND a.vat_rate > 0
      AND a.country IS NOT DISTINCT FROM CASE WHEN l.region = 'eu_consumer' THEN l.tax_country END
+     AND (l.region <> 'eu_consumer' OR wf_oss_rate_valid(l.tax_country, a.vat_rate, l.invoice_date))
     WHERE coalesce(l.n_rates, 0) = 0 AND l.total_tax <> 0
       AND abs(wf_tax_at(l.total, a.vat_rate) - l.total_tax) <= 0.01
     GROUP BY l.order_id, l.line_id
 ),
 rated AS (
     SELECT l.*,
-           CASE WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0
+           CASE WHEN l.part_rate IS NOT NULL THEN l.part_rate
+                WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0
                      AND abs(wf_tax_at(l.total, l.tax_rate) - l.total_tax) <= 0.01 THEN l.tax_rate
                 WHEN l.total_tax = 0 THEN CAST(0 AS DECIMAL(9, 4))
                 WHEN coalesce(l.n_rates, 0) = 1 AND l.n_unknown = 0 THEN l.tax_rate
@@ -178,34 +171,45 @@ rated AS (
 amounts AS (
     SELECT r.*,
            -- the row amounts as Fortnox sees them: ex VAT, or incl. VAT when the order's prices include tax
-           wf_cents(CASE WHEN gross THEN subtotal + subtotal_tax ELSE subtotal END) AS sub_cents,
-           wf_cents(CASE WHEN gross THEN total + total_tax ELSE total END) AS amount_cents,
-           wf_cents(total_tax) AS tax_cents,
+           CASE WHEN part_rate IS NOT NULL THEN part_net + CASE WHEN gross THEN part_tax ELSE 0 END
+                ELSE wf_cents(CASE WHEN gross THEN subtotal + subtotal_tax ELSE subtotal END) END AS sub_cents,
+           CASE WHEN part_rate IS NOT NULL THEN part_net + CASE WHEN gross THEN part_tax ELSE 0 END
+                ELSE wf_cents(CASE WHEN gross THEN total + total_tax ELSE total END) END AS amount_cents,
+           coalesce(part_tax, wf_cents(total_tax)) AS tax_cents,
+           region <> 'eu_consumer' OR wf_oss_rate_valid(tax_country, vat_rate, invoice_date) AS rate_valid,
            CASE WHEN line_type = 'line_item' AND quantity > 0 AND quantity = round(quantity, 2)
                 THEN CAST(quantity AS DECIMAL(18, 2)) ELSE CAST(1 AS DECIMAL(18, 2)) END AS qty
     FROM rated r
 )
-SELECT a.shop, a.order_id, a.line_id, a.line_type, a.type_order, a.kind, a.gross, a.product_id, a.variation_id,
+SELECT a.shop, a.order_id, a.line_id, a.part, a.n_parts, a.line_type, a.type_order, a.kind, a.gross, a.product_id,
+       a.variation_id,
        a.quantity, a.vat_rate, wf_rate_units(a.vat_rate) AS rate_units,
        m.account, art.article_number, coalesce(art.is_service, false) AS is_service,
        left(CASE WHEN a.line_type = 'line_item' AND a.qty <> a.quantity
                  THEN CAST(a.quantity AS VARCHAR) || ' x ' ELSE '' END
             || coalesce(nullif(trim(a.name), ''), CASE a.line_type WHEN 'shipping' THEN 'Frakt' WHEN 'fee' THEN 'Avgift'
-                                                                ELSE 'Artikel' END), 255) AS description,
+                                                                ELSE 'Artikel' END)
+            || CASE WHEN a.n_parts > 1 THEN ' ' || wf_rate_text(a.vat_rate) || ' %' ELSE '' END, 255) AS description,
        a.qty,
        -- unit price rounded up to whole öre so that the row discount (AMOUNT) is never negative
        wf_amount(wf_div_ceil(greatest(a.sub_cents, a.amount_cents) * 100, CAST(a.qty * 100 AS HUGEINT))) AS price,
        a.amount_cents, a.tax_cents,
-       CASE WHEN coalesce(a.n_rates, 0) > 1 OR a.n_unknown > 0 THEN 'line_vat_rate_unknown'
+       CASE WHEN (coalesce(a.n_rates, 0) > 1 AND a.n_parts IS NULL) OR a.n_unknown > 0 THEN 'line_vat_rate_unknown'
             WHEN a.vat_rate IS NULL THEN 'line_vat_rate_unknown'
-            WHEN m.account IS NULL THEN 'vat_rate_not_in_mapping'
+            WHEN m.account IS NULL OR NOT a.rate_valid THEN 'vat_rate_not_in_mapping'
             WHEN a.vat_rate <> round(a.vat_rate, 0) THEN 'vat_rate_not_integer'
        END AS line_reason,
-       CASE WHEN coalesce(a.n_rates, 0) > 1 THEN a.line_type || ' ' || a.line_id || ' is taxed at several rates'
+       CASE WHEN coalesce(a.n_rates, 0) > 1 AND a.n_parts IS NULL
+                THEN a.line_type || ' ' || a.line_id || ' is taxed at several rates ('
+                     || array_to_string(list_transform(a.tax_rates, x -> wf_rate_text(x) || ' %'), ', ') || ')'
+                     || CASE WHEN a.line_type <> 'line_item' THEN ' and the goods carry none of them' ELSE '' END
             WHEN a.n_unknown > 0 OR a.vat_rate IS NULL THEN a.line_type || ' ' || a.line_id || ': tax rate not found'
             WHEN m.account IS NULL THEN 'no ' || a.kind || ' account for ' || a.region
                  || coalesce(' ' || CASE WHEN a.region = 'eu_consumer' THEN a.tax_country END, '')
                  || ' at ' || CAST(CAST(a.vat_rate AS DOUBLE) AS VARCHAR) || ' % in the mapping'
+            WHEN NOT a.rate_valid THEN a.tax_country || ' ' || wf_rate_text(a.vat_rate) || ' % is not valid on '
+                 || a.invoice_date || ', the invoice date, in the mapping (accounts.eu_consumer.countries.'
+                 || a.tax_country || '.rates)'
             WHEN a.vat_rate <> round(a.vat_rate, 0) THEN 'Fortnox rows take whole VAT percentages, not '
                  || CAST(CAST(a.vat_rate AS DOUBLE) AS VARCHAR)
        END AS line_reason_detail
@@ -217,12 +221,14 @@ LEFT JOIN wf_articles art
        ON a.line_type = 'line_item' AND art.product_id = a.product_id
       AND art.variation_id IS NOT DISTINCT FROM nullif(a.variation_id, 0);
 
--- 3. Per order and VAT rate: Fortnox's VAT of the row sum, and the smallest VAT rounding amount x (cents) that
+-- 3. Per order and VAT rate: Fortnox's VAT of the rows (of their sum, or per row, as the measured model says:
+-- wf_rate_vat), and the smallest VAT rounding amount x (cents) that
 -- makes it equal WooCommerce's tax at that rate (0 when it already does).
 CREATE OR REPLACE TEMP TABLE wf_rate_sums AS
 WITH g AS (
     SELECT order_id, vat_rate, any_value(rate_units) AS ru, any_value(gross) AS gross,
-           sum(amount_cents) AS a, sum(tax_cents) AS t, count(*) AS n_rows,
+           sum(amount_cents) AS a, sum(wf_vat(amount_cents, rate_units, gross)) AS rv, sum(tax_cents) AS t,
+           count(*) AS n_rows,
            arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account
     FROM wf_lines
     WHERE vat_rate IS NOT NULL
@@ -230,18 +236,19 @@ WITH g AS (
 ),
 -- only the groups whose VAT does not already match search the candidates around the guess
 need AS (
-    SELECT * FROM g WHERE wf_vat(a, ru, gross) <> t
+    SELECT * FROM g WHERE wf_rate_vat(a, rv, 0, ru, gross) <> t
 ),
 best AS (
     SELECT n.order_id, n.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
-    FROM need n, LATERAL (SELECT wf_vat_base_guess(n.a, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
-    WHERE n.ru > 0 AND wf_vat(n.a + c.x, n.ru, n.gross) = n.t
+    FROM need n,
+         LATERAL (SELECT wf_vat_base_guess(n.a, n.rv, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
+    WHERE n.ru > 0 AND wf_rate_vat(n.a, n.rv, c.x, n.ru, n.gross) = n.t
       -- per-line rounding moves WooCommerce's tax by at most half an öre per row: a larger gap is a wrong rate
       AND 2 * abs(c.x) * n.ru <= (n.n_rows + 2) * 1000000
     GROUP BY ALL
 )
-SELECT g.*, coalesce(b.x, 0) AS x, wf_vat(g.a, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
-       wf_vat(g.a + coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
+SELECT g.*, coalesce(b.x, 0) AS x, wf_rate_vat(g.a, g.rv, 0, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
+       wf_rate_vat(g.a, g.rv, coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
 FROM g LEFT JOIN best b USING (order_id, vat_rate);
 
 -- 4. One invoice per order: header and totals (4a), rows (4b: lines, VAT rounding rows, the round-off row),
@@ -292,7 +299,7 @@ SELECT * FROM hdr;
 -- 4b. Every row of every invoiceable order's invoice as JSON, with its place (g, k) on the invoice.
 CREATE OR REPLACE TEMP TABLE wf_invoice_row_items AS
 SELECT * FROM (
-    SELECT order_id, type_order AS g, line_id AS k,
+    SELECT order_id, type_order AS g, line_id AS k, part AS p,
            CASE WHEN article_number IS NULL
                 THEN json_object('Description', description, 'DeliveredQuantity', qty, 'Price', price,
                                  'Discount', CAST(price * qty - wf_amount(amount_cents) AS DECIMAL(18, 2)),
@@ -303,14 +310,14 @@ SELECT * FROM (
                                  'ArticleNumber', article_number) END AS row_json
     FROM wf_lines
     UNION ALL
-    SELECT r.order_id, 4, CAST(r.vat_rate * 100 AS BIGINT),
+    SELECT r.order_id, 4, CAST(r.vat_rate * 100 AS BIGINT), 1,
            json_object('Description', 'Momsavrundning ' || CAST(CAST(r.vat_rate AS INTEGER) AS VARCHAR) || ' %',
                        'DeliveredQuantity', CAST(1 AS DECIMAL(18, 2)), 'Price', wf_amount(r.x),
                        'Discount', CAST(0 AS DECIMAL(18, 2)), 'DiscountType', 'AMOUNT',
                        'VAT', CAST(r.vat_rate AS INTEGER), 'AccountNumber', r.account)
     FROM wf_rate_sums r WHERE r.x <> 0
     UNION ALL
-    SELECT h.order_id, 5, 0,
+    SELECT h.order_id, 5, 0, 1,
            json_object('Description', 'Öresavrundning', 'DeliveredQuantity', CAST(1 AS DECIMAL(18, 2)),
                        'Price', wf_amount(h.round_off_cents), 'Discount', CAST(0 AS DECIMAL(18, 2)),
                        'DiscountType', 'AMOUNT', 'VAT', 0, 'AccountNumber', h.round_off_account)
@@ -324,7 +331,7 @@ WHERE order_id IN (SELECT order_id FROM wf_invoice_headers WHERE reason IS NULL)
 CREATE OR REPLACE TEMP TABLE wf_invoice_rows (order_id BIGINT, invoice_rows JSON);
 
 INSERT INTO wf_invoice_rows
-SELECT order_id, to_json(list_transform(list_sort(list({'g': g, 'k': k, 'row': row_json})), r -> r.row))
+SELECT order_id, to_json(list_transform(list_sort(list({'g': g, 'k': k, 'p': p, 'row': row_json})), r -> r.row))
 FROM wf_invoice_row_items WHERE hash(order_id) % $parts = $part GROUP BY order_id;
 
 -- 4d. The invoice payload, in the same parts as 4c (a table macro of the part, so that each part joins 1/n of
@@ -348,6 +355,16 @@ legal AS (
     FROM (SELECT l.*, o.region FROM wf_lines l JOIN wf_orders o USING (order_id)) l, map_settings m
     WHERE l.region IN ('eu_business', 'export') AND hash(l.order_id) % parts = part
     GROUP BY l.order_id
+),
+-- the invoice's terms by payment method (payments.methods, else payments.default): TermsOfPayment, DueDate and
+-- whether Fortnox e-mails it (docs/accounting.md §1); the delivery address only when the order has one
+terms AS (
+    SELECT o.order_id, coalesce(m.terms_of_payment, dm.terms_of_payment) AS code,
+           coalesce(m.due_days, dm.due_days) AS due_days,
+           coalesce(m.email_invoice, dm.email_invoice, false) AND wf_email(o.billing_email) IS NOT NULL AS email
+    FROM (SELECT order_id, payment_method, billing_email FROM wf_orders WHERE hash(order_id) % parts = part) o
+    LEFT JOIN map_payment_methods m ON m.payment_method = o.payment_method AND NOT m.is_default
+    LEFT JOIN map_payment_methods dm ON dm.is_default
 )
 SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.fx_unit, h.region, h.tax_country, h.invoice_date,
        h.customer_number, h.total, h.total_tax, h.prices_include_tax, h.bookkeep,
@@ -358,7 +375,7 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.fx_unit,
        h.vat_unmatched, h.reason, h.reason_detail,
        -- the payload of an invoiceable order only (no other delta reads it)
        CASE WHEN h.reason IS NULL THEN
-       json_object('Invoice', json_merge_patch(
+       json_object('Invoice', json_merge_patch(json_merge_patch(
            json_object(
                'CustomerNumber', h.customer_number,
                'InvoiceDate', strftime(h.invoice_date, '%Y-%m-%d'),
@@ -375,13 +392,31 @@ SELECT h.shop, h.order_id, h.number, h.status, h.currency, h.fx_rate, h.fx_unit,
                'ZipCode', left(coalesce(h.billing_postcode, ''), 10),
                'City', coalesce(h.billing_city, ''),
                'InvoiceRows', coalesce(rj.invoice_rows, json('[]'))),
-           json_object('CurrencyRate', h.fx_rate, 'CurrencyUnit', h.fx_unit, 'CostCenter', h.cost_center, 'Project', h.project,
-                       'Remarks', nullif(left(concat_ws(chr(10), lg.text, 'Rabattkod: ' || cp.codes), 1024), ''))
+           json_object('CurrencyRate', h.fx_rate, 'CurrencyUnit', h.fx_unit,
+                       'CostCenter', h.cost_center, 'Project', h.project,
+                       'Remarks', nullif(left(concat_ws(chr(10), lg.text, 'Rabattkod: ' || cp.codes), 1024), ''),
+                       'Country', bc.name, 'TermsOfPayment', t.code,
+                       'DueDate', strftime(h.invoice_date + CAST(t.due_days AS INTEGER), '%Y-%m-%d'),
+                       'EmailInformation', CASE WHEN t.email
+                                                THEN json_object('EmailAddressTo', wf_email(h.billing_email)) END)),
+           CASE WHEN nullif(trim(h.shipping_address_1), '') IS NOT NULL OR nullif(trim(h.shipping_city), '') IS NOT NULL
+                THEN json_object(
+                    'DeliveryName', left(coalesce(nullif(trim(h.shipping_company), ''),
+                                                  trim(concat_ws(' ', trim(h.shipping_first_name),
+                                                                 trim(h.shipping_last_name)))), 1024),
+                    'DeliveryAddress1', coalesce(h.shipping_address_1, ''),
+                    'DeliveryAddress2', coalesce(h.shipping_address_2, ''),
+                    'DeliveryZipCode', left(coalesce(h.shipping_postcode, ''), 10),
+                    'DeliveryCity', coalesce(h.shipping_city, ''), 'DeliveryCountry', sc.name)
+                ELSE json_object() END
        )) END AS payload
 FROM (SELECT * FROM wf_orders JOIN wf_invoice_headers USING (order_id) WHERE hash(order_id) % parts = part) h
 LEFT JOIN (FROM wf_invoice_rows WHERE hash(order_id) % parts = part) rj ON rj.order_id = h.order_id
 LEFT JOIN coupons cp ON cp.order_id = h.order_id
-LEFT JOIN legal lg ON lg.order_id = h.order_id;
+LEFT JOIN legal lg ON lg.order_id = h.order_id
+LEFT JOIN terms t ON t.order_id = h.order_id
+LEFT JOIN map_country_names bc ON bc.country = upper(trim(h.billing_country))
+LEFT JOIN map_country_names sc ON sc.country = upper(trim(h.shipping_country));
 
 CREATE OR REPLACE TEMP TABLE wf_invoices AS FROM wf_invoice_part(0, 1) WHERE false;
 

@@ -45,8 +45,18 @@ WITH refunds AS (
     WHERE NOT EXISTS (SELECT 1 FROM wf_reversals x WHERE x.order_id = r.order_id AND x.action = 'cancel')
       AND r.amount <> 0  -- a restock-only refund moves no money: nothing to credit
 ),
+-- a shipping or fee line the invoice split over several rates (_line_rates.sql): a refund of it is split in the
+-- same proportions (its net by the parts' net, its tax by their tax), so that a full refund credits exactly each
+-- part invoiced
+split_lines AS (
+    SELECT order_id, line_id, list(abs(amount_cents - CASE WHEN gross THEN tax_cents ELSE 0 END) ORDER BY part)
+               AS net_weights,
+           list(abs(tax_cents) ORDER BY part) AS tax_weights
+    FROM wf_lines WHERE n_parts > 1 GROUP BY ALL
+),
 refund_lines AS (
-    SELECT CAST(rf.refund_id AS VARCHAR) AS credit_key, rf.order_id, rf.refund_id, rl.line_id, rl.refunded_item_id,
+    SELECT CAST(rf.refund_id AS VARCHAR) AS credit_key, rf.order_id, rf.refund_id, rl.line_id, coalesce(ol.part, 1) AS part,
+           rl.refunded_item_id,
            rl.line_type, coalesce(ol.type_order, 9) AS type_order, rf.gross,
            coalesce(ol.description, left(coalesce(rl.name, rl.line_type), 255)) AS description,
            ol.article_number,
@@ -54,11 +64,14 @@ refund_lines AS (
            ol.account,
            abs(rl.quantity) AS quantity,
            -- refund lines are negative; a refunded negative fee (a discount) comes back positive
-           wf_cents(CASE WHEN rf.gross THEN rl.total + rl.total_tax ELSE rl.total END) AS amount_cents,
-           wf_cents(rl.total_tax) AS tax_cents
+           coalesce(wf_apportion(wf_cents(rl.total), sp.net_weights)[ol.part]
+                        + CASE WHEN rf.gross THEN wf_apportion(wf_cents(rl.total_tax), sp.tax_weights)[ol.part] ELSE 0 END,
+                    wf_cents(CASE WHEN rf.gross THEN rl.total + rl.total_tax ELSE rl.total END)) AS amount_cents,
+           coalesce(wf_apportion(wf_cents(rl.total_tax), sp.tax_weights)[ol.part], wf_cents(rl.total_tax)) AS tax_cents
     FROM refunds rf
     JOIN staging.refund_lines rl ON rl.shop = rf.shop AND rl.refund_id = rf.refund_id
     LEFT JOIN wf_lines ol ON ol.order_id = rf.order_id AND ol.line_id = rl.refunded_item_id
+    LEFT JOIN split_lines sp ON sp.order_id = ol.order_id AND sp.line_id = ol.line_id
     WHERE rl.total <> 0 OR rl.total_tax <> 0
 ),
 whole AS (
@@ -69,7 +82,7 @@ whole AS (
     WHERE x.action = 'credit' AND NOT x.has_refunds
 ),
 refunded_per_line AS (
-    SELECT order_id, refunded_item_id AS line_id, sum(quantity) AS quantity, sum(amount_cents) AS amount_cents,
+    SELECT order_id, refunded_item_id AS line_id, part, sum(quantity) AS quantity, sum(amount_cents) AS amount_cents,
            sum(tax_cents) AS tax_cents
     FROM refund_lines GROUP BY ALL
 ),
@@ -81,7 +94,7 @@ remainder AS (
            -(l.amount_cents + coalesce(r.amount_cents, 0)) AS amount_cents,
            -(l.tax_cents + coalesce(r.tax_cents, 0)) AS tax_cents
     FROM wf_reversals x JOIN wf_lines l ON l.order_id = x.order_id
-    LEFT JOIN refunded_per_line r ON r.order_id = l.order_id AND r.line_id = l.line_id
+    LEFT JOIN refunded_per_line r ON r.order_id = l.order_id AND r.line_id = l.line_id AND r.part = l.part
     WHERE x.action = 'credit' AND x.has_refunds
       AND (l.amount_cents + coalesce(r.amount_cents, 0) <> 0 OR l.tax_cents + coalesce(r.tax_cents, 0) <> 0)
 ),
@@ -149,22 +162,24 @@ FROM wf_credit_lines c;
 CREATE OR REPLACE TEMP TABLE wf_credit_rate_sums AS
 WITH g AS (
     SELECT credit_key, vat_rate, any_value(rate_units) AS ru, any_value(gross) AS gross,
-           sum(amount_cents) AS a, sum(tax_cents) AS t, count(*) AS n_rows,
+           sum(amount_cents) AS a, sum(wf_vat(amount_cents, rate_units, gross)) AS rv, sum(tax_cents) AS t,
+           count(*) AS n_rows,
            arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account
     FROM wf_credit_rows WHERE vat_rate IS NOT NULL GROUP BY credit_key, vat_rate
 ),
 need AS (
-    SELECT * FROM g WHERE wf_vat(a, ru, gross) <> t
+    SELECT * FROM g WHERE wf_rate_vat(a, rv, 0, ru, gross) <> t
 ),
 best AS (
     SELECT n.credit_key, n.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
-    FROM need n, LATERAL (SELECT wf_vat_base_guess(n.a, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
-    WHERE n.ru > 0 AND wf_vat(n.a + c.x, n.ru, n.gross) = n.t
+    FROM need n,
+         LATERAL (SELECT wf_vat_base_guess(n.a, n.rv, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
+    WHERE n.ru > 0 AND wf_rate_vat(n.a, n.rv, c.x, n.ru, n.gross) = n.t
       AND 2 * abs(c.x) * n.ru <= (n.n_rows + 2) * 1000000
     GROUP BY ALL
 )
-SELECT g.*, coalesce(b.x, 0) AS x, wf_vat(g.a, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
-       wf_vat(g.a + coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
+SELECT g.*, coalesce(b.x, 0) AS x, wf_rate_vat(g.a, g.rv, 0, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
+       wf_rate_vat(g.a, g.rv, coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
 FROM g LEFT JOIN best b USING (credit_key, vat_rate);
 
 CREATE OR REPLACE TEMP TABLE wf_credits AS

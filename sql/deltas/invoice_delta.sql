@@ -12,6 +12,12 @@
 CREATE OR REPLACE TEMP TABLE wf_invoice_state AS
 WITH inv AS (
     SELECT i.*, md5(CAST(i.payload AS VARCHAR)) AS payload_hash,
+           -- the payload without the fields added by issue 14 item 7 (terms, country, delivery, e-mail): what a
+           -- ledger row without digests was sent, so those fields alone never re-issue a booked invoice
+           md5(CAST(json_object('Invoice', json_merge_patch(i.payload -> '$.Invoice', json_object(
+               'Country', NULL, 'TermsOfPayment', NULL, 'DueDate', NULL, 'EmailInformation', NULL,
+               'DeliveryName', NULL, 'DeliveryAddress1', NULL, 'DeliveryAddress2', NULL, 'DeliveryZipCode', NULL,
+               'DeliveryCity', NULL, 'DeliveryCountry', NULL))) AS VARCHAR)) AS legacy_payload_hash,
            wf_sold_digest(i.payload -> '$.Invoice', false) AS sold_digest,
            md5(i.region || '|' || wf_sold_digest(i.payload -> '$.Invoice', false)) AS money_hash,
            md5(i.region || '|' || wf_sold_digest(i.payload -> '$.Invoice', true)) AS accounts_hash
@@ -33,7 +39,8 @@ SELECT inv.*, led.source_key IS NOT NULL AS in_ledger, led.fortnox_number, led.s
        led.payload_hash IS DISTINCT FROM inv.payload_hash AS payload_changed,
        CASE WHEN led.money_hash IS NOT NULL THEN led.money_hash <> inv.money_hash
             WHEN led.mirrored_digest IS NOT NULL THEN led.mirrored_digest <> inv.sold_digest
-            ELSE led.payload_hash IS DISTINCT FROM inv.payload_hash END AS money_changed,
+            ELSE led.payload_hash IS DISTINCT FROM inv.payload_hash
+                 AND led.payload_hash IS DISTINCT FROM inv.legacy_payload_hash END AS money_changed,
        led.accounts_hash IS NOT NULL AND led.accounts_hash <> inv.accounts_hash AS accounts_changed,
        led.reissue_requested_at IS NOT NULL AS reissue_requested,
        -- a correction is dated the day of the change or of the operator's request

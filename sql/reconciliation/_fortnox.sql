@@ -1,8 +1,8 @@
 -- The Fortnox side of the books, per document and VAT rate (TEMP tables), from ledger.fortnox_documents (what
 -- Fortnox answered or holds: docs/accounting.md §12), restricted to the shop's documents: those whose
 -- ExternalInvoiceReference1 is a staged order of the shop or whose number is in the shop's ledger.
--- Per rate: the rows' Total summed per VAT rate (gross rows when VATIncluded, else net), the VAT computed on that
--- sum as Fortnox does (fortnox_arithmetic R5); rows on the round-off account (accounts.round_off, 3740) and
+-- Per rate: the rows' Total summed per VAT rate (gross rows when VATIncluded, else net), the VAT Fortnox computes
+-- on that sum or on each row, as the company's measured VAT model says (rc_vat_model; fortnox_arithmetic R5); rows on the round-off account (accounts.round_off, 3740) and
 -- Fortnox's own RoundOff (tenant öresavrundning) form the bucket "öresavrundning" (vat_rate NULL). The VAT per
 -- rate adds up to the document's TotalVAT and the buckets to its Total; a document where they do not is listed
 -- (vat_model_ok false), so the per-rate split never hides a difference in Fortnox's own totals.
@@ -48,16 +48,16 @@ FROM rc_fx_docs x, LATERAL (SELECT unnest(json_extract(x.d, '$.InvoiceRows[*]'))
 CREATE OR REPLACE TEMP TABLE rc_fx_rates AS
 WITH by_rate AS (
     SELECT r.number, r.vat_rate, any_value(r.vat_included) AS vat_included, count(*) AS n_rows,
-           sum(r.total_cents) AS a,
+           sum(r.total_cents) AS a, sum(rc_vat(r.total_cents, rc_rate_units(r.vat_rate), r.vat_included)) AS rv,
            sum(r.total_cents) FILTER (WHERE r.description LIKE 'Momsavrundning%') AS vat_rounding_cents
     FROM rc_fx_rows r, map_settings s
     WHERE r.account <> 0 AND r.account <> s.round_off_account
     GROUP BY ALL
-)
-SELECT number, vat_rate, n_rows, coalesce(vat_rounding_cents, 0) AS vat_rounding_cents,
-       rc_vat(a, rc_rate_units(vat_rate), vat_included) AS vat_cents,
-       a - CASE WHEN vat_included THEN rc_vat(a, rc_rate_units(vat_rate), vat_included) ELSE 0 END AS net_cents
-FROM by_rate;
+),
+vat AS (SELECT *, rc_rate_vat(a, rv, rc_rate_units(vat_rate), vat_included) AS vat_cents FROM by_rate)
+SELECT number, vat_rate, n_rows, coalesce(vat_rounding_cents, 0) AS vat_rounding_cents, vat_cents,
+       a - CASE WHEN vat_included THEN vat_cents ELSE 0 END AS net_cents
+FROM vat;
 
 -- per document: the round-off bucket (woofort's Öresavrundning rows + Fortnox's RoundOff) and the model check
 CREATE OR REPLACE TEMP TABLE rc_fx_doc_totals AS

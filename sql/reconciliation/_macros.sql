@@ -17,14 +17,33 @@ CREATE OR REPLACE TEMP MACRO rc_div_ceil(n, d) AS CASE WHEN n >= 0 THEN (n + d -
 -- A VAT rate in units of 1/10000 percent: 25 -> 250000.
 CREATE OR REPLACE TEMP MACRO rc_rate_units(r) AS CAST(CAST(r AS DECIMAL(18, 4)) * 10000 AS HUGEINT);
 
--- Fortnox's VAT of the per-rate sum `a` (cents) of a document's rows (fortnox_arithmetic R5): net rows
--- round2(a * r / 100), gross rows a - round2(a / (1 + r/100)). This is how Fortnox reads its own rows, kept here
--- separately from the deltas' wf_vat on purpose (the deltas use theirs to build rows; a change there must show
--- up here as a difference, not silently move both sides). Also "the VAT included in a gross amount" on the
--- WooCommerce side for refunds WooCommerce records without tax (gross = true).
+-- The company's VAT model as `woofort fortnox calibrate` last measured it (meta.fortnox_vat_model), else VAT on
+-- each rate's row sum with a half öre up. Read here on its own, not from the deltas' wf_vat_model.
+CREATE OR REPLACE TEMP TABLE rc_vat_model AS
+SELECT coalesce(any_value(m.vat_rounding), 'per_rate_sum') AS vat_rounding,
+       coalesce(any_value(m.half_rounding), 'up') AS half_rounding
+FROM (SELECT a.* FROM meta.fortnox_vat_model a, map_settings s WHERE a.shop = s.shop
+      ORDER BY a.measured_at DESC LIMIT 1) m;
+
+-- n/d (d > 0) to the nearest integer as the company rounds a half öre: up (away from zero) or to the even one.
+CREATE OR REPLACE TEMP MACRO rc_div_vat(n, d) AS
+    CASE WHEN (SELECT half_rounding FROM rc_vat_model) = 'even'
+         THEN sign(n) * (abs(n) // d + CASE WHEN 2 * (abs(n) % d) > d
+                                                 OR (2 * (abs(n) % d) = d AND (abs(n) // d) % 2 = 1) THEN 1 ELSE 0 END)
+         ELSE rc_div_half_up(n, d) END;
+
+-- Fortnox's VAT of an amount `a` (cents: one row, or the per-rate sum of a document's rows) (fortnox_arithmetic
+-- R5): net rows round(a * r / 100), gross rows a - round(a / (1 + r/100)). This is how Fortnox reads its own rows,
+-- kept here separately from the deltas' wf_vat on purpose (the deltas use theirs to build rows; a change there
+-- must show up here as a difference, not silently move both sides). Also "the VAT included in a gross amount" on
+-- the WooCommerce side for refunds WooCommerce records without tax (gross = true).
 CREATE OR REPLACE TEMP MACRO rc_vat(a, ru, gross) AS
-    CASE WHEN gross THEN a - rc_div_half_up(a * 1000000, 1000000 + ru)
-         ELSE rc_div_half_up(a * ru, 1000000) END;
+    CASE WHEN gross THEN a - rc_div_vat(a * 1000000, 1000000 + ru)
+         ELSE rc_div_vat(a * ru, 1000000) END;
+
+-- Fortnox's VAT at one rate from its rows' amounts summed (a) and their own VATs summed (rv), per the model.
+CREATE OR REPLACE TEMP MACRO rc_rate_vat(a, rv, ru, gross) AS
+    CASE WHEN (SELECT vat_rounding FROM rc_vat_model) = 'per_row' THEN rv ELSE rc_vat(a, ru, gross) END;
 
 -- SEK of a document-currency amount in cents at a document's rate, half-up to öre.
 CREATE OR REPLACE TEMP MACRO rc_sek(cents, rate) AS CAST(round(CAST(cents AS DECIMAL(38, 0)) * rate, 0) AS HUGEINT);

@@ -90,26 +90,80 @@ WITH l AS (
     FROM staging.order_lines l JOIN rc_orders o ON o.shop = l.shop AND o.order_id = l.order_id
     WHERE o.in_books
 ),
-ids AS (SELECT order_id, line_id, unnest(tax_rate_ids) AS rate_id FROM l),
-rates AS (
-    SELECT ids.order_id, ids.line_id, count(DISTINCT coalesce(tl.rate_percent, tr.rate)) AS n_rates,
-           count(*) FILTER (WHERE coalesce(tl.rate_percent, tr.rate) IS NULL) AS n_unknown,
-           min(coalesce(tl.rate_percent, tr.rate)) AS rate
+ids AS (SELECT order_id, line_id, unnest(tax_rate_ids) AS rate_id,
+              CASE WHEN len(tax_rate_ids) > 1 THEN tax_totals END AS tax_totals FROM l),
+line_rates AS (
+    SELECT ids.order_id, ids.line_id, coalesce(tl.rate_percent, tr.rate) AS rate,
+           list_filter(ids.tax_totals, t -> t.rate_id = ids.rate_id)[1].total AS woo_tax
     FROM ids
     LEFT JOIN (SELECT x.order_id, x.rate_id, max(x.rate_percent) AS rate_percent
                FROM staging.order_tax_lines x, map_settings s WHERE x.shop = s.shop GROUP BY ALL) tl
            ON tl.order_id = ids.order_id AND tl.rate_id = ids.rate_id
     LEFT JOIN (SELECT t.tax_rate_id, t.rate FROM staging.tax_rates t, map_settings s WHERE t.shop = s.shop) tr
            ON tr.tax_rate_id = ids.rate_id
+),
+rates AS (
+    SELECT order_id, line_id, count(DISTINCT rate) AS n_rates, count(*) FILTER (WHERE rate IS NULL) AS n_unknown,
+           min(rate) AS rate
+    FROM line_rates GROUP BY ALL
+),
+-- Shipping and fees taxed at several rates: WooCommerce gives their tax per rate (taxes[].total) but not their
+-- net, so the books take the law's split of the net (ancillary costs follow the goods' net value per rate,
+-- docs/accounting.md §3), worked out here on its own: rounded down per rate, the öre left to the largest
+-- remainders. Each part's VAT is WooCommerce's at that rate; for a line staged without it (before migration 028),
+-- its net at its rate, the öre left of the line's tax on the largest part. Goods at none of the line's rates: one
+-- blended row.
+goods AS (
+    SELECT l.order_id, r.rate, sum(rc_cents(l.total)) AS w
+    FROM l JOIN rates r ON r.order_id = l.order_id AND r.line_id = l.line_id
+    WHERE l.line_type = 'line_item' AND r.n_rates = 1 AND r.n_unknown = 0
     GROUP BY ALL
+),
+parts AS (
+    SELECT l.order_id, l.line_id, lr.rate, CAST(rc_cents(l.total) AS HUGEINT) AS net, rc_cents(l.total_tax) AS tax,
+           CAST(greatest(coalesce(g.w, 0), 0) AS HUGEINT) AS w, lr.woo_vat
+    FROM l
+    JOIN rates r ON r.order_id = l.order_id AND r.line_id = l.line_id AND r.n_rates > 1 AND r.n_unknown = 0
+    JOIN (SELECT order_id, line_id, rate, CASE WHEN bool_and(woo_tax IS NOT NULL) THEN rc_cents(sum(woo_tax)) END
+                 AS woo_vat
+          FROM line_rates GROUP BY ALL) lr ON lr.order_id = l.order_id AND lr.line_id = l.line_id
+    LEFT JOIN goods g ON g.order_id = l.order_id AND g.rate = lr.rate
+    WHERE l.line_type IN ('shipping', 'fee')
+),
+shares AS (
+    SELECT *, sum(w) OVER line AS ws, -rc_div_ceil(-(net * w), sum(w) OVER line) AS floor_net
+    FROM parts WINDOW line AS (PARTITION BY order_id, line_id)
+    QUALIFY sum(w) OVER line > 0
+),
+nets AS (
+    SELECT *, floor_net + CASE WHEN row_number() OVER (PARTITION BY order_id, line_id
+                                                       ORDER BY net * w - floor_net * ws DESC, rate DESC)
+                                    <= net - sum(floor_net) OVER (PARTITION BY order_id, line_id)
+                               THEN 1 ELSE 0 END AS part_net
+    FROM shares
+),
+split AS (
+    SELECT order_id, line_id, rate, part_net, count(*) OVER line AS n_parts,
+           row_number() OVER (PARTITION BY order_id, line_id ORDER BY abs(part_net) DESC, rate DESC) AS size_rank,
+           CASE WHEN bool_and(woo_vat IS NOT NULL) OVER line THEN woo_vat
+                ELSE rc_vat(part_net, rc_rate_units(rate), false)
+                     + CASE WHEN row_number() OVER (PARTITION BY order_id, line_id ORDER BY abs(part_net) DESC, rate DESC) = 1
+                            THEN tax - sum(rc_vat(part_net, rc_rate_units(rate), false)) OVER line ELSE 0 END
+           END AS part_vat
+    FROM nets WINDOW line AS (PARTITION BY order_id, line_id)
 )
 SELECT l.shop, l.order_id, l.line_id, l.line_type, l.product_id, l.variation_id, l.sku,
-       CAST(CASE WHEN l.total_tax = 0 THEN 0
+       CAST(CASE WHEN sp.rate IS NOT NULL THEN sp.rate
+                 WHEN l.total_tax = 0 THEN 0
                  WHEN r.n_rates = 1 AND r.n_unknown = 0 THEN r.rate
                  WHEN l.total <> 0 THEN round(l.total_tax * 100 / l.total, 0)
             END AS DECIMAL(9, 4)) AS vat_rate,
-       rc_cents(l.total) AS net_cents, rc_cents(l.total_tax) AS vat_cents
-FROM l LEFT JOIN rates r ON r.order_id = l.order_id AND r.line_id = l.line_id;
+       coalesce(sp.part_net, rc_cents(l.total)) AS net_cents, coalesce(sp.part_vat, rc_cents(l.total_tax)) AS vat_cents,
+       -- the line's share in this row (1 unless split), for refunds of it
+       coalesce(sp.n_parts, 1) AS n_parts, coalesce(sp.size_rank, 1) AS size_rank,
+       rc_cents(l.total) AS line_net_cents, rc_cents(l.total_tax) AS line_vat_cents
+FROM l LEFT JOIN rates r ON r.order_id = l.order_id AND r.line_id = l.line_id
+LEFT JOIN split sp ON sp.order_id = l.order_id AND sp.line_id = l.line_id;
 
 -- The orders in the books, with their set-aside reason (open dead letter of the invoice, customer or an article;
 -- an article is found by the line's SKU or by the derived number <derived_prefix><product>[-<variation>]).
@@ -141,16 +195,29 @@ WHERE r.amount <> 0;
 
 -- Per refund and rate: its lines (at the rate of the line they refund), or its amount split by gross (§4).
 CREATE OR REPLACE TEMP TABLE rc_refund_rates AS
-WITH refund_lines AS (
-    SELECT rf.refund_id, rf.order_id,
+WITH refunded AS (
+    SELECT rf.refund_id, rf.order_id, rl.line_id,
            coalesce(ol.vat_rate, CAST(CASE WHEN rl.total_tax = 0 THEN 0
                                            WHEN rl.total <> 0 THEN round(rl.total_tax * 100 / rl.total, 0) END
                                       AS DECIMAL(9, 4))) AS vat_rate,
-           count(*) AS n_lines, sum(rc_cents(rl.total)) AS net_cents, sum(rc_cents(rl.total_tax)) AS vat_cents
+           rc_cents(rl.total) AS net, rc_cents(rl.total_tax) AS vat, coalesce(ol.size_rank, 1) AS size_rank,
+           -- a refund of a split line, in the invoice's proportions; the largest part takes what the others leave
+           CASE WHEN coalesce(ol.n_parts, 1) > 1 AND ol.line_net_cents <> 0
+                THEN rc_div_half_up(CAST(rc_cents(rl.total) AS HUGEINT) * ol.net_cents, ol.line_net_cents)
+                ELSE rc_cents(rl.total) END AS net_share,
+           CASE WHEN coalesce(ol.n_parts, 1) > 1 AND ol.line_vat_cents <> 0
+                THEN rc_div_half_up(CAST(rc_cents(rl.total_tax) AS HUGEINT) * ol.vat_cents, ol.line_vat_cents)
+                ELSE rc_cents(rl.total_tax) END AS vat_share
     FROM rc_refunds rf
     JOIN staging.refund_lines rl ON rl.shop = rf.shop AND rl.refund_id = rf.refund_id
     LEFT JOIN rc_lines ol ON ol.order_id = rf.order_id AND ol.line_id = rl.refunded_item_id
     WHERE rl.total <> 0 OR rl.total_tax <> 0
+),
+refund_lines AS (
+    SELECT refund_id, order_id, vat_rate, count(*) AS n_lines, sum(net_cents) AS net_cents, sum(vat_cents) AS vat_cents
+    FROM (SELECT *, CASE WHEN size_rank = 1 THEN net - sum(net_share) OVER w + net_share ELSE net_share END AS net_cents,
+                    CASE WHEN size_rank = 1 THEN vat - sum(vat_share) OVER w + vat_share ELSE vat_share END AS vat_cents
+          FROM refunded WINDOW w AS (PARTITION BY refund_id, line_id))
     GROUP BY ALL
 ),
 amount_only AS (

@@ -198,8 +198,9 @@ SELECT (SELECT shop FROM map_settings) AS shop, x.number, x.order_id, x.day, x.c
                 THEN 'Fortnox added its own öresavrundning (RoundOff ' || rc_amount(x.roundoff_cents)
                      || '): turn off Öresavrundning in Fortnox (Inställningar > Fakturering); woofort writes its own round-off row'
             ELSE 'TotalVAT ' || rc_amount(x.total_vat_cents) || ' differs from the VAT per rate '
-                 || rc_amount(dt.vat_sum_cents) END AS problem
-FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number
+                 || rc_amount(dt.vat_sum_cents) || ' of the VAT model ' || m.vat_rounding || ', half '
+                 || m.half_rounding || ': run `woofort fortnox calibrate` to measure the company''s' END AS problem
+FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number, rc_vat_model m
 WHERE NOT x.cancelled AND (x.roundoff_cents <> 0 OR x.total_vat_cents <> dt.vat_sum_cents)
 ORDER BY x.day, x.number;
 

@@ -77,6 +77,17 @@ CREATE OR REPLACE TEMP MACRO wc_tax_rate_ids(taxes) AS
             lambda x: x IS NOT NULL)
     END;
 
+-- WooCommerce's tax of a line per rate: taxes[] as (rate_id, total); an entry without a numeric id or total is
+-- left out (the line's total_tax is what staging checks; these only split a line taxed at several rates).
+CREATE OR REPLACE TEMP MACRO wc_tax_totals(taxes) AS
+    CASE WHEN json_type(taxes) = 'ARRAY' THEN
+        list_filter(
+            list_transform(json_extract(taxes, '$[*]'),
+                           lambda x: {'rate_id': TRY_CAST(json_extract_string(x, '$.id') AS INTEGER),
+                                      'total': wc_money(json_extract(x, '$.total'))}),
+            lambda x: x.rate_id IS NOT NULL AND x.total IS NOT NULL)
+    END;
+
 -- Elements of a list as JSON values (empty when the list is absent or not an array).
 CREATE OR REPLACE TEMP MACRO wc_items(v) AS
     CASE WHEN json_type(v) = 'ARRAY' THEN json_extract(v, '$[*]') ELSE []::JSON[] END;
@@ -315,6 +326,7 @@ typed AS (
         wc_money(l.total) AS total,
         wc_money(l.total_tax) AS total_tax,
         wc_tax_rate_ids(l.taxes) AS tax_rate_ids,
+        wc_tax_totals(l.taxes) AS tax_totals,
         CASE WHEN line_type = 'shipping' THEN wc_text(l.method_id) END AS method_id,
         l.meta_data AS meta_data
     FROM parsed

@@ -160,7 +160,7 @@ INSERT INTO staging.orders BY NAME SELECT * FROM wc_staged('stg_records', $shop)
 INSERT INTO staging.order_lines BY NAME
 SELECT $shop AS shop, o.order_id, l.line_id, l.line_type, l.name, l.product_id, l.variation_id, l.sku,
        l.quantity, l.tax_class, l.tax_status, l.price, l.subtotal, l.subtotal_tax, l.total, l.total_tax,
-       l.tax_rate_ids, l.method_id, l.meta_data
+       l.tax_rate_ids, l.tax_totals, l.method_id, l.meta_data
 FROM stg_order_lines_src l JOIN stg_records o USING (record_key)
 WHERE o.reason IS NULL;
 

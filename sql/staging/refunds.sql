@@ -43,6 +43,7 @@ WHERE reason IS NULL;
 
 INSERT INTO staging.refund_lines BY NAME
 SELECT $shop AS shop, r.refund_id, r.order_id, l.line_id, l.line_type, l.refunded_item_id, l.name, l.product_id,
-       l.variation_id, l.sku, l.quantity, l.tax_class, l.subtotal, l.subtotal_tax, l.total, l.total_tax, l.tax_rate_ids
+       l.variation_id, l.sku, l.quantity, l.tax_class, l.subtotal, l.subtotal_tax, l.total, l.total_tax, l.tax_rate_ids,
+       l.tax_totals
 FROM stg_refund_lines_src l JOIN stg_records r USING (record_key)
 WHERE r.reason IS NULL;

@@ -26,7 +26,7 @@ SHOP = "default"
 TAX_RATES = {1: ("SE", Decimal(25), "standard"), 2: ("SE", Decimal(12), "reduced-rate"),
              3: ("SE", Decimal(6), "six-rate"), 4: ("SE", Decimal(0), "zero-rate"),
              10: ("DE", Decimal(19), "standard"), 11: ("DE", Decimal(7), "reduced-rate"),
-             12: ("DE", Decimal(20), "odd-rate"), 13: ("SE", Decimal(19), "odd-rate")}
+             12: ("DE", Decimal(20), "odd-rate"), 13: ("SE", Decimal(19), "odd-rate"), 14: ("FI", Decimal(24), "standard")}
 RATE_ID = {("SE", Decimal(25)): 1, ("SE", Decimal(12)): 2, ("SE", Decimal(6)): 3, ("SE", Decimal(0)): 4,
            ("DE", Decimal(19)): 10, ("DE", Decimal(7)): 11, ("DE", Decimal(20)): 12, ("SE", Decimal(19)): 13}
 
@@ -51,6 +51,7 @@ class Line:
     sku: str | None = None
     tax_rate_ids: list[int] | None = None
     tax_class: str | None = None  # default: "" (standard), "zero-rate" for a 0 % line
+    taxes: dict[Decimal, Decimal] | None = None  # WooCommerce's tax per rate of a line taxed at several rates
 
 
 @dataclass
@@ -101,7 +102,8 @@ class Order:
     def tax_by_rate(self) -> dict[Decimal, Decimal]:
         out: dict[Decimal, Decimal] = {}
         for l in self.lines:
-            out[l.rate] = out.get(l.rate, Decimal(0)) + l.total_tax
+            for rate, tax in (l.taxes or {l.rate: l.total_tax}).items():
+                out[rate] = out.get(rate, Decimal(0)) + tax
         return out
 
 
@@ -128,6 +130,30 @@ def charge(line_id: int, line_type: str, amount: Decimal, rate: Decimal, name: s
     tax = r2(amount * rate / 100)
     return Line(line_id, line_type, name or ("Frakt" if line_type == "shipping" else "Avgift"), Decimal(1),
                 amount, tax, amount, tax, rate)
+
+
+def charge_at_rates(line_id: int, line_type: str, taxes: dict[Decimal, Decimal], amount: Decimal,
+                    name: str | None = None) -> Line:
+    """A shipping or fee line of `amount` ex VAT that WooCommerce (a split-tax plugin) taxed at several rates,
+    `taxes` = {rate: its tax}."""
+    line = charge(line_id, line_type, amount, max(taxes), name)
+    line.taxes = {Decimal(r): Decimal(t) for r, t in taxes.items()}
+    line.total_tax = line.subtotal_tax = sum(line.taxes.values(), Decimal(0))
+    return line
+
+
+def split_charge(line_id: int, line_type: str, amount: Decimal, goods: list[Line]) -> Line | None:
+    """Shipping or a fee taxed as a split-tax plugin does: at each non-zero rate of the goods, on the exact share
+    of the goods' net at that rate, the tax rounded per rate. None when the goods have no such rate."""
+    nets: dict[Decimal, Decimal] = {}
+    for g in goods:
+        if g.line_type == "line_item" and g.rate:
+            nets[g.rate] = nets.get(g.rate, Decimal(0)) + g.total
+    base = sum(nets.values(), Decimal(0))
+    if base <= 0:
+        return None
+    return charge_at_rates(line_id, line_type, {rate: r2(amount * net / base * rate / 100) for rate, net in nets.items()},
+                           amount)
 
 
 def connect_memory() -> duckdb.DuckDBPyConnection:
@@ -172,16 +198,21 @@ def insert_order(con, o: Order, shop: str = SHOP) -> None:
         # WooCommerce keeps the rate a line was taxed at even when its tax rounds to 0; a 0 % line is of the
         # zero-rate class, and a VAT-exempt order (tax 0, no VAT number test) has no rate at all
         ids = l.tax_rate_ids if l.tax_rate_ids is not None else ([rid] if rid and (l.total_tax != 0 or l.rate) else [])
+        if l.taxes:
+            ids = [RATE_ID[(country, rate)] for rate in l.taxes]
         con.execute(
             "INSERT INTO staging.order_lines (shop, order_id, line_id, line_type, name, product_id, variation_id, sku, "
-            "quantity, tax_class, tax_status, price, subtotal, subtotal_tax, total, total_tax, tax_rate_ids) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'taxable', ?, ?, ?, ?, ?, ?)",
+            "quantity, tax_class, tax_status, price, subtotal, subtotal_tax, total, total_tax, tax_rate_ids, tax_totals) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'taxable', ?, ?, ?, ?, ?, ?, ?)",
             [shop, o.order_id, l.line_id, l.line_type, l.name, l.product_id, l.variation_id, l.sku, l.quantity,
              l.tax_class if l.tax_class is not None else ("" if l.rate else "zero-rate"),
-             (l.total / l.quantity) if l.quantity else None, l.subtotal, l.subtotal_tax, l.total, l.total_tax, ids])
-        if ids:
-            t = tax_lines.setdefault(l.rate, [Decimal(0), Decimal(0), ids[0]])
-            t[1 if l.line_type == "shipping" else 0] += l.total_tax
+             (l.total / l.quantity) if l.quantity else None, l.subtotal, l.subtotal_tax, l.total, l.total_tax, ids,
+             # WooCommerce's taxes[].total per rate id
+             [{"rate_id": RATE_ID.get((country, rate), ids[0]), "total": tax} for rate, tax in l.taxes.items()]
+             if l.taxes else [{"rate_id": i, "total": l.total_tax} for i in ids[:1]]])
+        for rate, tax in (l.taxes or ({l.rate: l.total_tax} if ids else {})).items():
+            t = tax_lines.setdefault(rate, [Decimal(0), Decimal(0), RATE_ID.get((country, rate), ids[0])])
+            t[1 if l.line_type == "shipping" else 0] += tax
     for i, (rate, (tax, ship_tax, rid)) in enumerate(sorted(tax_lines.items())):
         con.execute("INSERT INTO staging.order_tax_lines (shop, order_id, line_id, rate_id, rate_code, label, compound, "
                     "tax_total, shipping_tax_total, rate_percent) VALUES (?, ?, ?, ?, ?, ?, false, ?, ?, ?)",
@@ -217,8 +248,11 @@ def refund_of(o: Order, refund_id: int, parts: list[tuple[int, Decimal]], extra:
         share = Decimal(qty) / l.quantity
         total = r2(l.total * share)
         tax = r2(l.total_tax * share)
+        taxes = {rate: -r2(t * share) for rate, t in l.taxes.items()} if l.taxes else None
+        if taxes:
+            tax = -sum(taxes.values(), Decimal(0))   # WooCommerce refunds a line's tax rate by rate
         lines.append(Line(refund_id * 100 + n, l.line_type, l.name, -Decimal(qty), -total, -tax, -total, -tax, l.rate,
-                          product_id=l.product_id, sku=l.sku))
+                          product_id=l.product_id, sku=l.sku, taxes=taxes))
         items.append(line_id)
     amount = sum((-(x.total + x.total_tax) for x in lines), Decimal(0)) + extra
     return Refund(refund_id, amount, lines, items)

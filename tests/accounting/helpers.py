@@ -36,15 +36,18 @@ def rows(con, table: str, where: str = "true") -> list[dict]:
     return out
 
 
-def fortnox_totals(invoice: dict, round_off_enabled: bool = False) -> fa.InvoiceTotals:
-    """What Fortnox computes for an {"Invoice": {...}} payload (sandboxes/woofort_sandboxes/fortnox/arithmetic.py)."""
+def fortnox_totals(invoice: dict, round_off_enabled: bool = False, vat_rounding: str = "per_rate_sum",
+                   half_rounding: str = "up") -> fa.InvoiceTotals:
+    """What Fortnox computes for an {"Invoice": {...}} payload (sandboxes/woofort_sandboxes/fortnox/arithmetic.py),
+    with the company's VAT model (R5)."""
     inv = invoice["Invoice"]
     vat_included = bool(inv.get("VATIncluded", False))
     computed = [fa.row_amounts(r["DeliveredQuantity"], r["Price"], r.get("Discount", 0),
                                r.get("DiscountType", "PERCENT"), r.get("VAT", 0), vat_included)
                 for r in inv["InvoiceRows"]]
     return fa.invoice_totals(computed, vat_included=vat_included, currency=inv.get("Currency", "SEK"),
-                             round_off_enabled=round_off_enabled)
+                             round_off_enabled=round_off_enabled, vat_rounding=vat_rounding,
+                             half_rounding=half_rounding)
 
 
 def vat_by_rate(totals: fa.InvoiceTotals) -> dict[Decimal, Decimal]:

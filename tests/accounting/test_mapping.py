@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -34,14 +35,26 @@ def test_shipped_mapping_loads_with_bas_defaults():
     assert m.invoicing.trigger_statuses == ["processing", "completed"] and m.invoicing.invoice_date == "created"
     assert m.invoicing.bookkeep is True and m.invoicing.price_list == "A"
     assert m.payments.methods["bacs"].mode_of_payment == "BG" and m.payments.methods["bacs"].account == 1930
-    assert Decimal("25.5") in m.accounts.eu_consumer.countries["FI"].rates
+    assert (m.payments.methods["bacs"].terms_of_payment, m.payments.methods["swish"].terms_of_payment) == ("30", "0")
+    assert not any(p.email_invoice for p in m.payments.methods.values())     # e-mailing is off by default
+    fi = {(r.rate, r.valid_from, r.valid_to) for r in m.accounts.eu_consumer.countries["FI"].rates}
+    assert {(Decimal("25.5"), date(2024, 9, 1), None), (Decimal(24), None, date(2024, 8, 31))} <= fi
+    assert m.accounts.sweden.discount is None
 
 
 @pytest.mark.parametrize("old,new,expect", [
     ("25: 3001", "25: 30011", r"accounts\.sweden\.sales.*30011 must be a 4-digit"),
     ("bookkeep: true", "bookeep: true", r"invoicing\.bookeep: unknown setting"),
-    ("cod: {mode_of_payment: KONT, account: 1910}", "cod: {mode_of_payment: KONT, account: 3910}",
+    ("cod: {mode_of_payment: KONT, account: 1910,", "cod: {mode_of_payment: KONT, account: 3910,",
      r"payments\.methods\.cod\.account: account 3910 must be a 4-digit BAS asset account"),
+    ("bacs: {mode_of_payment: BG, account: 1930, terms_of_payment: '30'}",
+     "bacs: {mode_of_payment: BG, account: 1930, terms_of_payment: '30 dagar'}",
+     r"payments\.methods\.bacs\.terms_of_payment: .*'30 dagar': a Fortnox TermsOfPayment code"),
+    ("bacs: {mode_of_payment: BG, account: 1930, terms_of_payment: '30'}",
+     "bacs: {mode_of_payment: BG, account: 1930, due_days: -1}", r"payments\.methods\.bacs\.due_days: .*0 to 365"),
+    ("bacs: {mode_of_payment: BG, account: 1930, terms_of_payment: '30'}",
+     "bacs: {mode_of_payment: BG, account: 1930, email_invoice: sometimes}",
+     r"payments\.methods\.bacs\.email_invoice: Input should be a valid boolean"),
     ("DE: {rates: [19, 7]}", "DX: {rates: [19, 7]}", r"'DX' is not an EU member state"),
     ("invoice_date: created", "invoice_date: shipped", r"invoicing\.invoice_date: Input should be"),
     ("trigger_statuses: [processing, completed]", "trigger_statuses: [processing, wc-completed]",
@@ -50,6 +63,13 @@ def test_shipped_mapping_loads_with_bas_defaults():
      r"cannot trigger an invoice"),
     ("round_off: 3740", "round_off: 1930", r"accounts\.round_off: account 1930"),
     ("guest_email_prefix: WCG", "guest_email_prefix: WC", r"must differ"),
+    ("{rate: 24, to: 2024-08-31}", "{rate: 24, from: 2024-09-01, to: 2024-08-31}",
+     r"countries\.FI\.rates\.1: rate 24: from 2024-09-01 is after to 2024-08-31"),
+    ("{rate: 24, to: 2024-08-31}", "{rate: 25.5, to: 2024-09-30}",
+     r"countries\.FI\.rates: rate 25\.5 is listed twice for overlapping dates"),
+    ("{rate: 24, to: 2024-08-31}", "{rate: 24, until: 2024-08-31}", r"FI\.rates\.1\.until: unknown setting"),
+    ("{rate: 24, to: 2024-08-31}", "{rate: 24, to: 31.08.2024}", r"FI\.rates\.1\.to: "),
+    ("    # discount: 3730", "    discount: 1930", r"accounts\.sweden\.discount: account 1930"),
 ])
 def test_errors_name_the_line(old, new, expect):
     message, line = error_for(old, new)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from tests.reconciliation.conftest import books_env  # noqa: F401  (the fixture, reused)
 
@@ -16,15 +15,15 @@ def living_shop(books_env, tmp_path, monkeypatch):  # noqa: F811
     sales account 3011 a mapping edit may move to; the pipeline reads a temporary copy of the mapping
     (WOOFORT_MAPPING) so a test may edit it."""
     from tests.living_shop.shop import LivingShop, copy_mapping
+    from woofort_assets.lib.mapping import load_mapping
 
     def make(orders: int = 6, days: int = 2, seed: int = 11, credit_settlement: str = "clears") -> LivingShop:
         monkeypatch.delenv("WOOFORT_MAPPING", raising=False)     # copy the pipeline's own mapping, not an edited one
         mapping = copy_mapping(tmp_path / "mapping.yaml")
         monkeypatch.setenv("WOOFORT_MAPPING", str(mapping))
         woo, fortnox = books_env(orders=orders, days=days, seed=seed)
-        countries = yaml.safe_load(mapping.read_text(encoding="utf-8"))["accounts"]["eu_consumer"]["countries"]
-        oss_rates = sorted({rate for country in countries.values() for rate in country["rates"]
-                            if float(rate).is_integer()})    # a row's VAT is an integer
+        oss_rates = sorted({int(rate) for _, rate, _, _ in load_mapping(mapping).oss_rate_periods()
+                            if rate == rate.to_integral_value()})    # a row's VAT is an integer
         with fortnox.state.lock:
             fortnox.state.seed_reference({
                 "accounts": [{"Number": 3011, "Description": "Försäljning webbshop, 25 % moms", "VATCode": "05"}],

@@ -10,13 +10,15 @@ from tests.conftest import FAST_RATE_LIMIT, FORTNOX_CLIENT, FORTNOX_SECRET, FORT
 
 @pytest.fixture
 def books_env(tmp_path, monkeypatch):
-    """books_env(orders=.., days=.., seed=.., round_off=False) -> (woocommerce sandbox, fortnox sandbox)."""
+    """books_env(orders=.., days=.., seed=.., round_off=False, foreign_vat_rates=()) -> (woocommerce sandbox,
+    fortnox sandbox); `foreign_vat_rates`: the OSS rates the company has set up (DE 19 and 7 for OSS sales)."""
     from woofort_sandboxes.fortnox import FortnoxSandbox
     from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
     started = []
 
-    def make(orders: int = 60, days: int = 10, seed: int = 11, round_off: bool = False):
+    def make(orders: int = 60, days: int = 10, seed: int = 11, round_off: bool = False,
+             foreign_vat_rates: tuple[int, ...] = ()):
         woo = WooCommerceSandbox(orders=orders, seed=seed, start_date="2026-10-01", days=days, tls=True,
                                  consumer_key=SANDBOX_KEY, consumer_secret=SANDBOX_SECRET,
                                  state_dir=tmp_path / "woo-ca").start()
@@ -27,7 +29,8 @@ def books_env(tmp_path, monkeypatch):
         with fortnox.state.lock:   # the default mapping names PAYPAL and KVITT; the tenant's öresavrundning under test
             fortnox.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580},
                                                               {"Code": "KVITT", "AccountNumber": 1510}],
-                                          "settings": {"round_off": round_off}})
+                                          "settings": {"round_off": round_off,
+                                                       "foreign_vat_rates": list(foreign_vat_rates)}})
         for key, value in {
             "FORTNOX_API_URL": fortnox.api_url, "FORTNOX_AUTH_URL": fortnox.auth_url,
             "FORTNOX_CLIENT_ID": FORTNOX_CLIENT, "FORTNOX_CLIENT_SECRET": FORTNOX_SECRET,

@@ -23,7 +23,8 @@ def tenant_mapping(path) -> str:
 
     mapping = yaml.safe_load((CHECKOUT_DIR / "mapping" / "mapping.yaml").read_text())
     for spec in mapping["accounts"]["eu_consumer"]["countries"].values():
-        spec["rates"] = [r for r in spec["rates"] if r in TENANT_VAT_RATES] or [0]
+        spec["rates"] = [r for r in spec["rates"]
+                         if (r["rate"] if isinstance(r, dict) else r) in TENANT_VAT_RATES] or [0]
     path.write_text(yaml.safe_dump(mapping, sort_keys=False))
     return str(path)
 

@@ -265,6 +265,7 @@ def run_in_process(first: str, last: str, *, woo, fortnox, data_dir: Path, fortn
     from dagster_duckdb import DuckDBResource
 
     from woofort_assets.definitions import build_definitions
+    from woofort_assets.defs.automation.jobs import SYNC_SELECTION
     from woofort_assets.resources.fortnox import FortnoxResource
     from woofort_assets.resources.woocommerce import WooCommerceResource
 
@@ -279,7 +280,7 @@ def run_in_process(first: str, last: str, *, woo, fortnox, data_dir: Path, fortn
         "woocommerce": WooCommerceResource(url=woo.url, consumer_key=WOO_KEY, consumer_secret=WOO_SECRET,
                                            **(woo_kw or {})),
     }
-    job = dg.define_asset_job("reliability_sync", selection=dg.AssetSelection.all(),
+    job = dg.define_asset_job("reliability_sync", selection=SYNC_SELECTION,
                               partitions_def=defs.resolve_job_def("sync").partitions_def)
     wired = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=[job], resources=resources)
     return wired.resolve_job_def("reliability_sync").execute_in_process(

@@ -28,8 +28,7 @@ RECORDED = os.environ.get("FORTNOX_RECORDED") or str(
     (Path(__file__).resolve().parents[2] / ".." / "shared" / "fortnox" / "recorded").resolve())
 REPORT = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "fortnox-fidelity.md")
 NOT_IMPLEMENTED = {"orders": "orders are not implemented (woofort books invoices directly)",
-                   "projects": "projects are not implemented", "units": "units are not implemented",
-                   "termsofpayments": "terms of payment are not implemented (TermsOfPayment is a plain code)"}
+                   "projects": "projects are not implemented", "units": "units are not implemented"}
 ENTITY_KEYS = {"articles": "Article", "customers": "Customer", "invoices": "Invoice"}
 
 
@@ -155,6 +154,12 @@ SEARCH_FIELDS = {"articles": {"description": "Description", "articlenumber": Non
 
 
 def seed_for(sb: FortnoxSandbox, it: dict, resource: str, rest: list[str], query: dict, recorded) -> None:
+    if resource == "termsofpayments":    # reference data: the recorded codes, as the company had them
+        items = (recorded or {}).get("TermsOfPayments") or [(recorded or {}).get("TermsOfPayment") or {}]
+        sb.state.seed_reference({"termsofpayments": [t for t in items if t.get("Code")] if it["status"] == 200 else []})
+        if it["method"] == "PUT":
+            sb.state.seed_reference({"termsofpayments": [{"Code": rest[0], "Description": "before"}]})
+        return
     s = Seeder(sb)
     s.customer("1")
     s.article("101")

@@ -474,3 +474,23 @@ def test_tls_with_trustme_ca(tmp_path):
         r = requests.get(s.api_url + "/3/companyinformation", verify=s.ca_path, timeout=10,
                          headers={"Authorization": f"Bearer {s.issue_access_token()}"})
         assert r.status_code == 200
+
+
+def test_terms_decide_the_due_date_and_an_email_is_recorded_once_sent(api):
+    """resources/terms.py: DueDate from the code's days unless sent; GET …/email records the e-mail and sets Sent;
+    no address or a cancelled invoice is refused (GUESS, docs/fortnox-fidelity.md)."""
+    cust = api.customer()["CustomerNumber"]      # a customer without e-mail: the invoice has no address either
+    inv = api.invoice([], CustomerNumber=cust, InvoiceDate="2026-03-01", TermsOfPayment="K")
+    assert inv["DueDate"] == "2026-03-01"                                    # a code without days: due at once
+    given = api.invoice([], CustomerNumber=cust, InvoiceDate="2026-03-01", TermsOfPayment="30", DueDate="2026-03-05")
+    assert given["DueDate"] == "2026-03-05"
+    r = api("GET", f"/3/invoices/{inv['DocumentNumber']}/email")
+    assert (r.status_code, r.json()["ErrorInformation"]["code"]) == (400, 2000753)
+    mailed = api.invoice([], CustomerNumber=cust, InvoiceDate="2026-03-01", TermsOfPayment="10",
+                         EmailInformation={"EmailAddressTo": "k@example.se", "EmailSubject": "Faktura {no}"})
+    assert mailed["DueDate"] == "2026-03-11" and mailed["Sent"] is False
+    assert api.ok("GET", f"/3/invoices/{mailed['DocumentNumber']}/email")["Invoice"]["Sent"] is True
+    (sent,) = api.sb.state.dump()["invoiceemails"]
+    assert (sent["EmailAddressTo"], sent["EmailSubject"]) == ("k@example.se", f"Faktura {mailed['DocumentNumber']}")
+    api.ok("PUT", f"/3/invoices/{given['DocumentNumber']}/cancel")
+    assert api("GET", f"/3/invoices/{given['DocumentNumber']}/email").status_code == 400

@@ -71,6 +71,20 @@ def test_line_price_float_artefact_parsed_from_text(con, raw):
     assert con.execute("SELECT typeof(price) FROM staging.order_lines LIMIT 1").fetchone()[0] == "DECIMAL(18,6)"
 
 
+def test_line_taxes_per_rate(con, raw):
+    """taxes[].total per rate id (migration 028): a shipping line a split-tax plugin taxed at two rates keeps both;
+    an entry without a number is left out."""
+    order = example("order.json")[0]
+    shipping = order["shipping_lines"][0]
+    shipping["taxes"] = [{"id": 75, "total": "1.8", "subtotal": ""}, {"id": 76, "total": "0.126000", "subtotal": ""},
+                         {"id": 77, "total": "", "subtotal": ""}]
+    raw.add("orders", order, "r1")
+    stage_batch(con, "orders", SHOP, "r1")
+    taxes = dict(con.execute("SELECT line_id, tax_totals FROM staging.order_lines").fetchall())
+    assert taxes[315] == [{"rate_id": 75, "total": Decimal("0.45")}]
+    assert taxes[shipping["id"]] == [{"rate_id": 75, "total": Decimal("1.8")}, {"rate_id": 76, "total": Decimal("0.126")}]
+
+
 @pytest.mark.parametrize("price", [True, False, "", None, "abc", {"x": 1}])
 def test_line_price_quirks_are_tolerated(con, raw, price):
     order = example("order.json")[0]

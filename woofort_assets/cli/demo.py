@@ -8,16 +8,19 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+from woofort_assets.cli.calibrate import calibrate_from_env
 from woofort_assets.cli.exits import EXIT_USAGE
 from woofort_assets.cli.report import print_reconciliation
 from woofort_assets.cli.sandbox import DEMO_DAYS, DEMO_START, running_sandboxes, sandboxes_installed
 from woofort_assets.cli.summary import print_summary
 from woofort_assets.cli.sync import exit_code, run_sync
-from woofort_assets.lib.settings import CHECKOUT_DIR, value
+from woofort_assets.lib.settings import CHECKOUT_DIR, data_dir, value
 
 
 # The instance of a demo outside a checkout (no repo dagster.yaml to copy): what matters to the demo.
 MINIMAL_DAGSTER_YAML = "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"
+# the sandbox's VAT models (its tenant settings vat_rounding/half_rounding; docs/fortnox-sandbox.md)
+VAT_MODELS = ("per_rate_sum/up", "per_rate_sum/even", "per_row/up", "per_row/even")
 
 
 def _fresh_data_dir() -> None:
@@ -44,9 +47,15 @@ def _handle(args: argparse.Namespace) -> int:
     _fresh_data_dir()
     with running_sandboxes(args.orders, args.seed) as sandboxes:
         os.environ.update(sandboxes.environment())
+        vat_rounding, half_rounding = args.fortnox_vat_model.split("/")
+        with sandboxes.fortnox.state.lock:
+            sandboxes.fortnox.state.seed_reference({"settings": {"vat_rounding": vat_rounding,
+                                                                 "half_rounding": half_rounding}})
         first = date.fromisoformat(DEMO_START)
         last = first + timedelta(days=DEMO_DAYS - 1)
+        measured = calibrate_from_env(data_dir())   # as an operator does first: `woofort fortnox calibrate`
         if not args.json:
+            print(f"woofort demo: calibrated Fortnox: {measured.model.describe()}")
             print(f"woofort demo: {args.orders} sandbox orders, syncing {first} .. {last}")
         outcome = run_sync(first, last, progress=not args.json)
         print_summary(outcome, first=first, last=last, as_json=args.json)
@@ -61,4 +70,7 @@ def register(subparsers) -> None:
     parser.add_argument("--orders", type=int, default=150)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON (money as strings)")
+    parser.add_argument("--fortnox-vat-model", choices=VAT_MODELS, default=VAT_MODELS[0],
+                        help="how the sandbox Fortnox rounds VAT (vat_rounding/half_rounding); the demo calibrates "
+                             "first and books for what it measures")
     parser.set_defaults(handler=_handle)

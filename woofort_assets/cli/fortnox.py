@@ -1,4 +1,5 @@
-"""`woofort fortnox connect` (authorize woofort for a Fortnox company) and `woofort fortnox status`.
+"""`woofort fortnox connect` (authorize woofort for a Fortnox company) and `woofort fortnox status`
+(`woofort fortnox calibrate`: cli/calibrate.py).
 
 connect: prints Fortnox's authorize URL, waits on a loopback port for the browser's redirect, checks
 `state`, exchanges the code (authorization_code grant, same redirect_uri) and stores the token in
@@ -27,6 +28,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 import requests
 
+from woofort_assets.cli import calibrate
 from woofort_assets.lib import settings
 from woofort_assets.lib.fortnox_token import TokenStore, describe
 from woofort_assets.lib.settings import ConfigError
@@ -44,7 +46,7 @@ from woofort_assets.resources.fortnox import (
 )
 
 SCOPES = ("article", "customer", "invoice", "payment", "price", "bookkeeping", "settings", "companyinformation",
-          "currency")
+          "currency", "order")   # order: the probe order of `woofort fortnox calibrate`
 WAREHOUSE_SCOPE = "warehouse"
 DEFAULT_PORT = 8765
 CALLBACK_PATH = "/callback"
@@ -296,6 +298,8 @@ def register(subparsers) -> None:
     s.add_argument("--check", action="store_true", help="also call Fortnox (GET /3/companyinformation)")
     s.add_argument("--data-dir", default=None, help="default: WOOFORT_DATA_DIR")
     s.set_defaults(handler=_handle_status)
+
+    calibrate.register(commands)
 
 
 def main(argv: list[str] | None = None) -> int:

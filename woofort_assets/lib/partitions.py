@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from functools import cache
 
 import dagster as dg
@@ -70,3 +71,13 @@ def store_timezone() -> str:
 @cache
 def daily_partitions() -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(start_date=start_date(), timezone=store_timezone(), end_offset=1)
+
+
+@cache
+def quarterly_partitions() -> dg.TimeWindowPartitionsDefinition:
+    """Calendar quarters in the store's timezone from the quarter of the start date, the current one included:
+    the periods of the OSS return (defs/reconciliation/oss.py)."""
+    first = date.fromisoformat(start_date())
+    quarter_start = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+    return dg.TimeWindowPartitionsDefinition(cron_schedule="0 0 1 1,4,7,10 *", start=quarter_start.isoformat(),
+                                             fmt="%Y-%m-%d", timezone=store_timezone(), end_offset=1)

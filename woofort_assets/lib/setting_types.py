@@ -50,6 +50,16 @@ def integer(low: int, high: int | None = None, what: str = "") -> Callable[[str]
     return parse
 
 
+def one_of(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
 def days(raw: str) -> float:
     try:
         days = float(raw.strip())

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from woofort_assets.lib.setting_types import (
-    days, existing_file, instance_dir, integer, interval_minutes, iso_date, memory_size, resolved_path, shop_name,
+    days, existing_file, instance_dir, integer, interval_minutes, iso_date, memory_size, one_of, resolved_path, shop_name,
     text, timezone_name, url)
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -88,6 +88,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FORTNOX_RATE_LIMIT", integer(1, what=" of requests"), 25,
             "requests per 5 s the client allows itself across all processes; raise only against the sandbox",
             shown_default="`25` (Fortnox's limit)"),
+    Setting("FORTNOX_PREFLIGHT_CALIBRATE", one_of("off", "order", "invoice"), "off",
+            "before writing invoices, preflight measures Fortnox's VAT rounding as `woofort fortnox calibrate` does, "
+            "with a probe `order` or an unbooked `invoice` (uses an invoice number), cancelled at once; a model "
+            "other than the one the invoices were built for blocks the run until the next build"),
     Setting("WOOFORT_DATA_DIR", resolved_path, None,
             "DuckDB file (`woofort.duckdb`), Fortnox token, cached store timezone",
             shown_default="`data/` in the checkout, whatever the working directory; `$XDG_DATA_HOME/woofort` "

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from woofort_assets.lib.buyers import register_buyer_numbers
-from woofort_assets.lib.mapping import Mapping, register_mapping
+from woofort_assets.lib.mapping import DatedRate, Mapping, register_mapping
 from woofort_assets.lib.sql import load_sql, run_sql_file
 
 
@@ -47,6 +48,12 @@ def _rate(value: Decimal) -> str:
     return text if "." not in text else text.rstrip("0").rstrip(".")
 
 
+def _dated_rate(r: DatedRate) -> str:
+    """A rate as the mapping writes it: 25, or {rate: 24, to: 2024-08-31} when it has validity dates."""
+    ends = "".join(f", {name}: {day}" for name, day in (("from", r.valid_from), ("to", r.valid_to)) if day)
+    return f"{{rate: {_rate(r.rate)}{ends}}}" if ends else _rate(r.rate)
+
+
 def _method_lines(method: str) -> str:
     if not method:
         return ("payments:\n  default: {mode_of_payment: BG, account: 1930}"
@@ -65,8 +72,8 @@ def _rate_lines(mapping: Mapping, region: str, country: str | None, rate: str) -
                 f"   # the revenue account for {rate} % VAT")
     if region == "eu_consumer" and country:
         known = mapping.accounts.eu_consumer.countries.get(country)
-        rates = sorted({*(known.rates if known else []), Decimal(rate)})
-        listed = ", ".join(_rate(r) for r in rates)
+        rates = [*(known.rates if known else []), DatedRate(rate=Decimal(rate))]
+        listed = ", ".join(_dated_rate(r) for r in sorted(rates, key=lambda r: (-r.rate, r.valid_from or date.min)))
         return (f"accounts:\n  eu_consumer:\n    countries:\n      {country}: {{rates: [{listed}]}}"
                 "   # verify the rate against the EU's TEDB")
     return f"# {region} sales carry no VAT in the mapping: check the shop's tax settings for these orders"

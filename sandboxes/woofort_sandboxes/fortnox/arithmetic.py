@@ -15,8 +15,11 @@ R4  VATIncluded=false: Price is net; PriceExcludingVAT = Price [VCR save_with_ne
     Price 10 -> PriceExcludingVAT 10]; row Total = TotalExcludingVAT = discounted line [VCR: qty 0
     -> Total 0]. VATIncluded=true: Price is gross, PriceExcludingVAT = Price / (1+VAT/100),
     row Total is the gross line, TotalExcludingVAT = Total / (1+VAT/100) (GUESS).
-R5  VAT per rate is computed on the per-rate sum of rows (not per row) (GUESS):
-    net mode: VAT_r = round2(sum_net_r x r/100); gross mode: VAT_r = sum_gross_r - round2(sum_gross_r/(1+r/100)).
+R5  VAT per rate (tenant setting `vat_rounding`, GUESS either way; `woofort fortnox calibrate` measures it):
+    "per_rate_sum" (default): on the per-rate sum of rows, net mode VAT_r = roundv(sum_net_r x r/100), gross mode
+    VAT_r = sum_gross_r - roundv(sum_gross_r/(1+r/100)); "per_row": the same on each row, then summed per rate.
+    roundv rounds to öre; an exact half öre goes up (tenant setting `half_rounding` "up", default) or to the even
+    öre ("even", banker's rounding) (GUESS either way). Rows, prices and quantities always round by R1.
 R6  Net = sum of row TotalExcludingVAT (GUESS; in gross mode Net = sum_gross - sum VAT).
 R7  Freight and AdministrationFee are net amounts; FreightVAT / AdministrationFeeVAT use
     `fee_vat_rate` (default 25, GUESS: the Swedish rule makes them follow the main supply).
@@ -37,7 +40,7 @@ R14 OCR = DocumentNumber + length digit ((len(DocumentNumber)+2) mod 10) + Luhn 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
 CENT = Decimal("0.01")
@@ -62,6 +65,19 @@ def D(value) -> Decimal:
 def round2(value) -> Decimal:
     """R1: half-up to 2 decimals."""
     return D(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_vat(value, half_rounding: str = "up") -> Decimal:
+    """R5: a VAT amount to öre, an exact half öre up (away from zero) or to the even öre."""
+    return D(value).quantize(CENT, rounding=ROUND_HALF_EVEN if half_rounding == "even" else ROUND_HALF_UP)
+
+
+def vat_of(amount, rate, vat_included: bool, half_rounding: str = "up") -> Decimal:
+    """R5: the VAT of one amount (a row, or a per-rate sum) at `rate` percent."""
+    amount, rate = D(amount), D(rate)
+    if vat_included:
+        return amount - round_vat(amount / (ONE + rate / HUNDRED), half_rounding)
+    return round_vat(amount * rate / HUNDRED, half_rounding)
 
 
 def round0(value) -> Decimal:
@@ -118,21 +134,20 @@ class InvoiceTotals:
 
 def invoice_totals(rows: Sequence[RowResult], freight=0, administration_fee=0, vat_included=False,
                    currency="SEK", round_off_enabled=True, fee_vat_rate=25,
-                   tax_reduction=0) -> InvoiceTotals:
-    """R5-R11: document totals from computed rows."""
+                   tax_reduction=0, vat_rounding="per_rate_sum", half_rounding="up") -> InvoiceTotals:
+    """R5-R11: document totals from computed rows (`vat_rounding`, `half_rounding`: the tenant's model, R5)."""
     by_rate: dict[Decimal, Decimal] = {}
-    for r in rows:
-        by_rate[r.vat] = by_rate.get(r.vat, ZERO) + (r.total if vat_included else r.total_excluding_vat)
     vat_by_rate: dict[Decimal, Decimal] = {}
+    for r in rows:
+        amount = r.total if vat_included else r.total_excluding_vat
+        by_rate[r.vat] = by_rate.get(r.vat, ZERO) + amount
+        if vat_rounding == "per_row":
+            vat_by_rate[r.vat] = vat_by_rate.get(r.vat, ZERO) + vat_of(amount, r.vat, vat_included, half_rounding)
     net = ZERO
     for rate, amount in by_rate.items():
-        if vat_included:
-            excl = round2(amount / (ONE + rate / HUNDRED))
-            vat_by_rate[rate] = round2(amount - excl)
-            net += excl
-        else:
-            vat_by_rate[rate] = round2(amount * rate / HUNDRED)
-            net += round2(amount)
+        if vat_rounding != "per_row":
+            vat_by_rate[rate] = vat_of(amount, rate, vat_included, half_rounding)
+        net += round2(amount - vat_by_rate[rate]) if vat_included else round2(amount)
     fr = round2(freight)
     adm = round2(administration_fee)
     fee_rate = D(fee_vat_rate) / HUNDRED

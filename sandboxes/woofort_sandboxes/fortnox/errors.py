@@ -44,6 +44,7 @@ NOT_FOUND = {
     "article": (2000428, "Kan inte hitta artikeln."),          # [VCR]
     "customer": (2000433, "Kan inte hitta kunden."),          # [VCR]
     "invoice": (2000434, "Kan inte hitta fakturan."),         # [VCR]
+    "order": (2000439, "Kan inte hitta ordern."),             # [VCR] orders/find_failure.yml
     "account": (2000423, "Kan inte hitta kontot."),           # responses doc example
     "currency": (2000427, "Kan inte hitta valutan."),         # [F4J] code; message GUESS
     "price": (2000430, "Kan inte hitta priset."),             # [F4J] code; message GUESS

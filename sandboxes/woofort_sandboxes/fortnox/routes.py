@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from werkzeug.routing import Map, Rule
 
-from .resources import articles, bookkeeping as bk, customers, invoices, payments, prices, warehouse
+from .resources import articles, bookkeeping as bk, customers, invoices, orders, payments, prices, terms, warehouse
 
 ROUTES = [
     ("/3/articles", ["GET"], articles.list_, "article"),
@@ -32,6 +32,13 @@ ROUTES = [
     ("/3/invoices/<number>/cancel", ["PUT"], invoices.cancel, "invoice"),
     ("/3/invoices/<number>/credit", ["PUT"], invoices.credit, "invoice"),
     ("/3/invoices/<number>/externalprint", ["PUT"], invoices.externalprint, "invoice"),
+    ("/3/invoices/<number>/email", ["GET"], terms.email, "invoice"),
+    ("/3/orders", ["GET"], orders.list_, "order"),
+    ("/3/orders", ["POST"], orders.create, "order"),
+    ("/3/orders/<number>", ["GET"], orders.read, "order"),
+    ("/3/orders/<number>", ["PUT"], orders.update, "order"),
+    ("/3/orders/<number>/cancel", ["PUT"], orders.cancel, "order"),
+    ("/3/orders/<number>/createinvoice", ["PUT"], orders.createinvoice, "order"),
     ("/3/invoicepayments", ["GET"], payments.list_, "payment"),
     ("/3/invoicepayments", ["POST"], payments.create, "payment"),
     ("/3/invoicepayments/<number>", ["GET"], payments.read, "payment"),
@@ -55,6 +62,10 @@ ROUTES = [
     ("/3/modesofpayments", ["GET"], bk.modes_list, "settings"),
     ("/3/modesofpayments", ["POST"], bk.modes_create, "settings"),
     ("/3/modesofpayments/<code>", ["GET"], bk.modes_read, "settings"),
+    ("/3/termsofpayments", ["GET"], terms.list_, "settings"),  # scope GUESS
+    ("/3/termsofpayments", ["POST"], terms.create, "settings"),
+    ("/3/termsofpayments/<code>", ["GET"], terms.read, "settings"),
+    ("/3/termsofpayments/<code>", ["PUT"], terms.update, "settings"),
     ("/3/companyinformation", ["GET"], bk.companyinformation, "companyinformation"),
     ("/3/euvatlimitregulation", ["GET"], bk.eu_vat_limit, "bookkeeping"),  # scope GUESS
     ("/api/warehouse/tenants-v4", ["GET"], warehouse.tenants, "warehouse"),

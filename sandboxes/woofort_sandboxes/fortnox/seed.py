@@ -71,6 +71,11 @@ MODES_OF_PAYMENT = [
     ("KORT", "Kortbetalning", "1580"), ("SWISH", "Swish", "1930"), ("KLARNA", "Klarna", "1580"),
 ]
 
+# Terms of payment: the codes of a real company's list ([VCR] termsofpayments/all.yml, without the two its test
+# suite created, 19DAYS and 21DAYS).
+TERMS_OF_PAYMENT = [("0", "0 dagar"), ("10", "10 dagar"), ("15", "15 dagar"), ("20", "20 dagar"),
+                    ("30", "30 dagar"), ("AG", "Autogiro"), ("K", "Kontant"), ("PF", "Postförskott")]
+
 # Currencies (SEK base; rates GUESS, late-2025 levels).
 CURRENCIES = [
     ("SEK", "Svensk krona", 1, 1, 1), ("EUR", "Euro", 11.0, 11.2, 1),
@@ -90,12 +95,20 @@ DEFAULT_SETTINGS = {
     "round_off": True,             # öresavrundning for SEK (GUESS default, see arithmetic R10)
     "fee_vat_rate": 25,            # freight/admin-fee VAT rate (GUESS)
     "terms_of_payment": "30",      # [VCR] invoices get TermsOfPayment "30"
+    # An invoice naming a TermsOfPayment the company lacks: "reject" (400 2000429, GUESS) or "ignore" (kept as sent,
+    # GUESS); resources/terms.py
+    "terms_of_payment_check": "reject",
     "licensed_scopes": list(ALL_SCOPES),
     "allow_negative_stock": False,  # Lager setting "allow negative stock": GUESS default off
     # How a credit invoice settles against the invoice it credits (GUESS, not evidenced; see
     # resources/invoices.py::settle_credit): "clears" offsets it against the original's open balance when the
     # credit is created; "open" leaves both balances open until payments are registered.
     "credit_settlement": "clears",
+    # How Fortnox rounds VAT (arithmetic R5, GUESS either way; `woofort fortnox calibrate` measures it):
+    # "per_rate_sum" rounds the VAT of each rate's row sum, "per_row" each row's VAT; an exact half öre goes "up"
+    # or to the "even" öre. Öresavrundning is `round_off` above.
+    "vat_rounding": "per_rate_sum",
+    "half_rounding": "up",
     # VAT rates beyond Sweden's 25/12/6/0 that rows may carry: a company registered for OSS has its destination
     # countries' rates (GUESS: how Fortnox enables them is not documented; default none, as a new company).
     "foreign_vat_rates": [],
@@ -110,4 +123,9 @@ DEFAULT_SETTINGS = {
 }
 
 CREDIT_SETTLEMENT_MODES = ("clears", "open")
-EXCHANGE_DIFFERENCE_MODES = ("currency_accounts", "invoice_rate")
+VAT_ROUNDING_MODES = ("per_rate_sum", "per_row")
+HALF_ROUNDING_MODES = ("up", "even")
+# the tenant settings that take one of a few values: the first is the default
+CHOICE_SETTINGS = {"credit_settlement": CREDIT_SETTLEMENT_MODES, "vat_rounding": VAT_ROUNDING_MODES,
+                   "half_rounding": HALF_ROUNDING_MODES, "terms_of_payment_check": ("reject", "ignore"),
+                   "exchange_difference": ("currency_accounts", "invoice_rate")}

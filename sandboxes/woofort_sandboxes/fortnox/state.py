@@ -8,9 +8,9 @@ from collections import Counter
 
 from . import seed
 
-DOC_TYPES = ("articles", "customers", "invoices", "invoicepayments", "prices", "pricelists", "accounts",
+DOC_TYPES = ("articles", "customers", "invoices", "orders", "invoicepayments", "prices", "pricelists", "accounts",
              "vouchers", "currencies", "predefinedaccounts", "modesofpayments", "financialyears",
-             "stocktakings")
+             "stocktakings", "termsofpayments", "invoiceemails")
 
 
 class State:
@@ -28,7 +28,7 @@ class State:
             self.docs: dict[str, dict] = {t: {} for t in DOC_TYPES}
             self.settings = copy.deepcopy(seed.DEFAULT_SETTINGS)
             self.settings["warehouse"] = self._warehouse
-            self.seq = Counter({"articles": 100, "customers": 0, "invoices": 0, "invoicepayments": 0,
+            self.seq = Counter({"articles": 100, "customers": 0, "invoices": 0, "orders": 0, "invoicepayments": 0,
                                 "rowid": 0})
             self.voucher_seq: Counter = Counter()
             self.deleted_customers: set[str] = set()
@@ -42,18 +42,14 @@ class State:
             self.seed_reference()
 
     def seed_reference(self, data: dict | None = None) -> None:
-        """Seed (or extend) reference data. `data` may hold accounts, modesofpayments, financialyears,
-        predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement` must be one of
-        seed.CREDIT_SETTLEMENT_MODES and `exchange_difference` one of seed.EXCHANGE_DIFFERENCE_MODES, else ValueError
-        before anything is seeded)."""
-        mode = ((data or {}).get("settings") or {}).get("credit_settlement", seed.CREDIT_SETTLEMENT_MODES[0])
-        if mode not in seed.CREDIT_SETTLEMENT_MODES:
-            raise ValueError(f"settings.credit_settlement must be one of {', '.join(seed.CREDIT_SETTLEMENT_MODES)}, "
-                             f"not {mode!r}")
-        fx_mode = ((data or {}).get("settings") or {}).get("exchange_difference", seed.EXCHANGE_DIFFERENCE_MODES[0])
-        if fx_mode not in seed.EXCHANGE_DIFFERENCE_MODES:
-            raise ValueError(f"settings.exchange_difference must be one of "
-                             f"{', '.join(seed.EXCHANGE_DIFFERENCE_MODES)}, not {fx_mode!r}")
+        """Seed (or extend) reference data. `data` may hold accounts, modesofpayments, termsofpayments, financialyears,
+        predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement`, `vat_rounding`,
+        `half_rounding`, `terms_of_payment_check` and `exchange_difference` must be one of seed.CHOICE_SETTINGS, else
+        ValueError before anything is seeded)."""
+        for name, choices in seed.CHOICE_SETTINGS.items():
+            value = ((data or {}).get("settings") or {}).get(name, choices[0])
+            if value not in choices:
+                raise ValueError(f"settings.{name} must be one of {', '.join(choices)}, not {value!r}")
         with self.lock:
             d = self.docs
             if data is None:
@@ -68,6 +64,8 @@ class State:
                     d["predefinedaccounts"][name] = {"Name": name, "Account": acc}
                 for code, desc, acc in seed.MODES_OF_PAYMENT:
                     d["modesofpayments"][code] = {"Code": code, "Description": desc, "AccountNumber": acc}
+                for code, desc in seed.TERMS_OF_PAYMENT:
+                    d["termsofpayments"][code] = {"Code": code, "Description": desc}
                 for code, desc, buy, sell, unit in seed.CURRENCIES:
                     d["currencies"][code] = {"Code": code, "Description": desc, "BuyRate": buy, "SellRate": sell,
                                              "Unit": unit, "Date": dt.date.today().isoformat(), "IsAutomatic": False}
@@ -86,6 +84,9 @@ class State:
             for row in data.get("modesofpayments", []):
                 d["modesofpayments"][row["Code"]] = {"Code": row["Code"], "Description": row.get("Description", ""),
                                                      "AccountNumber": str(row["AccountNumber"])}
+            for row in data.get("termsofpayments", []):
+                d["termsofpayments"][str(row["Code"])] = {"Code": str(row["Code"]),
+                                                          "Description": row.get("Description", "")}
             for row in data.get("currencies", []):
                 d["currencies"][row["Code"]] = {"Description": "", "BuyRate": 1, "SellRate": 1, "Unit": 1,
                                                 "Date": dt.date.today().isoformat(), "IsAutomatic": False, **row}

@@ -40,6 +40,7 @@ _HERE = os.path.dirname(__file__)
 # Extra limits from the reference (§5.4) that the spec lacks.
 EXTRA_MAXLEN = {
     ("fortnox_InvoicePayload_InvoiceRow", "Description"): 255,
+    ("fortnox_Order_OrderRow", "Description"): 255,   # GUESS: as invoice rows
     ("fortnox_InvoicePayload", "YourOrderNumber"): 75,
     ("fortnox_InvoicePayload", "YourReference"): 50,
     ("fortnox_InvoicePayload", "OurReference"): 50,
@@ -60,15 +61,21 @@ READ_ONLY = {
                                "VoucherSeries", "VoucherYear"},
     "fortnox_Voucher": {"@url", "VoucherNumber", "Year", "ApprovalState", "ReferenceNumber", "ReferenceType"},
     "fortnox_Price": {"@url", "Date"},
+    # the [SPEC] has no OrderPayload: the fields an invoice payload lacks are read-only on orders too (GUESS)
+    "fortnox_Order": {"@url", "@urlTaxReductionList", "AdministrationFeeVAT", "BasisTaxReduction", "Cancelled",
+                      "ContributionPercent", "ContributionValue", "FreightVAT", "Gross", "HouseWork",
+                      "InvoiceReference", "Net", "OfferReference", "OrganisationNumber", "RoundOff", "Sent",
+                      "TaxReduction", "TimeBasisReference", "Total", "TotalToPay", "TotalVAT", "WarehouseReady"},
+    "fortnox_Order_OrderRow": {"ContributionPercent", "ContributionValue", "ReservedQuantity", "Total"},
 }
 BLANK = "API_BLANK"
 # Fortnox's text character class besides letters (\p{L}) and 0-9 (formats-and-encoding, "Valid characters")
 TEXT_PUNCTUATION = frozenset("–:.`´’‘,;^¤#%§£$€¢¥©™°&/()=+-*_!?²³®½@\\ \u00a0\n\r\u0308\u030a")
 INVALID_CHARS = (2000359, "Värdet innehåller ej tillåtna tecken. ({})")   # errors page
-DATE_FIELDS = {"PaymentDate", "TransactionDate", "InvoiceDate", "DueDate", "DeliveryDate", "OutboundDate"}
+DATE_FIELDS = {"PaymentDate", "TransactionDate", "InvoiceDate", "DueDate", "DeliveryDate", "OutboundDate", "OrderDate"}
 # PUT with "" leaves a field unchanged; clearing needs API_BLANK ([VCR] invoices/save_old_with_empty_comments.yml
 # and save_old_with_empty_country.yml). Applied to all document schemas (GUESS beyond invoices).
-PUT_EMPTY_IGNORED = {"fortnox_InvoicePayload", "fortnox_Article", "fortnox_Customer", "fortnox_InvoicePayment",
+PUT_EMPTY_IGNORED = {"fortnox_InvoicePayload", "fortnox_Order", "fortnox_Article", "fortnox_Customer", "fortnox_InvoicePayment",
                      "fortnox_InvoicePayload_EmailInformation", "fortnox_InvoicePayload_EDIInformation"}
 
 

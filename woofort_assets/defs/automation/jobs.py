@@ -1,6 +1,7 @@
 """Jobs over the whole graph; the partitioned sync job is what `woofort sync` and backfills run.
 
-- `sync`: every asset (extraction, staging, deltas, Fortnox sink) for a day or a range of days; a range
+- `sync`: every daily asset (extraction, staging, deltas, Fortnox sink, reconciliation; not the quarterly OSS
+  return, which the accountant materializes per quarter) for a day or a range of days; a range
   launched from the asset graph or `woofort sync` is one run (BackfillPolicy.single_run on the partitioned
   assets); the sink assets are in pool "fortnox" and every DuckDB writer in pool "duckdb".
 - `reference_data`: the unpartitioned reference data (customers, tax rates, tax classes) and their staging.
@@ -10,12 +11,15 @@ Operator jobs (quarantine/dead letter/resync) are in ops.py."""
 
 import dagster as dg
 
+from woofort_assets.defs.reconciliation.oss import OSS_RETURN
 from woofort_assets.lib.partitions import daily_partitions
 from woofort_assets.resources.fortnox import FortnoxResource
 
+SYNC_SELECTION = dg.AssetSelection.all() - dg.AssetSelection.assets(OSS_RETURN)
+
 sync_job = dg.define_asset_job(
     "sync",
-    selection=dg.AssetSelection.all(),
+    selection=SYNC_SELECTION,
     partitions_def=daily_partitions(),
     description="Extraction, staging, deltas and the Fortnox sink for a range of days, in one run.",
     # One process for all steps: the DuckDB writers and the sink run one at a time anyway (pools "duckdb" and

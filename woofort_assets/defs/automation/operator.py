@@ -45,7 +45,8 @@ from woofort_assets.resources.woocommerce import WooCommerceError
 
 QUARANTINE_STATUSES = ("open", "skipped")
 DEAD_LETTER_STATUSES = ("open", "skipped", "resolved")
-DEAD_LETTER_ENTITIES = ("article", "price", "customer", "invoice", "credit_invoice", "invoice_payment", "stock")
+DEAD_LETTER_ENTITIES = ("article", "price", "customer", "invoice", "credit_invoice", "invoice_payment", "stock",
+                        "invoice_email")
 
 
 class UnknownIdError(LookupError):

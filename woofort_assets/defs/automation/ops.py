@@ -9,8 +9,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from woofort_assets.defs.automation import operator
+from woofort_assets.defs.fortnox.calibration import CalibrationError, measure, probe_accounts, store
 from woofort_assets.lib.duckdb import connect
-from woofort_assets.lib.settings import shop_key
+from woofort_assets.lib.mapping import load_mapping
+from woofort_assets.lib.settings import mapping_path, shop_key
+from woofort_assets.resources.fortnox import FortnoxError, FortnoxResource
 from woofort_assets.resources.woocommerce import WooCommerceResource
 
 TAGS = {"woofort/kind": "operator"}
@@ -35,6 +38,10 @@ class ResyncConfig(dg.Config):
 
 class ReissueConfig(dg.Config):
     order_ids: list[int]
+
+
+class CalibrateConfig(dg.Config):
+    document: str = "order"   # order | invoice (an unbooked invoice: uses an invoice number)
 
 
 def _fail_unknown(call):
@@ -133,6 +140,22 @@ def request_reissues(context: dg.OpExecutionContext, config: ReissueConfig, duck
                                      "orders": ", ".join(f"{o} (invoice {n})" for o, n in done)})
 
 
+@dg.op(pool="fortnox", tags=TAGS)
+def calibrate_fortnox(context: dg.OpExecutionContext, config: CalibrateConfig, duckdb: DuckDBResource,
+                      fortnox: FortnoxResource) -> dg.Output:
+    """Measures how Fortnox rounds VAT with a probe document, cancelled at once, and stores it (`woofort fortnox
+    calibrate`; defs/fortnox/calibration.py)."""
+    try:
+        m = measure(fortnox.get_client(), config.document, probe_accounts(load_mapping(mapping_path())))
+    except (CalibrationError, FortnoxError) as error:
+        raise dg.Failure(description=f"calibration failed: {error}", allow_retries=False) from None
+    with connect(duckdb.database) as con:
+        store(con, shop_key(), m)
+    context.log.info(f"Fortnox {m.company_name}: {m.model.describe()}")
+    return dg.Output(None, metadata={"model": m.model.describe(), "probe": f"{m.document} {m.number} (cancelled)",
+                                     "total_vat": str(m.total_vat), "round_off": str(m.round_off_amount)})
+
+
 def _job(name: str, op_def: dg.OpDefinition, description: str) -> dg.JobDefinition:
     @dg.job(name=name, description=description, tags=TAGS)
     def _graph():
@@ -157,5 +180,9 @@ resync_order_job = _job("resync_order", resync_one_order,
 reissue_orders_job = _job("reissue_orders", request_reissues,
                           "Credit and re-issue the booked invoices of chosen orders on the next sync (config: order_ids).")
 
+fortnox_calibrate_job = _job("fortnox_calibrate", calibrate_fortnox,
+                             "Measure how Fortnox rounds VAT with a probe order (config: document order|invoice), "
+                             "cancelled at once; the deltas then build for it.")
+
 operator_jobs = [set_aside_list_job, quarantine_retry_job, quarantine_skip_job, deadletter_retry_job,
-                 deadletter_skip_job, resync_order_job, reissue_orders_job]
+                 deadletter_skip_job, resync_order_job, reissue_orders_job, fortnox_calibrate_job]

@@ -18,10 +18,10 @@ DELTAS: dict[str, tuple[str, ...]] = {
     "article_delta": ("_articles",),
     "price_delta": ("_articles",),
     "stock_delta": ("_articles",),
-    "customer_delta": ("_articles", "_buyers", "_rates", "_orders"),
-    "invoice_delta": ("_articles", "_buyers", "_rates", "_orders"),
-    "credit_delta": ("_articles", "_buyers", "_rates", "_orders"),
-    "payment_delta": ("_articles", "_buyers", "_rates", "_orders"),
+    "customer_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
+    "invoice_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
+    "credit_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
+    "payment_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
 }
 # helpers that are Python (they run sql/deltas/<name>.sql themselves)
 PYTHON_HELPERS = {"_buyers": register_buyer_numbers, "_rates": register_rates}

@@ -11,6 +11,7 @@ nothing is written. Checks:
    and is active (GET /3/accounts/{n});
 4. modes of payment: every ModeOfPayment the payment payloads use exists (/3/modesofpayments). Mapped modes no
    pending payment uses are listed as warnings (they do not block: a shop may map a method it never sees);
+   terms of payment: every TermsOfPayment the mapping or a pending invoice names exists (/3/termsofpayments);
 5. unmapped values (warnings, never blocking): payment methods of paid orders and VAT rates of order lines that
    the mapping lacks (woofort_assets/lib/unmapped.py, the same list `woofort sync`'s summary shows);
 6. EU distance sales (warnings): invoices that charge home VAT to consumers in other member states while
@@ -18,7 +19,10 @@ nothing is written. Checks:
 7. currency: the store's base currency (read by the orders crawl) must be the company's, SEK
    (lib/base_currency.py); and Fortnox's currency register is read into ledger.fortnox_currency_rates for the
    next delta build (lib/fx_rates.py: a foreign-currency invoice takes its rate only when the register's date is
-   the invoice date)."""
+   the invoice date).
+8. VAT model (opt-in, FORTNOX_PREFLIGHT_CALIBRATE, only with invoices or credits pending): a probe order or
+   invoice, cancelled at once, measures how Fortnox rounds VAT (defs/fortnox/calibration.py); a model other than
+   the one the invoices were built for blocks the run (the next build uses the stored model)."""
 
 
 
@@ -27,6 +31,7 @@ from collections import defaultdict
 import dagster as dg
 
 from woofort_assets.defs.fortnox.assets import GROUP, KINDS, POOL, PREFLIGHT, delta_key
+from woofort_assets.defs.fortnox.calibration import preflight_step
 from woofort_assets.defs.fortnox.engine.ledger import DELTA_TABLES, DeltaRow, Ledger
 from woofort_assets.defs.fortnox.engine.lookups import is_true
 from woofort_assets.defs.fortnox.engine.steps import envelope_of
@@ -238,9 +243,31 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
             warnings.append(f"mode of payment {code} (mapped for {', '.join(methods)}) does not exist in "
                             "Fortnox; no pending payment uses it yet")
 
+    problems.extend(terms_problems(client, mapping, deltas.get("invoice_delta") or [], checked))
     # 6. EU distance sales
     warnings.extend(distance_sales_warnings(client, deltas.get("invoice_delta") or [], mapping, checked))
     return problems, warnings, checked
+
+
+def terms_problems(client, mapping, invoices: list[DeltaRow], checked: dict) -> list[str]:
+    """4b. Every TermsOfPayment the mapping gives a payment method, or a pending invoice carries, exists in the
+    company (/3/termsofpayments): Fortnox refuses an invoice naming one it lacks (GUESS, docs/fortnox-fidelity.md)."""
+    users: dict[str, list[str]] = defaultdict(list)
+    specs = {**mapping.payments.methods, None: mapping.payments.default} if mapping else {}
+    for method, spec in specs.items():
+        if spec is not None and spec.terms_of_payment:
+            users[spec.terms_of_payment].append(f"payments.{'methods.' + method if method else 'default'}")
+    for r in invoices:
+        code = envelope_of(r.payload)[1].get("TermsOfPayment")
+        if code and len(users[str(code)]) < 4:
+            users[str(code)].append(f"order {r.order_id}")
+    if not users:
+        return []
+    existing = {str(t.get("Code")) for t in client.iterate("/3/termsofpayments", "TermsOfPayments")}
+    checked["terms_of_payment"] = sorted(users)
+    return [f"terms of payment {code} does not exist in Fortnox (used by {_sample(where, 3)}; create them under "
+            "Inställningar > Betalningsvillkor or change the mapping)" for code, where in sorted(users.items())
+            if code not in existing]
 
 
 def distance_sales_warnings(client, invoices: list[DeltaRow], mapping, checked: dict) -> list[str]:
@@ -304,6 +331,12 @@ def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     client = context.resources.fortnox.get_client()
     problems, warnings, checked = run_preflight(client, deltas, mapping, mapping_problem, unmapped)
     currency_checks(client, context.resources.duckdb.database, mapping, problems, warnings, checked)
+    calibrate = value("FORTNOX_PREFLIGHT_CALIBRATE")
+    if calibrate != "off" and not problems and (deltas.get("invoice_delta") or deltas.get("credit_delta")):
+        more = preflight_step(client, context.resources.duckdb.database, shop_key(), calibrate, mapping)
+        problems.extend(more[0])
+        warnings.extend(more[1])
+        checked.update(more[2])
     metadata = {
         "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
         "problem_count": dg.MetadataValue.int(len(problems)),

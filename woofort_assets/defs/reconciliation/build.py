@@ -13,7 +13,7 @@ from woofort_assets.lib.sql import run_sql_file
 # It reads WooCommerce's figures from staging.*, Fortnox's from ledger.fortnox_documents, the mapping tables
 # (configuration), and deltas.invoice_exclusions / payment_exclusions only to classify an order as excluded.
 HELPERS = ("reconciliation/_macros.sql", "reconciliation/_woocommerce.sql", "reconciliation/_fortnox.sql",
-           "reconciliation/reconcile.sql")
+           "reconciliation/reconcile.sql", "reconciliation/oss.sql")
 NEEDED = (("deltas", "invoice_exclusions"), ("deltas", "payment_exclusions"), ("staging", "orders"))
 MAX_ROWS = 50
 

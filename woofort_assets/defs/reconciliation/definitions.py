@@ -6,5 +6,6 @@ import dagster as dg
 
 from woofort_assets.defs.reconciliation.vanished import vanished_orders
 from woofort_assets.defs.reconciliation.assets import assets
+from woofort_assets.defs.reconciliation.oss import oss_return
 
-defs = dg.Definitions(assets=assets, asset_checks=[vanished_orders])
+defs = dg.Definitions(assets=[*assets, oss_return], asset_checks=[vanished_orders])

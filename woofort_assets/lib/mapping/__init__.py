@@ -17,6 +17,7 @@ from woofort_assets.lib.mapping.models import (
     Accounts,
     Articles,
     Customers,
+    DatedRate,
     Dimension,
     Dimensions,
     EuConsumerAccounts,
@@ -29,11 +30,12 @@ from woofort_assets.lib.mapping.models import (
     RegionAccounts,
     Rule,
     RuleWhen,
+    SwedenAccounts,
 )
 from woofort_assets.lib.mapping.tables import register_mapping
 
 __all__ = [
-    "EU_COUNTRIES", "KINDS", "REGIONS", "Accounts", "Articles", "Customers", "Dimension", "Dimensions",
+    "EU_COUNTRIES", "KINDS", "REGIONS", "Accounts", "Articles", "Customers", "DatedRate", "Dimension", "Dimensions",
     "EuConsumerAccounts", "Invoicing", "Mapping", "MappingError", "OssCountry", "PaymentMethod", "Payments",
-    "RegionAccounts", "Rule", "RuleWhen", "load_mapping", "parse_mapping", "register_mapping",
+    "RegionAccounts", "Rule", "RuleWhen", "SwedenAccounts", "load_mapping", "parse_mapping", "register_mapping",
 ]

@@ -5,6 +5,7 @@ Validators raise ValueError with a sentence naming the bad value; `loader.parse_
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -68,16 +69,58 @@ class RegionAccounts(_Strict):
         return _check_revenue(v)
 
 
+class SwedenAccounts(RegionAccounts):
+    # negative fees (discounts added as fee lines) of Swedish sales: on this account instead of the sales account
+    # of their rate (docs/accounting.md §3); None: on the sales account
+    discount: RevenueAccounts | None = None
+
+    @field_validator("discount")
+    @classmethod
+    def _discount(cls, v: RevenueAccounts | None) -> RevenueAccounts | None:
+        return None if v is None else _check_revenue(v)
+
+
+class DatedRate(_Strict):
+    """An OSS rate valid only for invoice dates from `from` to `to` (both included; either may be left open),
+    e.g. {rate: 24, to: 2024-08-31}: rates change, and an order is taxed at the rate of its invoice date."""
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    rate: Decimal
+    valid_from: date | None = Field(default=None, alias="from")
+    valid_to: date | None = Field(default=None, alias="to")
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v: Decimal) -> Decimal:
+        return _check_rate(v)
+
+    @model_validator(mode="after")
+    def _period(self) -> "DatedRate":
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError(f"rate {self.rate}: from {self.valid_from} is after to {self.valid_to}")
+        return self
+
+
 class OssCountry(_Strict):
-    rates: list[Decimal] = Field(min_length=1)
+    # a plain rate (25) is valid on every date; a dated one ({rate: 24, to: 2024-08-31}) only within its period
+    rates: list[DatedRate] = Field(min_length=1)
     sales: RevenueAccounts | None = None
     freight: RevenueAccounts | None = None
     fee: RevenueAccounts | None = None
 
+    @field_validator("rates", mode="before")
+    @classmethod
+    def _plain_rates(cls, v: Any) -> Any:
+        return [{"rate": r} if isinstance(r, (int, float, Decimal, str)) else r for r in v] if isinstance(v, list) else v
+
     @field_validator("rates")
     @classmethod
-    def _rates(cls, v: list[Decimal]) -> list[Decimal]:
-        return [_check_rate(r) for r in v]
+    def _rates(cls, v: list[DatedRate]) -> list[DatedRate]:
+        for i, a in enumerate(v):
+            for b in v[:i]:
+                if (a.rate == b.rate and (a.valid_to or date.max) >= (b.valid_from or date.min)
+                        and (b.valid_to or date.max) >= (a.valid_from or date.min)):
+                    raise ValueError(f"rate {a.rate} is listed twice for overlapping dates")
+        return v
 
     @field_validator("sales", "freight", "fee")
     @classmethod
@@ -99,7 +142,7 @@ class EuConsumerAccounts(RegionAccounts):
 
 class Accounts(_Strict):
     round_off: int
-    sweden: RegionAccounts
+    sweden: SwedenAccounts
     eu_consumer: EuConsumerAccounts
     eu_business: RegionAccounts
     export: RegionAccounts
@@ -190,6 +233,12 @@ class Invoicing(_Strict):
 class PaymentMethod(_Strict):
     mode_of_payment: str
     account: int
+    # the invoice's terms (read on `methods` and `default` only): a Fortnox TermsOfPayment code that must exist in
+    # the company (preflight checks it), and/or the days to DueDate (None: Fortnox derives it from the terms);
+    # `email_invoice`: Fortnox e-mails the invoice to the buyer once it is created (docs/accounting.md §1)
+    terms_of_payment: str | None = None
+    due_days: int | None = None
+    email_invoice: bool = False
 
     @field_validator("mode_of_payment")
     @classmethod
@@ -201,6 +250,22 @@ class PaymentMethod(_Strict):
     @classmethod
     def _account(cls, v: int) -> int:
         return _check_account(v, 1000, 1999, "BAS asset account (class 1, e.g. 1930)")
+
+    @field_validator("terms_of_payment", mode="before")
+    @classmethod
+    def _terms(cls, v: object) -> str | None:
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = str(v)        # `terms_of_payment: 30` means the code "30"
+        return v if v is None else _check_format(
+            str(v), r"[A-Za-z0-9_-]{1,25}", f"terms_of_payment {v!r}: a Fortnox TermsOfPayment code (Inställningar > "
+                                       "Betalningsvillkor), letters, digits, _ or -, at most 25 characters, e.g. 30")
+
+    @field_validator("due_days")
+    @classmethod
+    def _days(cls, v: int | None) -> int | None:
+        if v is not None and (isinstance(v, bool) or not 0 <= v <= 365):
+            raise ValueError(f"due_days {v!r} must be a whole number of days from 0 to 365")
+        return v
 
 
 class Payments(_Strict):
@@ -333,8 +398,7 @@ class Mapping(_Strict):
         rows: list[tuple[str, str | None, str, Decimal, int]] = []
 
         def expand(region: str, country: str | None, rates: list[Decimal], spec: dict[str, Any]) -> None:
-            for kind in KINDS:
-                accounts = spec[kind]
+            for kind, accounts in spec.items():
                 for rate in rates:
                     if isinstance(accounts, dict):
                         account = accounts.get(rate)
@@ -347,10 +411,17 @@ class Mapping(_Strict):
         a = self.accounts
         se_rates = sorted(a.sweden.sales.keys())  # type: ignore[union-attr]
         expand("sweden", None, se_rates, {"sales": a.sweden.sales, "freight": a.sweden.freight, "fee": a.sweden.fee})
+        if a.sweden.discount is not None:
+            expand("sweden", None, se_rates, {"discount": a.sweden.discount})
         expand("eu_business", None, [Decimal(0)], {k: getattr(a.eu_business, k) for k in KINDS})
         expand("export", None, [Decimal(0)], {k: getattr(a.export, k) for k in KINDS})
         for country, c in a.eu_consumer.countries.items():
-            rates = sorted(set(c.rates) | {Decimal(0)})
+            rates = sorted({p.rate for p in c.rates} | {Decimal(0)})
             spec = {k: (getattr(c, k) if getattr(c, k) is not None else getattr(a.eu_consumer, k)) for k in KINDS}
             expand("eu_consumer", country, rates, spec)
         return rows
+
+    def oss_rate_periods(self) -> list[tuple[str, Decimal, date | None, date | None]]:
+        """(country, rate, valid from, valid to): when each OSS rate may be booked (None: open)."""
+        return [(country, p.rate, p.valid_from, p.valid_to)
+                for country, c in self.accounts.eu_consumer.countries.items() for p in c.rates]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from woofort_assets.lib.mapping.countries import COUNTRY_NAMES
 from woofort_assets.lib.mapping.models import EU_COUNTRIES, Dimension, Mapping
 
 
@@ -48,12 +49,19 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE map_accounts (region VARCHAR, country VARCHAR, kind VARCHAR, "
                 "vat_rate DECIMAL(9, 4), account INTEGER)")
     _insert(con, "map_accounts", [[r, c, k, str(rate), acc] for r, c, k, rate, acc in mapping.account_rows()])
+    # when each OSS rate may be booked (NULL: open); a 0 % rate is accepted on every date
+    con.execute("CREATE OR REPLACE TEMP TABLE map_oss_rates (country VARCHAR, vat_rate DECIMAL(9, 4), "
+                "valid_from DATE, valid_to DATE)")
+    _insert(con, "map_oss_rates", [[c, str(rate), valid_from, valid_to]
+                                   for c, rate, valid_from, valid_to in mapping.oss_rate_periods()])
     con.execute("CREATE OR REPLACE TEMP TABLE map_payment_methods (payment_method VARCHAR, mode_of_payment VARCHAR, "
-                "account INTEGER, is_default BOOLEAN)")
-    rows = [[m, p.mode_of_payment, p.account, False] for m, p in mapping.payments.methods.items()]
-    if mapping.payments.default is not None:
-        rows.append([None, mapping.payments.default.mode_of_payment, mapping.payments.default.account, True])
+                "account INTEGER, is_default BOOLEAN, terms_of_payment VARCHAR, due_days INTEGER, "
+                "email_invoice BOOLEAN)")
+    rows = [[m, p.mode_of_payment, p.account, m is None, p.terms_of_payment, p.due_days, p.email_invoice]
+            for m, p in [*mapping.payments.methods.items(), (None, mapping.payments.default)] if p is not None]
     _insert(con, "map_payment_methods", rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE map_country_names (country VARCHAR, name VARCHAR)")
+    _insert(con, "map_country_names", [[code, name] for code, name in COUNTRY_NAMES.items()])
     con.execute("CREATE OR REPLACE TEMP TABLE map_dimension_rules (dimension VARCHAR, priority INTEGER, "
                 "payment_method VARCHAR, country VARCHAR, currency VARCHAR, created_via VARCHAR, value VARCHAR)")
     rows = []

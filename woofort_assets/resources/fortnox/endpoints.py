@@ -51,3 +51,4 @@ PRICES = Endpoint("/3/prices", "Price", "Prices", "ArticleNumber")   # keyed by 
 INVOICES = Endpoint("/3/invoices", "Invoice", "Invoices", "DocumentNumber")   # invoices and credit invoices
 INVOICE_PAYMENTS = Endpoint("/3/invoicepayments", "InvoicePayment", "InvoicePayments", "Number")
 ACCOUNTS = Endpoint("/3/accounts", "Account", "Accounts", "Number")
+ORDERS = Endpoint("/3/orders", "Order", "Orders", "DocumentNumber")   # used for calibration probes (reference §5.6)

@@ -150,6 +150,11 @@ class FortnoxClient:
     def put(self, path: str, body: dict | None = None) -> dict:
         return self._request("PUT", path, body=body)
 
+    def act(self, path: str) -> dict:
+        """A GET that does something (an invoice's /email sends it): like a write, its lost answer raises
+        FortnoxOutcomeUnknown and it is never retried blindly."""
+        return self._request("GET", path, acts=True)
+
     def iterate(self, path: str, list_key: str, params: dict | None = None) -> Iterator[dict]:
         """Every record of a /3/ listing, page by page (MetaInformation @TotalPages; limit 500 unless given)."""
         params = dict(params or {})
@@ -221,15 +226,17 @@ class FortnoxClient:
                             f"{err.message}{where} (gave up after {attempts} attempts in {elapsed:.1f} s)",
                             method=method, path=path, attempts=attempts) from None
 
-    def _request(self, method: str, path: str, params: dict | None = None, body: dict | None = None) -> dict:
+    def _request(self, method: str, path: str, params: dict | None = None, body: dict | None = None,
+                 acts: bool = False) -> dict:
         if not path.startswith("/"):
             path = "/" + path
         log_path = path.split("?", 1)[0]
-        return self._with_retries(method, log_path, lambda: self._attempt(method, path, log_path, params, body))
+        return self._with_retries(method, log_path,
+                                  lambda: self._attempt(method, path, log_path, params, body, acts=acts))
 
     def _attempt(self, method: str, path: str, log_path: str, params: dict | None, body: dict | None,
-                 reauthenticated: bool = False, rejected: str | None = None) -> dict:
-        is_write = method != "GET"
+                 reauthenticated: bool = False, rejected: str | None = None, acts: bool = False) -> dict:
+        is_write = acts or method != "GET"
         token = self._tokens.access_token(rejected)
         waited = self.limiter.acquire()
         started = time.monotonic()
@@ -277,7 +284,8 @@ class FortnoxClient:
         if status == 401:
             if not reauthenticated:  # expired or revoked access token: a request with a 401 was not executed
                 log.info("%s %s -> 401; renewing the access token once", method, log_path)
-                return self._attempt(method, path, log_path, params, body, reauthenticated=True, rejected=token)
+                return self._attempt(method, path, log_path, params, body, reauthenticated=True, rejected=token,
+                                     acts=acts)
             raise FortnoxAuthError(401, code, f"{message}: a freshly issued access token was refused. "
                                    f"{CONNECT_HINT}", method=method, path=log_path)
         if status == 429:

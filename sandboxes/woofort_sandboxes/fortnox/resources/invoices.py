@@ -5,7 +5,6 @@ Sources: reference §5.4, [VCR] invoices/*.yml; arithmetic in woofort_sandboxes.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from decimal import Decimal
 
 from .. import arithmetic as fa
@@ -15,6 +14,7 @@ from .. import errors as E
 from ..listing import natural, paginate, select
 from . import bookkeeping
 from .common import Ctx, apply_blank, now_stamp, num, numstr, public, today
+from .terms import apply_terms
 
 VALID_VAT = {0, 6, 12, 25}  # MP0..MP3 ([F4J]; "only 25/12/6 exist by default")
 VAT_BY_ACCOUNT = {3001: 25, 3002: 12, 3003: 6, 3004: 0, 3105: 0, 3108: 0, 3106: 25, 3305: 0, 3308: 0,
@@ -82,8 +82,12 @@ def get(ctx: Ctx, number: str) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- rows
-def _row(ctx: Ctx, inv: dict, data: dict, customer: dict, old: dict | None = None) -> dict:
+def _row(ctx: Ctx, inv: dict, data: dict, customer: dict, old: dict | None = None, decimal_vat: bool = False) -> dict:
+    """One row of an invoice (or, decimal_vat, of an order: [SPEC] fortnox_Order_OrderRow.VAT is a number, the
+    invoice row's an integer, so an order row keeps 25.5 where an invoice row would take 25)."""
     st = ctx.state
+    # a row that came from an order keeps its decimal VAT while a PUT leaves VAT alone (createinvoice, GUESS)
+    decimal_vat = decimal_vat or (old is not None and "VAT" not in data and D(old.get("VAT") or 0) % 1 != 0)
     row = old or {"AccountNumber": None, "ArticleNumber": "", "ContributionPercent": "0", "ContributionValue": "0",
                   "Cost": 0, "CostCenter": "", "DeliveredQuantity": "0", "Description": "", "Discount": 0,
                   "DiscountType": "PERCENT", "HouseWork": False, "HouseWorkHoursToReport": None,
@@ -131,15 +135,15 @@ def _row(ctx: Ctx, inv: dict, data: dict, customer: dict, old: dict | None = Non
             row["VAT"] = int(article["VAT"])
         else:
             row["VAT"] = VAT_BY_ACCOUNT.get(acc, 25)
-    row["VAT"] = int(D(row["VAT"] or 0))
-    if row["VAT"] not in VALID_VAT | set(st.settings.get("foreign_vat_rates") or ()):
+    row["VAT"] = num(D(row["VAT"] or 0)) if decimal_vat else int(D(row["VAT"] or 0))
+    if D(row["VAT"]) not in {D(v) for v in VALID_VAT | set(st.settings.get("foreign_vat_rates") or ())}:
         raise E.err(VAT_MISSING)
-    qty = round2(row["DeliveredQuantity"] or 0)
+    qty = round2(row.get("DeliveredQuantity") or 0)
     if st.warehouse and article is not None and article.get("StockGoods") and old is None:
         # reference §5.7 (third party): stock <= 0 forces DeliveredQuantity 0 unless negative stock is allowed
         if D(article["QuantityInStock"]) <= 0 and not st.settings.get("allow_negative_stock"):
             qty = Decimal("0")
-    if inv["Credit"] == "true" and qty > 0:
+    if inv.get("Credit") == "true" and qty > 0:
         qty = fa.credit_quantity(qty)
     row["DeliveredQuantity"] = numstr(qty)
     row["Price"] = num(round2(row["Price"] or 0))
@@ -148,10 +152,16 @@ def _row(ctx: Ctx, inv: dict, data: dict, customer: dict, old: dict | None = Non
 
 
 def _recompute(st, inv: dict) -> None:
+    compute_totals(st, inv, inv["InvoiceRows"])
+    refresh_balance(st, inv)
+
+
+def compute_totals(st, inv: dict, rows: list, quantity: str = "DeliveredQuantity") -> None:
+    """R2-R11 on a document's rows (an invoice's, or an order's on OrderedQuantity), with the tenant's VAT model."""
     results = []
     cost_total = Decimal("0")
-    for row in inv["InvoiceRows"]:
-        r = fa.row_amounts(row["DeliveredQuantity"], row["Price"], row["Discount"], row["DiscountType"], row["VAT"],
+    for row in rows:
+        r = fa.row_amounts(row[quantity], row["Price"], row["Discount"], row["DiscountType"], row["VAT"],
                            inv["VATIncluded"])
         row["PriceExcludingVAT"] = num(r.price_excluding_vat)
         row["Total"] = num(r.total)
@@ -166,14 +176,14 @@ def _recompute(st, inv: dict) -> None:
         if row["AccountNumber"]:
             results.append(r)
     t = fa.invoice_totals(results, inv["Freight"], inv["AdministrationFee"], inv["VATIncluded"], inv["Currency"],
-                          st.settings.get("round_off", True), st.settings.get("fee_vat_rate", 25))
+                          st.settings.get("round_off", True), st.settings.get("fee_vat_rate", 25),
+                          vat_rounding=st.settings["vat_rounding"], half_rounding=st.settings["half_rounding"])
     inv.update({"Net": num(t.net), "Gross": num(t.gross), "FreightVAT": num(t.freight_vat),
                 "AdministrationFeeVAT": num(t.administration_fee_vat), "TotalVAT": num(t.total_vat),
                 "RoundOff": num(t.round_off), "Total": num(t.total), "TotalToPay": num(t.total_to_pay)})
     cv = t.net - cost_total
     inv["ContributionValue"] = num(cv)
     inv["ContributionPercent"] = num(round2(cv / t.net * 100)) if t.net else 0
-    refresh_balance(st, inv)
 
 
 def stock_effect(st, inv: dict, sign: int) -> None:
@@ -313,35 +323,35 @@ def _apply_header(ctx: Ctx, inv: dict, data: dict, creating: bool) -> None:
         inv["CurrencyUnit"] = cur.get("Unit", 1)
     for f in ("Freight", "AdministrationFee"):
         inv[f] = num(round2(inv[f] or 0))
-    if creating or "InvoiceDate" in data or "TermsOfPayment" in data:
-        if "DueDate" not in data and (creating or not inv.get("DueDate") or "TermsOfPayment" in data):
-            days = int(inv["TermsOfPayment"]) if str(inv["TermsOfPayment"]).isdigit() else 30
-            inv["DueDate"] = (dt.date.fromisoformat(inv["InvoiceDate"]) + dt.timedelta(days=days)).isoformat()
-        if "OutboundDate" not in data:
-            inv["OutboundDate"] = inv["InvoiceDate"]
+    apply_terms(st, inv, data, creating)
+    if (creating or "InvoiceDate" in data) and "OutboundDate" not in data:
+        inv["OutboundDate"] = inv["InvoiceDate"]
     inv["WarehouseReady"] = not st.warehouse or inv.get("WarehouseReady", False)
     return rows
 
 
-def _set_rows(ctx: Ctx, inv: dict, rows: list | None, customer: dict) -> None:
+def set_rows(ctx: Ctx, inv: dict, rows: list | None, customer: dict, key: str = "InvoiceRows") -> None:
+    """Replace the document's rows (`key`: InvoiceRows, or OrderRows with decimal VAT) as a PUT or POST does."""
     if rows is None:
         return
-    old_rows = inv["InvoiceRows"]
+    decimal_vat = key == "OrderRows"
+    old_rows = inv[key]
     if any("RowId" in r for r in rows):
         # [SPEC] PUT: RowId matches update, rows without RowId are new, unlisted rows are deleted.
         by_id = {r["RowId"]: r for r in old_rows}
         new = []
         for r in rows:
             old = by_id.get(r.get("RowId"))
-            new.append(_row(ctx, inv, r, customer, copy.deepcopy(old) if old else None))
+            new.append(_row(ctx, inv, r, customer, copy.deepcopy(old) if old else None, decimal_vat))
     else:
         # [SPEC] PUT without RowId: rows mapped by position; all rows that should remain must be sent.
         new = [_row(ctx, inv, r, customer,
-                    copy.deepcopy(old_rows[i]) if i < len(old_rows) and r.keys() - {"Description"} else None)
+                    copy.deepcopy(old_rows[i]) if i < len(old_rows) and r.keys() - {"Description"} else None,
+                    decimal_vat)
                for i, r in enumerate(rows)]
     for r in new:  # "new RowIds are generated for all rows every time an invoice is updated" [SPEC]
         r["RowId"] = int(ctx.state.next_number("rowid"))
-    inv["InvoiceRows"] = new
+    inv[key] = new
 
 
 # ---------------------------------------------------------------------------------------------- handlers
@@ -370,7 +380,7 @@ def create(ctx: Ctx):
             inv["Credit"] = "true"  # GUESS: a POST referencing an invoice is a credit invoice
         _copy_customer(inv, cust, data, st)
         rows = _apply_header(ctx, inv, data, creating=True)
-        _set_rows(ctx, inv, rows or [], cust)
+        set_rows(ctx, inv, rows or [], cust)
         _recompute(st, inv)
         stock_effect(st, inv, +1)
         st.bump_number("invoices", number)
@@ -412,7 +422,7 @@ def update(ctx: Ctx, number: str):
         cust = st.docs["customers"].get(str(data.get("CustomerNumber", inv["CustomerNumber"]))) or {}
         work = copy.deepcopy(inv)
         rows = _apply_header(ctx, work, data, creating=False)
-        _set_rows(ctx, work, rows, cust)
+        set_rows(ctx, work, rows, cust)
         _recompute(st, work)
         stock_effect(st, inv, -1)
         stock_effect(st, work, +1)

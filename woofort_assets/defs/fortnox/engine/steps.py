@@ -26,8 +26,8 @@ def booked_flag(doc: dict) -> bool:
 class Write:
     """One call to Fortnox for one delta row, as its document kind declares it."""
 
-    action: str                                  # create | update | credit | cancel | set_stock (dry run, outcome)
-    method: str                                  # POST | PUT
+    action: str                                  # create | update | credit | cancel | set_stock | email
+    method: str                                  # POST | PUT | GET (an action that acts: client.act)
     path: str
     body: dict | None                            # what is sent (dry run and dead letter show it)
     endpoint: Endpoint                           # the resource answered (its envelope holds the document)
@@ -70,6 +70,9 @@ def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: 
     if w.method == "POST":
         def call() -> dict:
             return w.endpoint.unwrap(client.post(w.path, w.body))
+    elif w.method == "GET":         # an action Fortnox offers as a GET (an invoice's e-mail): a write all the same
+        def call() -> dict:
+            return w.endpoint.unwrap(client.act(w.path))
     else:
         def call() -> dict:
             return w.endpoint.unwrap(client.put(w.path, w.body))

@@ -6,7 +6,8 @@ Ledger keys:
 - invoice_reissue: "<order>#<old DocumentNumber>"; fortnox_number = the credit invoice that voided the old
   document (or the old number itself when it was unbooked and cancelled instead)
 A Fortnox search by ExternalInvoiceReference1 (the order number) finds an invoice after an unknown outcome;
-numbers already claimed by another ledger row are never adopted twice."""
+numbers already claimed by another ledger row are never adopted twice.
+- invoice_email: the order; the invoice's e-mail, queued with its first create (kinds/invoice_emails.py)"""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from woofort_assets.defs.fortnox.engine.ledger import DONE, DeltaRow, LedgerRow
 from woofort_assets.defs.fortnox.engine.protocol import Sink, TransientError
 from woofort_assets.defs.fortnox.engine.steps import (
     Write, each_row, envelope_of, is_done, record_found, send, sweep_bookkeeping, unchanged, with_fields)
+from woofort_assets.defs.fortnox.kinds import invoice_emails
 from woofort_assets.resources.fortnox import FortnoxError
 from woofort_assets.resources.fortnox.endpoints import INVOICES
 
@@ -186,8 +188,11 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
                     claim(record_found(sink, ENTITY, row, led, write, found))
                 else:
                     ready[row.source_key] = replace(write, adopt=None, premarked=True)
-            sink.ledger.mark_pending_many([(ENTITY, r.source_key, None, r.order_id) for r in chunk
-                                           if ready.get(r.source_key) is not None])
+            creates = [r for r in chunk if ready.get(r.source_key) is not None]
+            sink.ledger.mark_pending_many([(ENTITY, r.source_key, None, r.order_id) for r in creates]
+                                          + invoice_emails.to_queue(sink, creates))
+        else:
+            invoice_emails.to_queue(sink, [r for r in chunk if inv.get(r.source_key) is None])
 
         def step(row: DeltaRow) -> None:
             if row.source_key not in ready:
@@ -199,3 +204,4 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
 
     for start in range(0, len(rows), CHUNK):
         chunk_of(rows[start:start + CHUNK])
+    invoice_emails.send_emails(sink)
