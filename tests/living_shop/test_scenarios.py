@@ -89,11 +89,13 @@ def test_paid_order_refunded_before_the_first_sync(living_shop):
 
 # ------------------------------------------------------------------------------------------------------------ (3)
 def test_unchanged_rerun_with_open_dead_letters_writes_nothing(living_shop):
-    """Fortnox rejects one order's invoice (its currency, DKK, is not set up in the company): a dead letter. Rerunning
-    the same days unchanged sends nothing to Fortnox."""
+    """Fortnox rejects one order's invoice (its currency, DKK, is not set up in the company; the order carries its
+    rate, so woofort sends it): a dead letter. Rerunning the same days unchanged sends nothing to Fortnox."""
     shop = living_shop(orders=4, days=1)
     oid = gateway_paid_order(shop, "2026-10-02")
-    shop.store.modify_order(oid, gmt("2026-10-02", "11:00:00"), fields={"currency": "DKK"})
+    rate = {"id": 990001, "key": "_base_currency_exchange_rate", "value": "1.52"}
+    shop.store.modify_order(oid, gmt("2026-10-02", "11:00:00"),
+                            fields={"currency": "DKK", "meta_data": [*shop.order(oid)["meta_data"], rate]})
     with shop.fortnox.state.lock:
         assert "DKK" not in shop.fortnox.state.docs["currencies"]
     shop.sync("2026-10-01", "2026-10-02", label="first sync")
