@@ -66,7 +66,8 @@ nets AS (
     SELECT *, wf_apportion(net_cents, weights) AS nets FROM split WHERE list_sum(weights) > 0
 ),
 taxes AS (
-    SELECT *, list_transform(nets, (n, i) -> wf_vat(n, wf_rate_units(rates[i]), false)) AS rounded
+    -- WooCommerce's rounding (half up), not Fortnox's model: this stands in for WooCommerce's own per-rate tax
+    SELECT *, list_transform(nets, (n, i) -> wf_div_half_up(n * wf_rate_units(rates[i]), 1000000)) AS rounded
     FROM nets
 )
 SELECT order_id, line_id, CAST(unnest(range(1, len(rates) + 1)) AS INTEGER) AS part, len(rates) AS n_parts,
