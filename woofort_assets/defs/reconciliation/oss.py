@@ -13,8 +13,9 @@ from dagster_duckdb import DuckDBResource
 
 from woofort_assets.defs.reconciliation.build import markdown
 from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.mapping import MappingError, load_mapping, register_mapping
 from woofort_assets.lib.partitions import quarterly_partitions
-from woofort_assets.lib.settings import shop_key, writable_data_dir
+from woofort_assets.lib.settings import mapping_path, shop_key, start_date, writable_data_dir
 from woofort_assets.lib.sql import run_sql_file
 
 OSS_RETURN = dg.AssetKey(["reconciliation", "oss_return"])
@@ -69,10 +70,15 @@ def oss_return(context: dg.AssetExecutionContext, config: OssReturnConfig,
     window = context.partition_time_window
     quarter = quarter_label(window.start)
     rate = euro_rate(config.ecb_eur_rate)
+    try:
+        mapping = load_mapping(mapping_path())
+    except MappingError as exc:
+        raise dg.Failure(description=str(exc)) from None
     shop = shop_key()
     params = {"shop": shop, "quarter": quarter, "first": window.start.date(), "next": window.end.date(),
               "eur_rate": rate}
     with connect(duckdb.database) as con:
+        register_mapping(con, mapping, shop, start_date())   # the macros read the shop's Fortnox VAT model
         run_sql_file(con, "reconciliation/_macros.sql", {})
         run_sql_file(con, "reconciliation/oss_return.sql", params)
         rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM reconciliation.oss_return WHERE shop = ? AND quarter = ? "
