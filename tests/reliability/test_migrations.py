@@ -48,7 +48,21 @@ def _value(dtype: str, n: int):
         return "DATE '2026-10-01'"
     if t == "JSON":
         return "'{\"k\": %d}'" % n
+    if t.startswith("STRUCT(") and t.endswith(")"):
+        fields = [f.strip().split(" ", 1) for f in _top_level_split(dtype[7:-1])]
+        return "{" + ", ".join(f"'{name}': {_value(ftype, n)}" for name, ftype in fields) + "}"
     raise AssertionError(f"no sample value for type {dtype}")
+
+
+def _top_level_split(text: str) -> list[str]:
+    """`a INTEGER, b DECIMAL(18,6)` -> its fields: commas inside parentheses do not split."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
 
 
 def _tables(con) -> list[tuple[str, str]]:
