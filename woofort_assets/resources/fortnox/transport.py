@@ -7,8 +7,7 @@ tenacity of what is safe to send again (nothing was sent, a 429, or a read), one
 
 A connection that cannot be made (refused, unreachable) has a connect timeout of its own and is retried within
 `CONNECT_BUDGET_SECONDS` only, so a wrong FORTNOX_API_URL or a Fortnox outage fails within 10 s instead of backing
-off for a minute; every other transient failure is retried as before. The error that ends the retries names the
-host and port.
+off for a minute; other transient failures are retried as before. The last error names the host and port.
 """
 
 from __future__ import annotations
@@ -108,7 +107,6 @@ class FortnoxClient:
         self.backoff_base_seconds = backoff_base_seconds
         self.backoff_max_seconds = backoff_max_seconds
         self.store = TokenStore(self.data_dir)
-
         if not tenant_id and not refresh_token:
             stored = self.store.read()
             refresh = stored.get("refresh") or {}
@@ -123,7 +121,6 @@ class FortnoxClient:
                     f"{CONNECT_HINT.replace('again', 'once')}")
         self.tenant_id = tenant_id
         self.mode = "service_account" if tenant_id else "refresh_token"
-
         self.session = requests.Session()  # trust_env stays on: REQUESTS_CA_BUNDLE is honoured, TLS verified
         adapter = _ConnectTimeoutAdapter(max_retries=Retry(total=0, read=False, redirect=False), pool_maxsize=16)
         self.session.mount("https://", adapter)
@@ -151,8 +148,7 @@ class FortnoxClient:
         return self._request("PUT", path, body=body)
 
     def act(self, path: str) -> dict:
-        """A GET that does something (an invoice's /email sends it): like a write, its lost answer raises
-        FortnoxOutcomeUnknown and it is never retried blindly."""
+        """A GET that acts (an invoice's /email sends it): as for a write, a lost answer is FortnoxOutcomeUnknown."""
         return self._request("GET", path, acts=True)
 
     def iterate(self, path: str, list_key: str, params: dict | None = None) -> Iterator[dict]:
