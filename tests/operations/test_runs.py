@@ -37,6 +37,10 @@ def _home(tmp_path: Path, with_yaml: bool = True) -> Path:
     home.mkdir()
     if with_yaml:
         shutil.copy(H.REPO / "dagster.yaml", home / "dagster.yaml")
+        # The storages exist before a sync starts, as in any home used before: the test polls them while the sync
+        # runs, and two processes creating the same SQLite tables at once race ("table ... already exists").
+        with _instance(home) as instance:
+            instance.event_log_storage.get_concurrency_keys()
     return home
 
 
@@ -69,7 +73,11 @@ def _finish(proc: subprocess.Popen, logs: Path, timeout: float) -> str:
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGABRT)
         proc.wait(timeout=30)
-        raise AssertionError(f"the sync did not exit in {timeout} s:\n{(logs / 'stderr').read_text()[-8000:]}")
+        # While a step runs, Dagster points fd 2 at the step's compute log: a stack dumped then is there.
+        step_errs = "".join(f"\n--- {err}:\n{err.read_text()[-6000:]}"
+                            for err in sorted(logs.glob("dagster_home/storage/*/compute_logs/*.err")))
+        raise AssertionError(f"the sync did not exit in {timeout} s:\n{(logs / 'stderr').read_text()[-8000:]}"
+                             f"{step_errs}")
     return (logs / "stderr").read_text()
 
 
