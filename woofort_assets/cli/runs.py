@@ -14,10 +14,8 @@ Why this module exists (issue 15, items 2 and 4):
   would wait), and says so in one line.
   "On this machine": runs the CLI created carry `woofort/host` and `woofort/pid`; other runs are judged only on
   a SQLite instance (one machine by construction) from the pid Dagster records on the run's events.
-- **Signals.** SIGINT and SIGTERM interrupt Dagster's in-process execution and mark the run CANCELING before
-  Dagster decides how it ends, so it ends CANCELED; the CLI then stops (`RunCanceled`, a KeyboardInterrupt).
-  Dagster replaces the Python handlers of both signals while it executes, so the signals are seen through
-  Python's wakeup fd (`_cancel_on_signals`).
+- **Signals.** SIGINT and SIGTERM interrupt Dagster's in-process execution and leave the run CANCELED
+  (cli/signals.py); the CLI then stops (`RunCanceled`, a KeyboardInterrupt).
 - **The origin.** The run is created with the origin of the code location in `workspace.yaml` (location
   `woofort`, module `woofort_assets.definitions`, repository `__repository__`), so the UI lists it under its job
   and its checks and partitions show on the asset pages. It executes in this process (`execute_run`), never
@@ -35,10 +33,9 @@ import os
 import signal
 import socket
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +53,7 @@ from dagster._core.storage.runs import SqliteRunStorage
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.workspace.load import location_origins_from_yaml_paths
 
+from woofort_assets.cli.signals import cancel_on_signals
 from woofort_assets.lib.processes import process_alive
 from woofort_assets.lib.settings import CHECKOUT_DIR, dagster_home
 
@@ -223,72 +221,6 @@ def sweep_dead_runs(instance: dg.DagsterInstance, out=sys.stderr) -> list[DeadRu
     return dead
 
 
-# ---------------------------------------------------------------------------------------------------- signals
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-class _StopRequested(KeyboardInterrupt):
-    """A stop signal that arrived while Dagster was not handling signals (before or after the steps)."""
-
-
-def _raise_stop(signo: int, _frame: Any) -> None:
-    raise _StopRequested()
-
-
-@contextmanager
-def _cancel_on_signals(instance: dg.DagsterInstance, run: Any) -> Iterator[list[int]]:
-    """Yields the list of stop signals received; the first marks the run CANCELING before Dagster decides how the
-    interrupted run ends, so it ends CANCELED (never FAILURE, which the run-failure alert would report).
-
-    While it executes, Dagster's own handlers interrupt the steps (it maps SIGTERM to its SIGINT handler); ours
-    raise `_StopRequested` outside that window. Python's C-level handler writes each signal's number to the wakeup
-    fd before any Python handler runs, and Dagster reloads the run (`instance.get_run_by_id`) to decide between
-    CANCELED and FAILURE; so this instance's `get_run_by_id` first reads the wakeup fd and marks the run CANCELING.
-    Signals are never blocked instead: children (Dagster's `tail` for compute logs) would inherit a blocked mask."""
-    if threading.current_thread() is not threading.main_thread():
-        yield []
-        return
-    received: list[int] = []
-    read_fd, write_fd = os.pipe()
-    os.set_blocking(read_fd, False)
-    os.set_blocking(write_fd, False)
-    lock = threading.RLock()  # report_run_canceling reloads the run: re-entered
-    reload_run = instance.get_run_by_id
-
-    def take_signals() -> None:
-        with lock:
-            try:
-                numbers = os.read(read_fd, 64)
-            except BlockingIOError:
-                return
-            for signo in numbers:
-                if signo in STOP_SIGNALS:
-                    received.append(signo)
-                    if len(received) == 1:
-                        instance.report_run_canceling(
-                            run, message=f"woofort received {signal.Signals(signo).name}: stopping the run.")
-
-    def get_run_by_id(run_id: str):
-        take_signals()
-        return reload_run(run_id)
-
-    old_handlers = {signo: signal.getsignal(signo) for signo in STOP_SIGNALS}
-    old_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-    for signo in STOP_SIGNALS:
-        signal.signal(signo, _raise_stop)
-    instance.get_run_by_id = get_run_by_id  # this object only; removed below
-    try:
-        yield received
-    finally:
-        del instance.get_run_by_id
-        signal.set_wakeup_fd(old_wakeup)
-        for signo, handler in old_handlers.items():
-            signal.signal(signo, handler if handler is not None else signal.SIG_DFL)
-        take_signals()
-        os.close(read_fd)
-        os.close(write_fd)
-
-
 # ----------------------------------------------------------------------------------------------------- launch
 def launch(job_def: dg.JobDefinition, *, run_config: Mapping[str, Any], tags: Mapping[str, str],
            on_start: Callable[[dg.DagsterInstance, str], AbstractContextManager | None] | None = None,
@@ -311,9 +243,9 @@ def launch(job_def: dg.JobDefinition, *, run_config: Mapping[str, Any], tags: Ma
         events: list = []
         received: list[int] = []
         try:
-            with _cancel_on_signals(instance, run) as received, watching:
+            with cancel_on_signals(instance, run) as received, watching:
                 events = list(execute_run(InMemoryJob(job_def), run, instance).all_events)
-        except KeyboardInterrupt:  # _StopRequested, or Dagster's interrupt outside the steps
+        except KeyboardInterrupt:  # StopRequested, or Dagster's interrupt outside the steps
             received = received or [signal.SIGINT]
         final = instance.get_run_by_id(run.run_id)
         if received:
