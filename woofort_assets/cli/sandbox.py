@@ -175,6 +175,13 @@ def parse_client(text: str) -> tuple[str, str]:
     return client_id, secret
 
 
+def oss_rates() -> list[str]:
+    """The VAT rates the WooCommerce sandbox charges outside Sweden (DE 19/7, FI 25.5/14/10, DK 25)."""
+    from woofort_sandboxes.woocommerce.catalog import BASE_COUNTRY, TAX_RATES
+
+    return sorted({rate for _, country, rate, *_ in TAX_RATES if country != BASE_COUNTRY}, key=float)
+
+
 @contextmanager
 def running_sandboxes(
     orders: int, seed: int = 7, woocommerce_port: int = 0, fortnox_port: int = 0, fortnox_rate_limit: int = 25,
@@ -215,10 +222,11 @@ def running_sandboxes(
         if client is not None:
             fortnox.register_client(*client)
         # The company as docs/accounting.md §10 requires it: Öresavrundning off (the sandbox, like a new Fortnox
-        # company, has it on; woofort writes its own round-off row), and the PAYPAL mode of payment the default
-        # mapping names.
+        # company, has it on; woofort writes its own round-off row), the foreign VAT rates of the OSS countries the
+        # shop charges (as a company registered for OSS sets them up; a new one has none), and the PAYPAL mode of
+        # payment the default mapping names.
         with fortnox.state.lock:
-            fortnox.state.seed_reference({"settings": {"round_off": False},
+            fortnox.state.seed_reference({"settings": {"round_off": False, "foreign_vat_rates": oss_rates()},
                                           "modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}]})
         sandboxes = Sandboxes(woocommerce, fortnox, directory,
                               client if client is not None else (FORTNOX_CLIENT_ID, FORTNOX_CLIENT_SECRET))
