@@ -10,6 +10,7 @@ from dagster_duckdb import DuckDBResource
 from tests.accounting import factory as f
 from woofort_assets.defs.deltas.assets import assets
 from woofort_assets.lib.duckdb import connect
+from woofort_assets.resources.vies import ViesResource
 
 
 def test_delta_assets_materialize_with_row_counts(tmp_path, monkeypatch):
@@ -29,7 +30,7 @@ def test_delta_assets_materialize_with_row_counts(tmp_path, monkeypatch):
     for spec in deltas.specs:
         assert spec.group_name == "deltas" and set(spec.kinds) == {"duckdb"}
     assert deltas.op.pool == "duckdb" and deltas.can_subset
-    result = dg.materialize(assets, resources={"duckdb": DuckDBResource(database=str(db))})
+    result = dg.materialize(assets, resources={"duckdb": DuckDBResource(database=str(db)), "vies": ViesResource()})
     assert result.success
     counts = {}
     for event in result.get_asset_materialization_events():
@@ -52,7 +53,7 @@ def test_one_delta_materializes_alone(tmp_path, monkeypatch):
         f.insert_tax_rates(con)
         f.insert_order(con, f.Order(1001, [f.item(1, D("100.00"), 2, D(25), False)]))
     result = dg.materialize(assets, selection=["deltas/invoice_delta"],
-                            resources={"duckdb": DuckDBResource(database=str(db))})
+                            resources={"duckdb": DuckDBResource(database=str(db)), "vies": ViesResource()})
     assert result.success
     done = {e.event_specific_data.materialization.asset_key.to_user_string()
             for e in result.get_asset_materialization_events()}

@@ -35,6 +35,7 @@ DEFAULT_START_DATE = "2026-10-01"
 DEFAULT_SHOP = "default"
 DEFAULT_FORTNOX_API_URL = "https://api.fortnox.se"
 DEFAULT_FORTNOX_AUTH_URL = "https://apps.fortnox.se"
+DEFAULT_VIES_URL = "https://ec.europa.eu/taxation_customs/vies/rest-api"
 
 
 class ConfigError(Exception):
@@ -110,6 +111,11 @@ SETTINGS: tuple[Setting, ...] = (
             "CSV of exchange rates (`date,currency,rate,unit`: SEK per `unit` units) for foreign-currency orders "
             "whose meta and Fortnox's currency register give no rate for the day (docs/accounting.md §Foreign "
             "currency)", shown_default="none"),
+    Setting("WOOFORT_VIES", one_of("off", "on"), "off",
+            "`on`: a buyer's VAT number is also put to the EU's VIES before a sale is booked under reverse charge on "
+            "it; a number VIES does not confirm counts as none, and the order waits (docs/accounting.md \"Regions "
+            "and VAT numbers\")", shown_default="`off` (format and check digits only)"),
+    Setting("WOOFORT_VIES_URL", url, DEFAULT_VIES_URL, "the VIES REST API"),
     Setting("WOOFORT_DUCKDB_MEMORY_LIMIT", memory_size, None,
             "DuckDB's memory limit (e.g. `1GB`): beyond it DuckDB spills to `woofort.duckdb.tmp/`; set it on a "
             "small host or for a large history (1,000,000 orders stage and build their deltas with `1GB`, about "
@@ -240,6 +246,10 @@ def mapping_path() -> Path:
         if candidate.is_file():
             return candidate
     raise ConfigError("no accounting mapping file found: set WOOFORT_MAPPING")
+
+
+def vies_enabled() -> bool:
+    return value("WOOFORT_VIES") == "on"
 
 
 def woocommerce_concurrency() -> int:

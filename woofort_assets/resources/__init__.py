@@ -5,6 +5,7 @@ from dagster_duckdb import DuckDBResource
 
 from woofort_assets.lib import settings
 from woofort_assets.resources.fortnox import fortnox_resource_from_env
+from woofort_assets.resources.vies import ViesResource
 from woofort_assets.resources.woocommerce import WooCommerceResource
 
 
@@ -20,4 +21,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             concurrency=settings.woocommerce_concurrency(),
         ),
         "fortnox": fortnox_resource_from_env(settings.data_dir()),
+        "vies": ViesResource(enabled=settings.vies_enabled(), url=settings.value("WOOFORT_VIES_URL")),
     }

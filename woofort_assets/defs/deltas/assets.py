@@ -17,6 +17,7 @@ from woofort_assets.defs.deltas.build import EXTRA_TABLES, build_deltas
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import MappingError, load_mapping
 from woofort_assets.lib.settings import mapping_path, shop_key, start_date
+from woofort_assets.resources.vies import ViesResource
 
 STAGING = {
     "orders": dg.AssetKey(["staging", "orders"]),
@@ -96,7 +97,7 @@ def _metadata(con, name: str, count: int, shop: str) -> dict[str, object]:
     can_subset=True,
     pool="duckdb",
 )
-def deltas_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+def deltas_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, vies: ViesResource):
     try:
         mapping = load_mapping(mapping_path())
     except MappingError as exc:
@@ -104,7 +105,7 @@ def deltas_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     shop = shop_key()
     names = [key.path[-1] for key in context.selected_asset_keys]
     with connect(duckdb.database) as con:
-        counts = build_deltas(con, names, mapping, shop, start_date())
+        counts = build_deltas(con, names, mapping, shop, start_date(), vies)
         results = [dg.MaterializeResult(asset_key=_key(name), metadata=_metadata(con, name, count, shop))
                    for name, count in counts.items()]
     for result in results:

@@ -11,6 +11,7 @@ from woofort_assets.lib.buyers import register_buyer_numbers
 from woofort_assets.lib.fx_rates import register_rates
 from woofort_assets.lib.mapping import Mapping, register_mapping
 from woofort_assets.lib.sql import run_sql_file
+from woofort_assets.resources.vies import ViesResource
 
 # delta -> helper files (sql/deltas/_*.sql) it needs; _macros.sql always runs first. In dependency order:
 # credits and payments read the invoice delta, payments the credit delta.
@@ -24,7 +25,7 @@ DELTAS: dict[str, tuple[str, ...]] = {
     "payment_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
 }
 # helpers that are Python (they run sql/deltas/<name>.sql themselves)
-PYTHON_HELPERS = {"_buyers": register_buyer_numbers, "_rates": register_rates}
+PYTHON_HELPERS = {"_rates": register_rates}  # and _buyers, which takes the VIES client
 # extra tables a delta file writes besides deltas.<name>
 EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
 # DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):
@@ -35,8 +36,10 @@ _UNITS = {"bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**1
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
-def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str) -> dict[str, int]:
-    """Rebuilds deltas.<name> (and its companion tables) for each of `names`; returns their row counts."""
+def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
+                 vies: ViesResource | None = None) -> dict[str, int]:
+    """Rebuilds deltas.<name> (and its companion tables) for each of `names`; returns their row counts. `vies`:
+    the buyers' VAT numbers are also put to VIES when it is enabled (lib/buyers.py)."""
     unknown = [n for n in names if n not in DELTAS]
     if unknown:
         raise ValueError(f"unknown delta(s) {', '.join(map(repr, unknown))}; known: {', '.join(DELTAS)}")
@@ -48,7 +51,12 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str) -> di
     register_mapping(con, mapping, shop, start_date)
     run_sql_file(con, "deltas/_macros.sql", params)
     for helper in helpers:
-        PYTHON_HELPERS[helper](con) if helper in PYTHON_HELPERS else run_sql_file(con, f"deltas/{helper}.sql", params)
+        if helper == "_buyers":
+            register_buyer_numbers(con, vies)
+        elif helper in PYTHON_HELPERS:
+            PYTHON_HELPERS[helper](con)
+        else:
+            run_sql_file(con, f"deltas/{helper}.sql", params)
     for name in wanted:
         run_sql_file(con, f"deltas/{name}.sql", params)
     return {n: con.execute(f"SELECT count(*) FROM deltas.{n} WHERE shop = ?", [shop]).fetchone()[0] for n in wanted}
