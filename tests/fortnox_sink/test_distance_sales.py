@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from tests.accounting.helpers import default_mapping
 from woofort_assets.defs.fortnox.engine.ledger import DeltaRow
-from woofort_assets.defs.fortnox.preflight import distance_sales_warnings
+from woofort_assets.defs.fortnox.preflight_checks import distance_sales_warnings
 
 from .conftest import customer, invoice
 
