@@ -38,8 +38,9 @@ def fortnox_sandbox():
 
     sandbox = FortnoxSandbox(rate_limit=FAST_RATE_LIMIT, clients={FORTNOX_CLIENT: FORTNOX_SECRET},
                              tenant_id=FORTNOX_TENANT).start()
-    # öresavrundning off, as docs/accounting.md §10 requires; the mapping's clearing mode of payment
-    sandbox.state.seed_reference({"settings": {"round_off": False},
+    # öresavrundning off, as docs/accounting.md §10 requires; Finland's OSS rates, which the WooCommerce sandbox
+    # sells at (25.5 % is booked through an order: §3 "Non-whole rates"); the mapping's clearing mode of payment
+    sandbox.state.seed_reference({"settings": {"round_off": False, "foreign_vat_rates": ["25.5", "14", "10"]},
                                   "modesofpayments": [{"Code": "KVITT", "AccountNumber": 1510}]})
     yield sandbox
     sandbox.stop()

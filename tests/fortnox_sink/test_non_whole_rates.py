@@ -160,3 +160,17 @@ def test_an_unbooked_invoice_whose_order_changes_is_made_anew_from_a_new_order(h
     assert second != first and docs[first]["Cancelled"] is True and status == "synced"
     assert (D(str(docs[second]["TotalVAT"])), D(str(docs[second]["Total"]))) == (D("27.00"), D("227.00"))
     assert len(_orders(h)) == 2 and docs[second]["OrderReference"] != docs[first]["OrderReference"]
+
+
+def test_a_refused_order_is_dead_lettered_and_waits(h):
+    """A company without the rate set up refuses the order's row (as it refuses an invoice's): the record waits in
+    the dead letter under invoice_order, its invoice row is `failed`, and the next run sends nothing."""
+    _setup(h, orders=[2001])
+    h.sb.state.seed_reference({"settings": {"foreign_vat_rates": []}})
+    assert h.materialize(ASSETS, preflight=False).success
+    assert h.ledger("invoice")["2001"][0] == "failed" and _orders(h) == []
+    letters = h.sql("SELECT entity, source_key, status FROM ledger.dead_letter")
+    assert letters == [("invoice_order", "2001", "open")]
+    before = h.writes()
+    assert h.materialize(ASSETS, preflight=False).success
+    assert h.writes() == before

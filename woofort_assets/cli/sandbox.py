@@ -215,10 +215,11 @@ def running_sandboxes(
         if client is not None:
             fortnox.register_client(*client)
         # The company as docs/accounting.md §10 requires it: Öresavrundning off (the sandbox, like a new Fortnox
-        # company, has it on; woofort writes its own round-off row), and the PAYPAL mode of payment the default
-        # mapping names.
+        # company, has it on; woofort writes its own round-off row), Finland's OSS rates the WooCommerce sandbox
+        # sells at (25.5 % is booked through an order: docs/accounting.md §3), and the PAYPAL mode of payment the
+        # default mapping names.
         with fortnox.state.lock:
-            fortnox.state.seed_reference({"settings": {"round_off": False},
+            fortnox.state.seed_reference({"settings": {"round_off": False, "foreign_vat_rates": ["25.5", "14", "10"]},
                                           "modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}]})
         sandboxes = Sandboxes(woocommerce, fortnox, directory,
                               client if client is not None else (FORTNOX_CLIENT_ID, FORTNOX_CLIENT_SECRET))

@@ -103,7 +103,12 @@ def create(sink: Sink, row: DeltaRow, led: LedgerRow | None, w: Write, exclude: 
         if sink.dry_run:
             number = "{DocumentNumber}"
         elif number is None:
-            return None          # rejected (dead letter) or left pending: the invoice waits for its order
+            # rejected (dead letter, under invoice_order) or left pending: the invoice waits for its order; a
+            # rejected order made no invoice, so the invoice row is not left `pending` (its chunk marked it)
+            now = sink.ledger.rows(ORDER_ENTITY).get(key)
+            if now is not None and now.status == "failed":
+                sink.ledger.set_status(ENTITY, key, w.restore_status)
+            return None
 
     def lookup() -> dict | None:
         found = invoice_of(ORDERS.get_or_none(client, number))
