@@ -150,6 +150,17 @@ def _amount(c: int) -> float:
     return float(Decimal(c) / 100)
 
 
+def _row_vat(rate: Decimal) -> int | float:
+    """As the SQL's wf_row_vat: a whole rate as an integer, 25.5 as a JSON number (its shortest repr is exact)."""
+    return int(rate) if rate == rate.quantize(Decimal(1)) else float(rate)
+
+
+def _rate_text(rate: Decimal) -> str:
+    """As the SQL's wf_rate_text: 25, 25.5."""
+    text = f"{Decimal(rate).quantize(Decimal('0.0001')):f}".rstrip("0")
+    return text.rstrip(".")
+
+
 def buyers_with_foreign_vat_number(con, keys: list[str], home: str) -> set[int]:
     """Orders whose first VAT-number meta key (in the mapping's order) holds a valid number of another state."""
     from woofort_assets.lib.buyers import check_vat_number
@@ -334,8 +345,7 @@ def invoice_delta(con, mapping, start_date: str) -> dict:
                             for s, a, q in zip(lines["sub_cents"], lines["amount_cents"], lines["qty"])]
     lines["line_reason"] = [
         "line_vat_rate_unknown" if (not pd.isna(n) and n > 1) or (not pd.isna(u) and u > 0) or v is None else
-        "vat_rate_not_in_mapping" if pd.isna(a) else
-        "vat_rate_not_integer" if v != v.quantize(Decimal(1)) else None
+        "vat_rate_not_in_mapping" if pd.isna(a) else None
         for n, u, v, a in zip(lines["n_rates"], lines["n_unknown"], lines["vat_rate"], lines["account"])]
 
     # -- per order and rate: VAT rounding amount x
@@ -378,14 +388,15 @@ def invoice_delta(con, mapping, start_date: str) -> dict:
                + ((r.name or "").strip() or {"shipping": "Frakt", "fee": "Avgift"}.get(r.line_type, "Artikel")),
                "DeliveredQuantity": float(qty), "Price": _amount(r.price_cents),
                "Discount": float(Decimal(r.price_cents) / 100 * qty - Decimal(r.amount_cents) / 100),
-               "DiscountType": "AMOUNT", "VAT": int(r.vat_rate), "AccountNumber": int(r.account)}
+               "DiscountType": "AMOUNT", "VAT": _row_vat(r.vat_rate), "AccountNumber": int(r.account)}
         if isinstance(r.article_number, str):
             row["ArticleNumber"] = r.article_number
         rows_by_order.setdefault(r.order_id, []).append(row)
     for r in sums[sums["x"] != 0].sort_values(["order_id", "vat_key"]).itertuples():
         rows_by_order.setdefault(r.order_id, []).append(
-            {"Description": f"Momsavrundning {int(r.vat_rate)} %", "DeliveredQuantity": 1.0, "Price": _amount(r.x),
-             "Discount": 0.0, "DiscountType": "AMOUNT", "VAT": int(r.vat_rate), "AccountNumber": int(r.account)})
+            {"Description": f"Momsavrundning {_rate_text(r.vat_rate)} %", "DeliveredQuantity": 1.0,
+             "Price": _amount(r.x), "Discount": 0.0, "DiscountType": "AMOUNT", "VAT": _row_vat(r.vat_rate),
+             "AccountNumber": int(r.account)})
     out = []
     ledger_hash = dict(zip(ledger["source_key"], ledger["payload_hash"]))
     for o in todo.itertuples():

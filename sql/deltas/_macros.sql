@@ -136,6 +136,12 @@ CREATE OR REPLACE TEMP MACRO wf_apportion(total, weights) AS
 -- A VAT rate as written in a text: 25, 25.5, 0.
 CREATE OR REPLACE TEMP MACRO wf_rate_text(r) AS regexp_replace(CAST(CAST(r AS DECIMAL(9, 4)) AS VARCHAR), '\.?0+$', '');
 
+-- A row's VAT in a payload: a whole rate as an integer (the invoice row's VAT is int32 in Fortnox's spec), a
+-- non-whole one (FI 25.5, FR 5.5, IE 13.5) as the decimal number it is, written from its text, never a float; the
+-- sink books an invoice with such a row through an order (an order row's VAT is a decimal: docs/accounting.md §3).
+CREATE OR REPLACE TEMP MACRO wf_row_vat(r) AS
+    CASE WHEN r = round(r, 0) THEN to_json(CAST(r AS INTEGER)) ELSE json(wf_rate_text(r)) END;
+
 -- Whether an OSS rate of a country may be booked on an invoice date (mapping rates with from/to; 0 % always).
 CREATE OR REPLACE TEMP MACRO wf_oss_rate_valid(cc, rate, day) AS
     rate = 0 OR EXISTS (SELECT 1 FROM map_oss_rates v

@@ -197,7 +197,6 @@ SELECT a.shop, a.order_id, a.line_id, a.part, a.n_parts, a.line_type, a.type_ord
        CASE WHEN (coalesce(a.n_rates, 0) > 1 AND a.n_parts IS NULL) OR a.n_unknown > 0 THEN 'line_vat_rate_unknown'
             WHEN a.vat_rate IS NULL THEN 'line_vat_rate_unknown'
             WHEN m.account IS NULL OR NOT a.rate_valid THEN 'vat_rate_not_in_mapping'
-            WHEN a.vat_rate <> round(a.vat_rate, 0) THEN 'vat_rate_not_integer'
        END AS line_reason,
        CASE WHEN coalesce(a.n_rates, 0) > 1 AND a.n_parts IS NULL
                 THEN a.line_type || ' ' || a.line_id || ' is taxed at several rates ('
@@ -210,8 +209,6 @@ SELECT a.shop, a.order_id, a.line_id, a.part, a.n_parts, a.line_type, a.type_ord
             WHEN NOT a.rate_valid THEN a.tax_country || ' ' || wf_rate_text(a.vat_rate) || ' % is not valid on '
                  || a.invoice_date || ', the invoice date, in the mapping (accounts.eu_consumer.countries.'
                  || a.tax_country || '.rates)'
-            WHEN a.vat_rate <> round(a.vat_rate, 0) THEN 'Fortnox rows take whole VAT percentages, not '
-                 || CAST(CAST(a.vat_rate AS DOUBLE) AS VARCHAR)
        END AS line_reason_detail
 FROM amounts a
 LEFT JOIN map_accounts m
@@ -303,18 +300,18 @@ SELECT * FROM (
            CASE WHEN article_number IS NULL
                 THEN json_object('Description', description, 'DeliveredQuantity', qty, 'Price', price,
                                  'Discount', CAST(price * qty - wf_amount(amount_cents) AS DECIMAL(18, 2)),
-                                 'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account)
+                                 'DiscountType', 'AMOUNT', 'VAT', wf_row_vat(vat_rate), 'AccountNumber', account)
                 ELSE json_object('Description', description, 'DeliveredQuantity', qty, 'Price', price,
                                  'Discount', CAST(price * qty - wf_amount(amount_cents) AS DECIMAL(18, 2)),
-                                 'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account,
+                                 'DiscountType', 'AMOUNT', 'VAT', wf_row_vat(vat_rate), 'AccountNumber', account,
                                  'ArticleNumber', article_number) END AS row_json
     FROM wf_lines
     UNION ALL
     SELECT r.order_id, 4, CAST(r.vat_rate * 100 AS BIGINT), 1,
-           json_object('Description', 'Momsavrundning ' || CAST(CAST(r.vat_rate AS INTEGER) AS VARCHAR) || ' %',
+           json_object('Description', 'Momsavrundning ' || wf_rate_text(r.vat_rate) || ' %',
                        'DeliveredQuantity', CAST(1 AS DECIMAL(18, 2)), 'Price', wf_amount(r.x),
                        'Discount', CAST(0 AS DECIMAL(18, 2)), 'DiscountType', 'AMOUNT',
-                       'VAT', CAST(r.vat_rate AS INTEGER), 'AccountNumber', r.account)
+                       'VAT', wf_row_vat(r.vat_rate), 'AccountNumber', r.account)
     FROM wf_rate_sums r WHERE r.x <> 0
     UNION ALL
     SELECT h.order_id, 5, 0, 1,

@@ -228,10 +228,10 @@ rows_ AS (
            CASE WHEN article_number IS NULL
                 THEN json_object('Description', description, 'DeliveredQuantity', -qty, 'Price', price,
                                  'Discount', CAST(wf_amount(-amount_cents) - qty * price AS DECIMAL(18, 2)),
-                                 'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account)
+                                 'DiscountType', 'AMOUNT', 'VAT', wf_row_vat(vat_rate), 'AccountNumber', account)
                 ELSE json_object('Description', description, 'DeliveredQuantity', -qty, 'Price', price,
                                  'Discount', CAST(wf_amount(-amount_cents) - qty * price AS DECIMAL(18, 2)),
-                                 'DiscountType', 'AMOUNT', 'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account,
+                                 'DiscountType', 'AMOUNT', 'VAT', wf_row_vat(vat_rate), 'AccountNumber', account,
                                  'ArticleNumber', article_number) END AS row_json
     FROM (SELECT *,
                  -- unit price rounded down so that the AMOUNT discount of a negative row is never negative
@@ -239,10 +239,10 @@ rows_ AS (
           FROM wf_credit_rows)
     UNION ALL
     SELECT credit_key, 7, CAST(vat_rate * 100 AS BIGINT),
-           json_object('Description', 'Momsavrundning ' || CAST(CAST(vat_rate AS INTEGER) AS VARCHAR) || ' %',
+           json_object('Description', 'Momsavrundning ' || wf_rate_text(vat_rate) || ' %',
                        'DeliveredQuantity', CAST(-1 AS DECIMAL(18, 2)), 'Price', wf_amount(-x),
                        'Discount', CAST(0 AS DECIMAL(18, 2)), 'DiscountType', 'AMOUNT',
-                       'VAT', CAST(vat_rate AS INTEGER), 'AccountNumber', account)
+                       'VAT', wf_row_vat(vat_rate), 'AccountNumber', account)
     FROM wf_credit_rate_sums WHERE x <> 0
     UNION ALL
     SELECT credit_key, 8, 0,

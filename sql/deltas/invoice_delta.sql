@@ -78,7 +78,11 @@ SELECT s.shop,
        s.tax_country,
        s.money_hash,
        s.accounts_hash,
-       CASE WHEN s.booked THEN s.fortnox_number END AS replaces
+       CASE WHEN s.booked THEN s.fortnox_number END AS replaces,
+       -- a row at a non-whole rate (FI 25.5 %): the sink books it through an order and its createinvoice, as an
+       -- invoice row's VAT is an integer in Fortnox's spec (docs/accounting.md §3, "Non-whole rates")
+       len(list_filter(CAST(json_extract(s.payload, '$.Invoice.InvoiceRows[*].VAT') AS DECIMAL(9, 4)[]),
+                       v -> v <> round(v, 0))) > 0 AS via_order
 FROM wf_invoice_state s
 WHERE NOT s.in_ledger OR s.fortnox_number IS NULL OR s.ledger_status = 'cancelled'
    OR (s.booked AND (s.money_changed OR s.reissue_requested))

@@ -170,8 +170,9 @@ LEFT JOIN split sp ON sp.order_id = l.order_id AND sp.line_id = l.line_id;
 CREATE OR REPLACE TEMP TABLE rc_sales AS
 SELECT o.shop, o.order_id, o.invoice_date AS day, o.currency, o.fx_rate, o.status, o.total_cents AS gross_cents,
        o.date_paid, o.payment_method, o.date_modified,
-       coalesce((SELECT 'invoice: ' || x.message FROM rc_dead x
-                 WHERE x.entity = 'invoice' AND x.source_key = CAST(o.order_id AS VARCHAR)),
+       -- (invoice_order: the Fortnox order a non-whole-rate invoice is made from, refused)
+       coalesce((SELECT 'invoice: ' || min(x.message) FROM rc_dead x
+                 WHERE x.entity IN ('invoice', 'invoice_order') AND x.source_key = CAST(o.order_id AS VARCHAR)),
                 (SELECT 'customer ' || x.source_key || ': ' || x.message FROM rc_dead x
                  WHERE x.entity = 'customer' AND x.source_key = o.customer_key),
                 (SELECT 'article ' || min(x.source_key) || ': ' || min(x.message) FROM rc_dead x

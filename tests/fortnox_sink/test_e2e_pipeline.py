@@ -29,8 +29,9 @@ def test_pipeline_books_the_shop_once(tmp_path, monkeypatch, woo_sandbox, sandbo
     from .conftest import Harness
 
     h = Harness(tmp_path, sandbox)
-    with sandbox.state.lock:   # the default mapping's PayPal and Swish modes
-        sandbox.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}]})
+    with sandbox.state.lock:   # the default mapping's PayPal and Swish modes; Finland's OSS rates the shop sells at
+        sandbox.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}],
+                                      "settings": {"foreign_vat_rates": ["25.5", "14", "10"]}})
     resources = {**build_resources(), **h.resources()}
     resources["duckdb"] = h.resources()["duckdb"]
     partitioned = [*woo_assets, *staging_assets]

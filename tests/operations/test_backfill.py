@@ -8,7 +8,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from tests.conftest import duckdb_rows, sync_range
+from tests.conftest import FINNISH_RATES, duckdb_rows, sync_range
 
 DAYS = ("2026-10-01", "2026-10-04")
 STAGING_TABLES = ("orders", "order_lines", "refunds", "products", "variations", "customers", "tax_rates",
@@ -54,6 +54,7 @@ def test_second_backfill_over_the_same_days_writes_nothing_new(woofort_env, monk
 
         fortnox = FortnoxSandbox(port=0, rate_limit=100000, clients={FORTNOX_CLIENT_ID: FORTNOX_CLIENT_SECRET},
                                  tenant_id=FORTNOX_TENANT).start()
+        fortnox.state.seed_reference({"settings": {"foreign_vat_rates": list(FINNISH_RATES)}})   # the shop's FI sales
         for key, value in dict(FORTNOX_API_URL=fortnox.api_url, FORTNOX_AUTH_URL=fortnox.auth_url,
                                FORTNOX_CLIENT_ID=FORTNOX_CLIENT_ID, FORTNOX_CLIENT_SECRET=FORTNOX_CLIENT_SECRET,
                                FORTNOX_TENANT_ID=FORTNOX_TENANT).items():

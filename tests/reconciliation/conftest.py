@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import FAST_RATE_LIMIT, FORTNOX_CLIENT, FORTNOX_SECRET, FORTNOX_TENANT, SANDBOX_KEY, SANDBOX_SECRET
+from tests.conftest import (FAST_RATE_LIMIT, FINNISH_RATES, FORTNOX_CLIENT, FORTNOX_SECRET, FORTNOX_TENANT,
+                            SANDBOX_KEY, SANDBOX_SECRET)
 
 
 @pytest.fixture
 def books_env(tmp_path, monkeypatch):
     """books_env(orders=.., days=.., seed=.., round_off=False, foreign_vat_rates=()) -> (woocommerce sandbox,
-    fortnox sandbox); `foreign_vat_rates`: the OSS rates the company has set up (DE 19 and 7 for OSS sales)."""
+    fortnox sandbox); `foreign_vat_rates`: the OSS rates the company has set up (DE 19 and 7 for OSS sales) besides
+    Finland's, which the WooCommerce sandbox sells at and the company always has (as in tests/conftest.py)."""
     from woofort_sandboxes.fortnox import FortnoxSandbox
     from woofort_sandboxes.woocommerce import WooCommerceSandbox
 
@@ -30,7 +32,8 @@ def books_env(tmp_path, monkeypatch):
             fortnox.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580},
                                                               {"Code": "KVITT", "AccountNumber": 1510}],
                                           "settings": {"round_off": round_off,
-                                                       "foreign_vat_rates": list(foreign_vat_rates)}})
+                                                       "foreign_vat_rates": [*map(str, foreign_vat_rates),
+                                                                             *FINNISH_RATES]}})
         for key, value in {
             "FORTNOX_API_URL": fortnox.api_url, "FORTNOX_AUTH_URL": fortnox.auth_url,
             "FORTNOX_CLIENT_ID": FORTNOX_CLIENT, "FORTNOX_CLIENT_SECRET": FORTNOX_SECRET,

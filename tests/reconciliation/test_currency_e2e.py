@@ -5,7 +5,7 @@ reconcile in both currencies; in each of the sandbox's exchange-difference model
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -61,7 +61,9 @@ def test_eur_order_paid_at_another_rate(books_env, tmp_path, monkeypatch, model)
         assert Decimal(str(inv["CurrencyRate"])) == checkout_rate and Decimal(str(inv["Balance"])) == 0
         assert Decimal(str(pay["AmountCurrency"])) == Decimal(str(inv["Total"]))
         paid_rate = PAYMENT_RATE if model == "currency_accounts" else checkout_rate
-        assert Decimal(str(pay["Amount"])) == (Decimal(str(pay["AmountCurrency"])) * paid_rate).quantize(Decimal("0.01"))
+        # SEK amounts round half up (sandbox arithmetic R1): 69.50 EUR x 11.59 = 805.505 -> 805.51
+        assert Decimal(str(pay["Amount"])) == (Decimal(str(pay["AmountCurrency"])) * paid_rate).quantize(
+            Decimal("0.01"), ROUND_HALF_UP)
         vouchers = [v for v in st.docs["vouchers"].values()
                     if (v["ReferenceType"], v["ReferenceNumber"]) in (("INVOICE", inv["DocumentNumber"]),
                                                                       ("INVOICEPAYMENT", str(pay["Number"])))]
@@ -73,7 +75,8 @@ def test_eur_order_paid_at_another_rate(books_env, tmp_path, monkeypatch, model)
                     - Decimal(str(r["Credit"]))
         assert by_account[1510] == 0   # the claim is cleared in SEK too
         gain = -(by_account.get(3960, Decimal(0)) + by_account.get(7960, Decimal(0)))  # 3960 credit, 7960 debit
-        expected = Decimal(str(pay["Amount"])) - (Decimal(str(inv["Total"])) * checkout_rate).quantize(Decimal("0.01"))
+        expected = Decimal(str(pay["Amount"])) - (Decimal(str(inv["Total"])) * checkout_rate).quantize(
+            Decimal("0.01"), ROUND_HALF_UP)
         assert gain == (expected if model == "currency_accounts" else 0)
         differences += abs(gain)
     assert (differences > 0) == (model == "currency_accounts")

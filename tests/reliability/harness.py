@@ -23,13 +23,15 @@ START = "2026-10-01"
 
 
 def start_fortnox(rate_limit: int = 100000, **kw):
+    from tests.conftest import FINNISH_RATES
     from woofort_sandboxes.fortnox import FortnoxSandbox
 
     sb = FortnoxSandbox(port=0, rate_limit=rate_limit, rate_window_seconds=5.0,
                         clients={CLIENT_ID: CLIENT_SECRET}, tenant_id=TENANT, **kw).start()
-    with sb.state.lock:   # the default mapping names PAYPAL; öresavrundning off as docs/accounting.md §10 requires
+    with sb.state.lock:   # the default mapping names PAYPAL; öresavrundning off as docs/accounting.md §10 requires;
+        # Finland's OSS rates, which the WooCommerce sandbox sells at
         sb.state.seed_reference({"modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}],
-                                 "settings": {"round_off": False}})
+                                 "settings": {"round_off": False, "foreign_vat_rates": list(FINNISH_RATES)}})
     return sb
 
 

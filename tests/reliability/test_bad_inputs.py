@@ -143,8 +143,8 @@ def test_the_rest_syncs_and_the_counts_reconcile(synced):
     invoiced = {int(r[0]) for r in con.execute("SELECT source_key FROM ledger.documents WHERE entity = 'invoice' "
                                                "AND status IN ('synced', 'adopted')").fetchall()}
     excluded = {r[0] for r in con.execute("SELECT order_id FROM deltas.invoice_exclusions").fetchall()}
-    dead = {int(r[0]) for r in con.execute("SELECT source_key FROM ledger.dead_letter WHERE entity = 'invoice' "
-                                           "AND status = 'open'").fetchall()}
+    dead = {int(r[0]) for r in con.execute("SELECT DISTINCT source_key FROM ledger.dead_letter "
+                                           "WHERE entity IN ('invoice', 'invoice_order') AND status = 'open'").fetchall()}
     deferred = {int(r[0]) for r in con.execute(
         "SELECT i.source_key FROM deltas.invoice_delta i JOIN ledger.dead_letter c ON c.entity = 'customer' AND "
         "c.status = 'open' AND c.source_key = (i.payload ->> '$.Invoice.CustomerNumber')").fetchall()}

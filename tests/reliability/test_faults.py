@@ -89,7 +89,7 @@ def _fresh(tmp_path, env_mp, shop, **sandbox_kw):
 @pytest.mark.parametrize("scenario", ["429_storm", "5xx_burst", "commit_then_drop",
                                       "latency_timeout", "drop"])
 def test_fortnox_endpoint_faults(scenario, baseline, shop, tmp_path, env_mp):
-    fx, data = _fresh(tmp_path, env_mp, shop, fault_seed=int(os.environ.get("WOOFORT_TEST_FAULT_SEED", "7")))
+    fx, data = _fresh(tmp_path, env_mp, shop, fault_seed=int(os.environ.get("WOOFORT_TEST_FAULT_SEED", "8")))
     kw = {}
     try:
         for pattern in SINK_WRITE_PATTERNS:   # the same paths serve the lookups (GET)

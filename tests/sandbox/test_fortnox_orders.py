@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from woofort_sandboxes.fortnox import FortnoxSandbox
+from woofort_sandboxes.fortnox.resources.common import today
 
 MODELS = [(v, h, r) for v in ("per_rate_sum", "per_row") for h in ("up", "even") for r in (True, False)]
 # ten rows of 0.04 at 12 % (VAT 0.0048 each) and one of 0.75 at 6 % (VAT 0.045, an exact half öre)
@@ -100,3 +101,23 @@ def test_order_update_cancel_and_listing(sb):
     missing = api("GET", "/3/orders/999")
     assert missing.status_code == 404 and "2000439" in missing.text
     assert api("POST", "/3/orders", {"Order": {"CustomerNumber": api.customer, "Bogus": 1}}).status_code == 400
+
+
+@pytest.mark.parametrize("invoice_date,copies", [("today", True), ("order_date", False)])
+def test_createinvoice_date_and_references_follow_the_tenant_guess(sb, invoice_date, copies):
+    api = Api(sb, {"round_off": False, "foreign_vat_rates": [13.5], "createinvoice_invoice_date": invoice_date,
+                   "createinvoice_copies_references": copies})
+    order = api.order([{"AccountNumber": 3106, "VAT": 13.5, "Price": "100.00"}], OrderDate="2026-10-05",
+                      ExternalInvoiceReference1="2004")
+    inv = api.ok("PUT", f"/3/orders/{order['DocumentNumber']}/createinvoice", status=201)["Invoice"]
+    if invoice_date == "order_date":
+        assert (inv["InvoiceDate"], inv["DueDate"]) == ("2026-10-05", "2026-11-04")   # terms 30 from the order
+    else:
+        assert inv["InvoiceDate"] == today()
+    assert inv["ExternalInvoiceReference1"] == ("2004" if copies else "")
+    assert (inv["TotalVAT"], inv["Total"]) == (Decimal("13.50"), Decimal("113.50"))
+    # the invoice's dates can be set afterwards without touching its decimal rows (what the sink does)
+    changed = api.ok("PUT", f"/3/invoices/{inv['DocumentNumber']}",
+                     {"Invoice": {"InvoiceDate": "2026-10-06", "DueDate": "2026-11-05"}})["Invoice"]
+    assert (changed["InvoiceDate"], changed["InvoiceRows"][0]["VAT"], changed["TotalVAT"]) == (
+        "2026-10-06", Decimal("13.5"), Decimal("13.50"))

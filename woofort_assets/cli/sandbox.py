@@ -223,8 +223,8 @@ def running_sandboxes(
             fortnox.register_client(*client)
         # The company as docs/accounting.md §10 requires it: Öresavrundning off (the sandbox, like a new Fortnox
         # company, has it on; woofort writes its own round-off row), the foreign VAT rates of the OSS countries the
-        # shop charges (as a company registered for OSS sets them up; a new one has none), and the PAYPAL mode of
-        # payment the default mapping names.
+        # shop charges (as a company registered for OSS sets them up; a new one has none; 25.5 % is booked through an
+        # order: docs/accounting.md §3), and the PAYPAL mode of payment the default mapping names.
         with fortnox.state.lock:
             fortnox.state.seed_reference({"settings": {"round_off": False, "foreign_vat_rates": oss_rates()},
                                           "modesofpayments": [{"Code": "PAYPAL", "AccountNumber": 1580}, {"Code": "KVITT", "AccountNumber": 1510}]})

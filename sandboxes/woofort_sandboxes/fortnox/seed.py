@@ -120,6 +120,11 @@ DEFAULT_SETTINGS = {
     # books the difference on CURRENCYWIN (3960) / CURRENCYLOSS (7960); "invoice_rate" ignores the payment's rate and
     # books the payment at the invoice's, so there is no difference.
     "exchange_difference": "currency_accounts",
+    # PUT /3/orders/{n}/createinvoice (resources/orders.py; GUESS both, not evidenced): whether the invoice is dated
+    # the day it is created ("today") or the order's OrderDate ("order_date"), and whether it copies the order's
+    # ExternalInvoiceReference1/2 (the sink finds an invoice by them after a lost answer).
+    "createinvoice_invoice_date": "today",
+    "createinvoice_copies_references": True,
 }
 
 CREDIT_SETTLEMENT_MODES = ("clears", "open")
@@ -128,4 +133,5 @@ HALF_ROUNDING_MODES = ("up", "even")
 # the tenant settings that take one of a few values: the first is the default
 CHOICE_SETTINGS = {"credit_settlement": CREDIT_SETTLEMENT_MODES, "vat_rounding": VAT_ROUNDING_MODES,
                    "half_rounding": HALF_ROUNDING_MODES, "terms_of_payment_check": ("reject", "ignore"),
-                   "exchange_difference": ("currency_accounts", "invoice_rate")}
+                   "exchange_difference": ("currency_accounts", "invoice_rate"),
+                   "createinvoice_invoice_date": ("today", "order_date")}

@@ -46,7 +46,7 @@ from woofort_assets.resources.woocommerce import WooCommerceError
 QUARANTINE_STATUSES = ("open", "skipped")
 DEAD_LETTER_STATUSES = ("open", "skipped", "resolved")
 DEAD_LETTER_ENTITIES = ("article", "price", "customer", "invoice", "credit_invoice", "invoice_payment", "stock",
-                        "invoice_email")
+                        "invoice_email", "invoice_order")
 
 
 class UnknownIdError(LookupError):

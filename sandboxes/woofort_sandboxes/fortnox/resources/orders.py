@@ -10,9 +10,11 @@ createinvoice (GUESS beyond the [SPEC] path and answer {"Invoice": {...}}): the 
 header (customer, addresses, currency, VATIncluded, price list, freight, fee, references, remarks) and every row
 as it is, VAT included (25.5 stays 25.5 on the invoice row, although the invoice row's schema says integer; how
 Fortnox itself books a non-whole rate is not evidenced), invoicing each row's DeliveredQuantity, or its
-OrderedQuantity when nothing was marked delivered. The invoice gets OrderReference = the order number and the
-order InvoiceReference = the invoice number (reference §5.6, INFERRED). A cancelled or already invoiced order
-cannot be invoiced, nor an invoiced order cancelled or changed (codes and messages GUESS).
+OrderedQuantity when nothing was marked delivered; dated today or the OrderDate, copying the external
+references or not (settings createinvoice_invoice_date, createinvoice_copies_references). The invoice gets
+OrderReference = the order number and the order InvoiceReference = the invoice number (reference §5.6, INFERRED).
+A cancelled or already invoiced order cannot be invoiced, nor an invoiced order cancelled or changed (codes and
+messages GUESS).
 """
 from __future__ import annotations
 
@@ -159,6 +161,10 @@ def createinvoice(ctx: Ctx, number: str):
             inv_no = st.next_number("invoices")
         inv = invoices._blank(inv_no, st)
         inv.update({k: copy.deepcopy(order[k]) for k in HEADER_TO_INVOICE})
+        if not st.settings.get("createinvoice_copies_references", True):
+            inv.update({"ExternalInvoiceReference1": "", "ExternalInvoiceReference2": ""})
+        if st.settings.get("createinvoice_invoice_date") == "order_date":
+            inv.update({"InvoiceDate": order["OrderDate"], "OutboundDate": order["OrderDate"]})
         inv["EmailInformation"]["EmailAddressTo"] = order["EmailInformation"].get("EmailAddressTo") or ""
         inv["OrderReference"] = order["DocumentNumber"]
         days = int(inv["TermsOfPayment"]) if str(inv["TermsOfPayment"]).isdigit() else 30

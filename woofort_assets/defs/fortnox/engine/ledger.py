@@ -22,8 +22,9 @@ DELTA_TABLES = ("article_delta", "price_delta", "stock_delta", "customer_delta",
 DONE = ("synced", "adopted")
 # A dead letter also waits for the documents it names: an invoice rejected because its customer or article was
 # rejected is sent again once one of those syncs after the rejection (dead_letter_open.sql), not on every run.
-UPSTREAM = {"invoice": ("customer", "article"), "credit_invoice": ("invoice", "customer", "article"),
-            "invoice_payment": ("invoice", "credit_invoice"), "price": ("article",), "stock": ("article",)}
+UPSTREAM = {"invoice": ("customer", "article"), "invoice_order": ("customer", "article"),
+            "credit_invoice": ("invoice", "customer", "article"), "invoice_payment": ("invoice", "credit_invoice"),
+            "price": ("article",), "stock": ("article",)}
 BOOKKEEP = "bookkeep:"   # a bookkeep rejection's dead letter: payload_hash = BOOKKEEP + the document's number
 _CONTRACT_COLUMNS = {"shop", "source_key", "entity", "action", "payload", "payload_hash", "order_id", "ref_entity",
                      "ref_source_key"}

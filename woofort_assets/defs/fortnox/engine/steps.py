@@ -43,6 +43,7 @@ class Write:
     entity: str | None = None                    # another ledger entity than the kind's (an invoice's void)
     key: str | None = None
     premarked: bool = False                      # already committed `pending` with its chunk
+    prepare: Callable[[dict], dict] | None = None     # finishes what woofort created, before it is booked
 
 
 def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: Write) -> str | None:
@@ -89,6 +90,9 @@ def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: 
 def _record(sink: Sink, entity: str, key: str, row: DeltaRow, w: Write, doc: dict, *, recovered: bool,
             outcome: str) -> str:
     number = (w.number(doc) if w.number else w.endpoint.number_of(doc)) or w.number_before
+    if w.prepare is not None and recovered and not w.booked(doc):
+        # idempotent (an invoice made from an order gets its own dates): a kill before mark_done does it again
+        doc = w.prepare(doc)
     booked = w.booked(doc)
     try:
         if w.book and recovered and not booked:

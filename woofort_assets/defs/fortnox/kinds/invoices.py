@@ -7,7 +7,9 @@ Ledger keys:
   document (or the old number itself when it was unbooked and cancelled instead)
 A Fortnox search by ExternalInvoiceReference1 (the order number) finds an invoice after an unknown outcome;
 numbers already claimed by another ledger row are never adopted twice.
-- invoice_email: the order; the invoice's e-mail, queued with its first create (kinds/invoice_emails.py)"""
+- invoice_email: the order; the invoice's e-mail, queued with its first create (kinds/invoice_emails.py)
+- invoice_order: the order; the Fortnox order an invoice at a non-whole VAT rate is made from
+  (kinds/invoice_orders.py)"""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from woofort_assets.defs.fortnox.engine.ledger import DONE, DeltaRow, LedgerRow
 from woofort_assets.defs.fortnox.engine.protocol import Sink, TransientError
 from woofort_assets.defs.fortnox.engine.steps import (
     Write, each_row, envelope_of, is_done, record_found, send, sweep_bookkeeping, unchanged, with_fields)
-from woofort_assets.defs.fortnox.kinds import invoice_emails
+from woofort_assets.defs.fortnox.kinds import invoice_emails, invoice_orders
 from woofort_assets.resources.fortnox import FortnoxError
 from woofort_assets.resources.fortnox.endpoints import INVOICES
 
@@ -117,6 +119,13 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
                      adopt=None if fresh else adopt, book=book_this(sink, row),
                      note=f"looked up first by ExternalInvoiceReference1 = {ref} (adopted if found)")
 
+    def create(row: DeltaRow, led: LedgerRow | None, write: Write) -> str | None:
+        """A row at a non-whole VAT rate cannot be sent as an invoice: an order and its createinvoice instead."""
+        if invoice_orders.via_order(write.body):
+            exclude = claimed | superseded.get(row.source_key, set())
+            return invoice_orders.create(sink, row, led, write, exclude)
+        return send(sink, ENTITY, row, led, write)
+
     def claim(number: str | None) -> None:
         if number is not None:
             claimed.add(number)
@@ -149,7 +158,7 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
         superseded.setdefault(row.source_key, set()).add(old)
         claimed.add(old)
         fresh = LedgerRow(row.source_key, "pending-reissue", None, None, False, led.attempts)
-        claim(send(sink, ENTITY, row, fresh, create_write(row, fresh)))
+        claim(create(row, fresh, create_write(row, fresh)))
 
     def one(row: DeltaRow) -> None:
         led = inv.get(row.source_key)
@@ -158,8 +167,9 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
         if not asked and unchanged(sink, ENTITY, row, led):
             return
         if led is None or led.fortnox_number is None or not (led.status in DONE or led.status == "pending"):
-            claim(send(sink, ENTITY, row, led, create_write(row, led)))
-        elif row.action == "reissue" or led.booked:
+            claim(create(row, led, create_write(row, led)))
+        elif row.action == "reissue" or led.booked or invoice_orders.via_order(row.payload):
+            # an invoice row's VAT is whole: a non-whole rate's invoice is made anew from an order, never PUT
             reissue(row, led)
         else:
             number = led.fortnox_number
@@ -198,7 +208,7 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
             if row.source_key not in ready:
                 one(row)
             elif ready[row.source_key] is not None:
-                claim(send(sink, ENTITY, row, inv.get(row.source_key), ready[row.source_key]))
+                claim(create(row, inv.get(row.source_key), ready[row.source_key]))
 
         each_row(sink, ENTITY, chunk, step)
 
