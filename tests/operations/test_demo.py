@@ -38,7 +38,9 @@ def test_the_demo_calibrates_books_abroad_and_reconciles_under_each_vat_model(tm
     assert f"({vat_rounding})" in calibrated and f"({half_rounding})" in calibrated, calibrated
     checks = re.search(r"reconciliation checks: (\d+) passed, (\d+) failed", out)
     assert checks and int(checks[1]) > 0 and checks[2] == "0", out[-3000:]
-    assert "dead-letter" not in out, out[-3000:]   # the sandbox company has the OSS rates the shop charges
+    # The sandbox company has the OSS rates the shop charges: no invoice is refused. A partial refund at FI 25.5 %
+    # is (docs/accounting.md §11: its credit cannot go through an order yet).
+    assert "dead-letter invoice " not in out, out[-3000:]
     with duckdb.connect(str(tmp_path / "demo" / "woofort.duckdb"), read_only=True) as con:
         invoiced_by_country = dict(con.execute(
             "SELECT o.billing_country, count(*) FROM reconciliation.orders r "
