@@ -100,6 +100,26 @@ def settle_orders(sink: Sink, payments: dict[str, LedgerRow], claimed: set[str])
             claimed.add(paid)
         return paid is not None
 
+    own_clearing = {r.fortnox_number for key, r in payments.items() if key.startswith("clear:") and r.fortnox_number}
+
+    def cleared(number: str, doc: dict, clearing_mode: str) -> Decimal:
+        """What clearing payments moved on `doc`, so that its balance is paired as before any of them: the pairs
+        are then the same at every run, and a pair whose `out` landed unseen (an unknown outcome, pending) is
+        looked up and completed with its `in`, not forgotten because the balances moved. A payment is a clearing
+        one when the ledger says so, or, unknown to the ledger, when it was made on the clearing mode."""
+        foreign = str(doc.get("Currency") or "SEK").upper() != "SEK"
+        total = Decimal(0)
+        for item in sink.guard(ENTITY, f"settle:{number}",
+                               lambda: list(INVOICE_PAYMENTS.iterate(client, {"invoicenumber": number}))):
+            payment = str(item.get("Number"))
+            if str(item.get("InvoiceNumber")) != number or (payment in claimed and payment not in own_clearing):
+                continue
+            full = item if payment in own_clearing and not foreign else \
+                sink.guard(ENTITY, f"settle:{number}", lambda: INVOICE_PAYMENTS.get(client, payment))
+            if payment in own_clearing or str(full.get("ModeOfPayment") or "") == clearing_mode:
+                total += _money(full.get("AmountCurrency") if foreign else full.get("Amount"))
+        return total
+
     for order_id, paid, mode, account, clearing_mode, clearing_account in orders:
         order = str(order_id)
         current, numbers, voiding = documents.of(order)
@@ -114,7 +134,12 @@ def settle_orders(sink: Sink, payments: dict[str, LedgerRow], claimed: set[str])
             sink.transient(ENTITY, f"settle:{order}", err)
             continue
         live = {n: d for n, d in docs.items() if not lookups.is_true(d.get("Cancelled"))}
-        balance = {n: _money(d.get("Balance")) for n, d in live.items()}
+        try:
+            balance = {n: _money(d.get("Balance")) + (cleared(n, d, clearing_mode) if clearing_mode else 0)
+                       for n, d in live.items()}
+        except TransientError as err:
+            sink.transient(ENTITY, f"settle:{order}", err)
+            continue
         complete = True
         owed = sorted((n for n in live if balance[n] < 0),      # credit notes first, then overpaid invoices
                       key=lambda n: (not lookups.is_true(live[n].get("Credit")), len(n), n))
