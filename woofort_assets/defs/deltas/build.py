@@ -24,8 +24,6 @@ DELTAS: dict[str, tuple[str, ...]] = {
     "credit_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
     "payment_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
 }
-# helpers that are Python (they run sql/deltas/<name>.sql themselves)
-PYTHON_HELPERS = {"_rates": register_rates}  # and _buyers, which takes the VIES client
 # extra tables a delta file writes besides deltas.<name>
 EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
 # DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):
@@ -49,12 +47,12 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
     # No enclosing transaction: DuckDB keeps a transaction's temp tables in memory it cannot spill, and every
     # delta table is replaced atomically on its own; a failed build fails the step, so no sink reads a mix.
     register_mapping(con, mapping, shop, start_date)
+    # helpers that are Python (they run sql/deltas/<name>.sql themselves)
+    python_helpers = {"_buyers": lambda c: register_buyer_numbers(c, vies), "_rates": register_rates}
     run_sql_file(con, "deltas/_macros.sql", params)
     for helper in helpers:
-        if helper == "_buyers":
-            register_buyer_numbers(con, vies)
-        elif helper in PYTHON_HELPERS:
-            PYTHON_HELPERS[helper](con)
+        if helper in python_helpers:
+            python_helpers[helper](con)
         else:
             run_sql_file(con, f"deltas/{helper}.sql", params)
     for name in wanted:

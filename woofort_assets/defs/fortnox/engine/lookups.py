@@ -40,18 +40,22 @@ def _full_invoice(client, item: dict) -> dict:
     return INVOICES.get(client, str(item["DocumentNumber"]))
 
 
-def search_invoices_by_ref(client, ref: str) -> list[dict]:
-    """Invoices whose ExternalInvoiceReference1 is exactly `ref` (the search itself is a contains-match)."""
-    items = INVOICES.iterate(client, {"externalinvoicereference1": ref})
+def search_by_ref(client, ref: str, endpoint: Endpoint = INVOICES) -> list[dict]:
+    """Invoices (or orders) whose ExternalInvoiceReference1 is exactly `ref` (the search itself is a
+    contains-match)."""
+    items = endpoint.iterate(client, {"externalinvoicereference1": ref})
     return [i for i in items if str(i.get("ExternalInvoiceReference1") or "").strip() == ref]
+
+
+def lowest_first(documents: Iterable[dict]) -> list[dict]:
+    return sorted(documents, key=lambda i: (len(str(i["DocumentNumber"])), str(i["DocumentNumber"])))
 
 
 def pick_invoice(client, candidates: Iterable[dict], *, exclude: set[str], credit: bool,
                  credit_ref: str | None = None, ext_ref2: str | None = None) -> dict | None:
     """The first (lowest-numbered) candidate that is (not) a credit invoice, not cancelled, not already
     claimed by another ledger row, and, for credit invoices, credits `credit_ref`."""
-    ordered = sorted(candidates, key=lambda i: (len(str(i["DocumentNumber"])), str(i["DocumentNumber"])))
-    for item in ordered:
+    for item in lowest_first(candidates):
         number = str(item["DocumentNumber"])
         if number in exclude:
             continue
@@ -67,12 +71,12 @@ def pick_invoice(client, candidates: Iterable[dict], *, exclude: set[str], credi
 
 
 def find_invoice(client, ref: str, *, exclude: set[str]) -> dict | None:
-    return pick_invoice(client, search_invoices_by_ref(client, ref), exclude=exclude, credit=False)
+    return pick_invoice(client, search_by_ref(client, ref), exclude=exclude, credit=False)
 
 
 def find_credit_invoice(client, ref: str, original: str, *, exclude: set[str],
                         ext_ref2: str | None = None) -> dict | None:
-    return pick_invoice(client, search_invoices_by_ref(client, ref), exclude=exclude, credit=True,
+    return pick_invoice(client, search_by_ref(client, ref), exclude=exclude, credit=True,
                         credit_ref=original, ext_ref2=ext_ref2)
 
 

@@ -75,11 +75,9 @@ def create(sink: Sink, row: DeltaRow, led: LedgerRow | None, w: Write, exclude: 
         return INVOICES.get(client, number) if number and number not in exclude else None
 
     def find_order() -> dict | None:
-        items = ORDERS.iterate(client, {"externalinvoicereference1": ref})
-        for item in sorted(items, key=lambda i: (len(str(i["DocumentNumber"])), str(i["DocumentNumber"]))):
+        for item in lookups.lowest_first(lookups.search_by_ref(client, ref, ORDERS)):
             number = str(item["DocumentNumber"])
-            if (str(item.get("ExternalInvoiceReference1") or "").strip() != ref or number in taken
-                    or lookups.is_true(item.get("Cancelled"))):
+            if number in taken or lookups.is_true(item.get("Cancelled")):
                 continue
             inv = lookups.number_of(item.get("InvoiceReference"))
             if inv is None or inv not in exclude:
