@@ -56,8 +56,10 @@ def test_a_well_formed_number_vies_does_not_know_is_listed_not_booked(con, vies)
     assert rows(con, "invoice_delta") == []
 
 
-def test_a_member_state_vies_cannot_reach_keeps_the_order_waiting_and_is_asked_again(con, vies):
+@pytest.mark.parametrize("status", [500, 200])   # GUESS: the HTTP status of VIES's error answer
+def test_a_member_state_vies_cannot_reach_keeps_the_order_waiting_and_is_asked_again(con, vies, status):
     vies.unavailable.add("DE")
+    vies.unavailable_status = status
     _untaxed_de_company(con, 1001, DE_NUMBER)
     _build(con, vies)
     excluded = exclusion(con, 1001)

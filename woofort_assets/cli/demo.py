@@ -14,6 +14,7 @@ from woofort_assets.cli.report import print_reconciliation
 from woofort_assets.cli.sandbox import DEMO_DAYS, DEMO_START, running_sandboxes, sandboxes_installed
 from woofort_assets.cli.summary import print_summary
 from woofort_assets.cli.sync import exit_code, run_sync
+from woofort_assets.lib.setting_types import integer
 from woofort_assets.lib.settings import CHECKOUT_DIR, data_dir, value
 
 
@@ -65,6 +66,13 @@ def _handle(args: argparse.Namespace) -> int:
     return 0 if code == 3 else code
 
 
+def _requests_per_window(raw: str) -> int:
+    try:
+        return integer(1, what=" of requests")(raw)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("demo", help="run the whole pipeline against fresh sandboxes")
     parser.add_argument("--orders", type=int, default=150)
@@ -73,7 +81,7 @@ def register(subparsers) -> None:
     parser.add_argument("--fortnox-vat-model", choices=VAT_MODELS, default=VAT_MODELS[0],
                         help="how the sandbox Fortnox rounds VAT (vat_rounding/half_rounding); the demo calibrates "
                              "first and books for what it measures")
-    parser.add_argument("--fortnox-rate-limit", type=int, default=25, metavar="N",
+    parser.add_argument("--fortnox-rate-limit", type=_requests_per_window, default=25, metavar="N",
                         help="requests per 5 s the sandbox Fortnox allows, and woofort's limiter with it (Fortnox's "
                              "is 25; more makes a quicker demo)")
     parser.set_defaults(handler=_handle)

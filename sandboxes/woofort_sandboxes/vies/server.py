@@ -5,7 +5,8 @@
 state does not disclose name or address (Germany, Spain). Source: the Commission's VIES REST API
 (https://ec.europa.eu/taxation_customs/vies/rest-api, "check-vat-number"; third-party write-ups agree on the
 fields). When a member state's register is down VIES answers `{"actionSucceed": false, "errorWrappers":
-[{"error": "MS_UNAVAILABLE"}]}`; the HTTP status of that answer is GUESS (500 here), as is its exact body.
+[{"error": "MS_UNAVAILABLE"}]}`; the HTTP status of that answer is GUESS (`unavailable_status`: 500 by default,
+or 200), as is its exact body.
 
 Registered numbers are given by the test (`registered`), everything else is "not registered"; `unavailable` lists
 the member states whose register is down. `requests` counts the checks asked, per number."""
@@ -26,9 +27,10 @@ from .._ports import ensure_free
 
 class ViesSandbox:
     def __init__(self, registered: dict[str, str] | None = None, unavailable: set[str] | None = None,
-                 host: str = "127.0.0.1", port: int = 0):
+                 unavailable_status: int = 500, host: str = "127.0.0.1", port: int = 0):
         self.registered = dict(registered or {})   # "DE136695976" -> name ("---" undisclosed)
         self.unavailable = set(unavailable or ())   # member-state prefixes, e.g. {"FI"}
+        self.unavailable_status = unavailable_status
         self.requests: Counter[str] = Counter()
         self.host, self.port = host, port
         self._server = None
@@ -48,7 +50,8 @@ class ViesSandbox:
             return _json(400, {"actionSucceed": False, "errorWrappers": [{"error": "INVALID_INPUT"}]})
         self.requests[country + number] += 1
         if country in self.unavailable:
-            return _json(500, {"actionSucceed": False, "errorWrappers": [{"error": "MS_UNAVAILABLE"}]})
+            return _json(self.unavailable_status,
+                         {"actionSucceed": False, "errorWrappers": [{"error": "MS_UNAVAILABLE"}]})
         name = self.registered.get(country + number)
         return _json(200, {"countryCode": country, "vatNumber": number,
                            "requestDate": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
