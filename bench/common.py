@@ -113,7 +113,7 @@ def run_child(module: str, args: list[str], timeout_s: float | None = None, max_
         return {"finished": False, "reason": reason, "child_wall_s": wall, "polled_peak_rss_mb": round(peak, 1),
                 "cpu_s_when_killed": round(cpu, 1)}
     if proc.returncode != 0:
-        return {"finished": False, "reason": f"exit code {proc.returncode}: {stderr.strip()[-1500:]}",
+        return {"finished": False, "reason": f"exit code {proc.returncode}: {_last_error(stderr)}",
                 "child_wall_s": wall}
     lines = [line for line in stdout.strip().splitlines() if line.startswith("{")]
     result = json.loads(lines[-1])
@@ -129,3 +129,10 @@ def emit(result: dict) -> None:
 
 def log(message: str) -> None:
     print(f"[bench {datetime.now(UTC).strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _last_error(stderr: str) -> str:
+    """The exception line of a child's traceback (the table shows one line; the log keeps the rest)."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if not line.startswith((" ", "Traceback"))]
+    return (errors[0] if errors else lines[-1] if lines else "no output")[:300]

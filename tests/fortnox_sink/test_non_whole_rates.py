@@ -10,9 +10,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from woofort_assets.defs.fortnox.assets import fortnox_customers, fortnox_invoice_payments, fortnox_invoices
+from woofort_assets.defs.fortnox.assets import (
+    fortnox_credit_invoices, fortnox_customers, fortnox_invoice_payments, fortnox_invoices)
 
-from .conftest import customer, invoice, payment
+from .conftest import customer, invoice, partial_credit, payment
 
 ASSETS = [fortnox_customers, fortnox_invoices, fortnox_invoice_payments]
 RATES = [D("25.5"), 14, D("5.5"), D("13.5")]
@@ -49,7 +50,7 @@ def _orders(h) -> list[dict]:
 
 def _check_booked(h, orders=CASES) -> dict[str, dict]:
     """One order and one booked invoice per WooCommerce order, with the hand-worked rows and totals."""
-    invoices = {d["DocumentNumber"]: d for d in h.invoices()}
+    invoices = {d["DocumentNumber"]: d for d in h.invoices() if d["Credit"] != "true"}
     made = Counter(o["ExternalInvoiceReference1"] for o in _orders(h))
     assert made == Counter({str(o): 1 for o in orders if CASES[o][0][0]["VAT"] % 1}), made
     assert len(invoices) == len(orders)
@@ -174,3 +175,92 @@ def test_a_refused_order_is_dead_lettered_and_waits(h):
     before = h.writes()
     assert h.materialize(ASSETS, preflight=False).success
     assert h.writes() == before
+
+
+# ---------------------------------------------------------------------- a partial refund at a non-whole rate
+CREDIT_ASSETS = [*ASSETS, fortnox_credit_invoices]
+
+
+def _refund(refund_id: int, rows: list[dict]) -> dict:
+    body = partial_credit(refund_id, 2001, "WC1", 0)
+    body["payload"]["Invoice"]["InvoiceRows"] = rows
+    return body
+
+
+# a refund of the product of order 2001 (200.00 + 25.5 %), and of its shipping too (49.00 + 25.5 %)
+PRODUCT = {**_row("Produkt 1", "200.00", D("25.5"), 3106), "DeliveredQuantity": -1}
+SHIPPING = {**_row("Frakt", "49.00", D("25.5"), 3521), "DeliveredQuantity": -1}
+
+
+def _credit_setup(h, refunds: list[dict], settings: dict | None = None) -> None:
+    _setup(h, settings, orders=[2001])
+    h.write_deltas(customer_delta=[customer("WC1")],
+                   invoice_delta=[invoice(2001, "WC1", rows=CASES[2001][0], date="2026-10-05", DueDate="2026-11-04")],
+                   credit_delta=refunds)
+
+
+def _credits(h) -> list[dict]:
+    return [d for d in h.invoices() if d["Credit"] == "true"]
+
+
+@pytest.mark.parametrize("fault", [None, "commit_then_drop /3/invoices/*/credit",
+                                   "commit_then_drop /3/invoices/*", "drop /3/invoices/*"])
+def test_a_partial_refund_at_a_non_whole_rate_is_fortnoxs_credit_with_the_refunds_rows(h, fault):
+    """Fortnox's credit of the whole invoice copies its 25.5 % rows; the sink then PUTs the refund's rows onto it
+    by RowId (docs/accounting.md §11): one booked credit invoice of -200.00 - 51.00 VAT, exactly once when an
+    answer is lost (the credit's, or the rows' PUT)."""
+    _credit_setup(h, [_refund(9001, [PRODUCT])])
+    assert h.materialize(ASSETS, preflight=False).success            # the invoice, booked
+    if fault:
+        kind, pattern = fault.split()
+        # PUTs in order: …/credit, the credit invoice's rows, its bookkeep ("*" matches "1/credit" too)
+        h.sb.add_fault(kind, pattern, methods=["PUT"], count=1, skip=1 if pattern == "/3/invoices/*" else 0)
+        h.materialize(CREDIT_ASSETS, preflight=False, raise_on_error=False)
+        assert [r["fired"] for r in h.sb.faults.snapshot()] == [1]
+        h.sb.clear_faults()
+    assert h.materialize(CREDIT_ASSETS, preflight=False).success
+    (credit,) = _credits(h)
+    original = _check_booked(h, [2001])["2001"]
+    assert (credit["CreditInvoiceReference"], original["CreditInvoiceReference"]) == (
+        original["DocumentNumber"], credit["DocumentNumber"])
+    assert [(r["AccountNumber"], D(str(r["VAT"])), D(str(r["DeliveredQuantity"])), D(str(r["Price"])))
+            for r in credit["InvoiceRows"]] == [(3106, D("25.5"), D(-1), D("200"))]
+    assert (D(str(credit["Net"])), D(str(credit["TotalVAT"])), D(str(credit["Total"]))) == (
+        D("-200.00"), D("-51.00"), D("-251.00"))
+    assert credit["Booked"] is True and credit["InvoiceDate"] == "2026-10-07"
+    assert credit["ExternalInvoiceReference2"] == "refund 9001"
+    status, number, booked, _ = h.ledger("credit_invoice")["9001"]
+    assert (status, number, booked) == ("synced", credit["DocumentNumber"], True)
+    before = h.writes()
+    assert h.materialize(CREDIT_ASSETS, preflight=False).success
+    assert h.writes() == before
+
+
+def test_a_fortnox_that_drops_the_rate_on_put_leaves_no_credit_open(h):
+    """GUESS disproved (sandbox put_keeps_row_vat false: Fortnox reads a kept row's 25.5 back as 25): the answer's
+    rates are checked, the credit invoice is cancelled, and the refund waits in the dead letter with the reason."""
+    _credit_setup(h, [_refund(9001, [PRODUCT, SHIPPING])], {"put_keeps_row_vat": False})
+    assert h.materialize(CREDIT_ASSETS, preflight=False).success
+    (credit,) = _credits(h)
+    assert credit["Cancelled"] is True and credit["Booked"] is False
+    assert h.ledger("credit_invoice")["9001"][0] == "failed"
+    (message,) = [m for (m,) in h.sql("SELECT error_message FROM ledger.dead_letter WHERE source_key = '9001'")]
+    assert "did not keep the VAT rates" in message and "25.5" in message and "by hand" in message, message
+    before = h.writes()
+    assert h.materialize(CREDIT_ASSETS, preflight=False).success
+    assert h.writes() == before
+
+
+def test_a_second_refund_at_a_non_whole_rate_is_refused_with_its_reason(h):
+    """Fortnox credits an invoice once: the second refund is refused before anything is sent, names the first
+    credit invoice, and waits without a request on the next run."""
+    _credit_setup(h, [_refund(9001, [PRODUCT]), _refund(9002, [SHIPPING])])
+    assert h.materialize(CREDIT_ASSETS, preflight=False).success
+    (credit,) = _credits(h)
+    assert h.ledger("credit_invoice")["9001"][:2] == ("synced", credit["DocumentNumber"])
+    assert "9002" not in h.ledger("credit_invoice") or h.ledger("credit_invoice")["9002"][1] is None
+    (message,) = [m for (m,) in h.sql("SELECT error_message FROM ledger.dead_letter WHERE source_key = '9002'")]
+    assert f"credited it already (credit invoice {credit['DocumentNumber']})" in message, message
+    before = h.sb.counters_snapshot()
+    assert h.materialize(CREDIT_ASSETS, preflight=False).success
+    assert h.sb.counters_snapshot() == before

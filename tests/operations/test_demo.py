@@ -38,10 +38,14 @@ def test_the_demo_calibrates_books_abroad_and_reconciles_under_each_vat_model(tm
     assert f"({vat_rounding})" in calibrated and f"({half_rounding})" in calibrated, calibrated
     checks = re.search(r"reconciliation checks: (\d+) passed, (\d+) failed", out)
     assert checks and int(checks[1]) > 0 and checks[2] == "0", out[-3000:]
-    # The sandbox company has the OSS rates the shop charges: no invoice is refused. A partial refund at FI 25.5 %
-    # is (docs/accounting.md §11: its credit cannot go through an order yet).
-    assert "dead-letter invoice " not in out, out[-3000:]
+    # The sandbox company has the OSS rates the shop charges: nothing is refused, the partial refund at FI 25.5 %
+    # included (docs/accounting.md §3 "Credits at a non-whole rate").
     with duckdb.connect(str(tmp_path / "demo" / "woofort.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT entity, source_key, error_message FROM ledger.dead_letter").fetchall() == []
+        non_whole_credits = con.execute(
+            "SELECT d.status FROM deltas.credit_delta c JOIN ledger.documents d ON d.entity = 'credit_invoice' "
+            "AND d.source_key = c.source_key WHERE c.payload::VARCHAR LIKE '%\"VAT\":25.5%'").fetchall()
+        assert non_whole_credits and {s for (s,) in non_whole_credits} == {"synced"}, non_whole_credits
         invoiced_by_country = dict(con.execute(
             "SELECT o.billing_country, count(*) FROM reconciliation.orders r "
             "JOIN staging.orders o USING (shop, order_id) WHERE r.outcome = 'invoiced' GROUP BY ALL").fetchall())

@@ -86,8 +86,10 @@ def _row(ctx: Ctx, inv: dict, data: dict, customer: dict, old: dict | None = Non
     """One row of an invoice (or, decimal_vat, of an order: [SPEC] fortnox_Order_OrderRow.VAT is a number, the
     invoice row's an integer, so an order row keeps 25.5 where an invoice row would take 25)."""
     st = ctx.state
-    # a row that came from an order keeps its decimal VAT while a PUT leaves VAT alone (createinvoice, GUESS)
-    decimal_vat = decimal_vat or (old is not None and "VAT" not in data and D(old.get("VAT") or 0) % 1 != 0)
+    # a row that came from an order (createinvoice, or a credit of such an invoice) keeps its decimal VAT while a PUT
+    # leaves VAT alone (GUESS; setting put_keeps_row_vat false: the PUT reads it back as a whole rate, 25.5 -> 25)
+    decimal_vat = decimal_vat or (old is not None and "VAT" not in data and D(old.get("VAT") or 0) % 1 != 0
+                                  and st.settings.get("put_keeps_row_vat", True))
     row = old or {"AccountNumber": None, "ArticleNumber": "", "ContributionPercent": "0", "ContributionValue": "0",
                   "Cost": 0, "CostCenter": "", "DeliveredQuantity": "0", "Description": "", "Discount": 0,
                   "DiscountType": "PERCENT", "HouseWork": False, "HouseWorkHoursToReport": None,

@@ -87,12 +87,39 @@ def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: 
                    outcome="updated" if w.action in ("update", "set_stock") else "created")
 
 
+class Refusal(Exception):
+    """What a kind knows Fortnox cannot take, or a GUESS about Fortnox that its answer disproved: dead-lettered
+    with this reason as a Fortnox rejection is (`message`, no code), and it waits the same way."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def refused(sink: Sink, entity: str, row: DeltaRow, w: Write, reason: Callable[[], str | None]) -> bool:
+    """Whether `w` is not sent: it waits in the dead letter (as `send` would say), or `reason()` says why Fortnox
+    cannot take it, and it is dead-lettered with that reason."""
+    key, sent_hash = w.key or row.source_key, rejection_hash(row, w)
+    if waits(sink, entity, key, sent_hash, w):
+        return True
+    why = reason()
+    if why:
+        sink.reject(entity, key, Refusal(why), w.body if w.body is not None else w.record_payload, sent_hash)
+    return bool(why)
+
+
 def _record(sink: Sink, entity: str, key: str, row: DeltaRow, w: Write, doc: dict, *, recovered: bool,
-            outcome: str) -> str:
+            outcome: str) -> str | None:
     number = (w.number(doc) if w.number else w.endpoint.number_of(doc)) or w.number_before
     if w.prepare is not None and recovered and not w.booked(doc):
         # idempotent (an invoice made from an order gets its own dates): a kill before mark_done does it again
-        doc = w.prepare(doc)
+        try:
+            doc = w.prepare(doc)
+        except Refusal as err:      # the prepare undid what the write made; the record is not in Fortnox
+            sink.ledger.set_status(entity, key, w.restore_status)
+            why = err.message
+            refused(sink, entity, row, w, lambda: why)
+            return None
     booked = w.booked(doc)
     try:
         if w.book and recovered and not booked:

@@ -1,7 +1,8 @@
 """Credit notes for refunds: an unbooked invoice is cancelled; a whole-order reversal is Fortnox's own credit of
 the original (PUT /credit, which Fortnox allows on booked invoices only); a partial refund, and the remainder of
 an order cancelled after refunds, is a credit invoice of its own rows that refers to the original
-(CreditInvoiceReference), found again by order number and refund id (or "order <status>").
+(CreditInvoiceReference), found again by order number and refund id (or "order <status>"); one with a row at a
+non-whole VAT rate is Fortnox's own credit with its rows then set to the refund's (credit_rows.py).
 
 Ledger key: the refund (the delta's source_key, `order-<id>` for a whole-order reversal); fortnox_number = the
 credit invoice's DocumentNumber, or the original's number for a `cancel`."""
@@ -12,7 +13,9 @@ from woofort_assets.defs.fortnox.engine import lookups
 from woofort_assets.defs.fortnox.engine.ledger import DONE, DeltaRow, LedgerRow
 from woofort_assets.defs.fortnox.engine.protocol import Sink
 from woofort_assets.defs.fortnox.engine.steps import (
-    Write, bookkeep, each_row, envelope_of, is_done, keep, send, sweep_bookkeeping, unchanged, with_fields)
+    Write, bookkeep, each_row, envelope_of, is_done, keep, refused, send, sweep_bookkeeping, unchanged, with_fields)
+from woofort_assets.defs.fortnox.kinds import credit_rows
+from woofort_assets.defs.fortnox.kinds.invoice_orders import via_order
 from woofort_assets.defs.fortnox.kinds.invoices import book_this, credit_number
 from woofort_assets.resources.fortnox.endpoints import INVOICES
 
@@ -51,6 +54,22 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
     def action_write(row: DeltaRow, original: LedgerRow) -> Write:
         n = original.fortnox_number
         inner = envelope_of(row.payload)[1]
+
+        def credited() -> dict | None:
+            doc = INVOICES.get(client, n)
+            voiding = lookups.number_of(doc.get("CreditInvoiceReference"))
+            return doc if voiding and voiding not in claimed else None
+
+        def number(doc: dict) -> str:
+            return credit_number(doc) or n
+
+        def whole_credit(note: str, prepare=None) -> Write:
+            return Write("credit", "PUT", INVOICES.action_path(n, "credit"), None, INVOICES, number=number,
+                         booked=lambda doc: number(doc) == str(doc.get("DocumentNumber"))
+                         and lookups.is_true(doc.get("Booked")),
+                         lookup=credited, book=book_this(sink, row), prepare=prepare,
+                         record_payload={"action": "credit", "invoice": n}, note=note)
+
         if row.action == "cancel":
             def cancelled() -> dict | None:
                 doc = INVOICES.get(client, n)
@@ -60,19 +79,10 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
                          number=lambda doc: n, booked=lambda doc: False, lookup=cancelled,
                          record_payload={"action": "cancel", "invoice": n}, note=f"cancel of invoice {n}")
         if not inner.get("InvoiceRows") or (row.source_key.startswith("order-") and not row.extra.get("remainder")):
-            def credited() -> dict | None:
-                doc = INVOICES.get(client, n)
-                voiding = lookups.number_of(doc.get("CreditInvoiceReference"))
-                return doc if voiding and voiding not in claimed else None
-
-            def number(doc: dict) -> str:
-                return credit_number(doc) or n
-
-            return Write("credit", "PUT", INVOICES.action_path(n, "credit"), None, INVOICES, number=number,
-                         booked=lambda doc: number(doc) == str(doc.get("DocumentNumber"))
-                         and lookups.is_true(doc.get("Booked")),
-                         lookup=credited, book=book_this(sink, row),
-                         record_payload={"action": "credit", "invoice": n}, note=f"credit (full) of invoice {n}")
+            return whole_credit(f"credit (full) of invoice {n}")
+        if via_order(row.payload):
+            return whole_credit(f"credit of invoice {n}, then its rows set to the refund's (a non-whole VAT rate)",
+                                prepare=lambda doc: credit_rows.fit_credit(sink, row, doc))
         order = str(inner.get("ExternalInvoiceReference1") or (row.order_id if row.order_id is not None
                                                                 else row.ref_source_key)).strip()
         refund = inner.get("ExternalInvoiceReference2")
@@ -91,6 +101,9 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
             number = led.fortnox_number       # a changed partial credit already in Fortnox: update it
             body = row.payload if original is None else \
                 with_fields(row.payload, CreditInvoiceReference=original.fortnox_number)
+            if via_order(row.payload):
+                body = credit_rows.rows_body(sink.guard(ENTITY, row.source_key,
+                                                        lambda: INVOICES.get(client, number)), row.payload)
             send(sink, ENTITY, row, led, Write("update", "PUT", INVOICES.item_path(number), body, INVOICES,
                                                number_before=number, restore_status=led.status))
             return
@@ -106,6 +119,10 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
                 sink.defer(ENTITY, row.source_key, waits_for)
             return
         write = action_write(row, original)
+        if write.prepare is not None and not sink.dry_run and (led is None or led.status != "pending") and refused(
+                sink, ENTITY, row, write, lambda: credit_rows.refusal(sink.guard(
+                    ENTITY, row.source_key, lambda: INVOICES.get(client, original.fortnox_number)), row.payload)):
+            return
         if original.status == "adopted":
             write.adopt = write.lookup        # a document of a plugin before woofort may be credited already
         if not sink.dry_run and write.path.endswith("/credit") and not original.booked:
