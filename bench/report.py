@@ -172,6 +172,8 @@ def b3(r: dict) -> list[str]:
            f"| theoretical minimum at 5 requests/s (calls ÷ 5) | {r['theoretical_min_s']:,.1f} s |",
            f"| achieved requests/s | {r['achieved_rps']} ({100 * r['share_of_limit']:.1f} % of 5/s) |",
            f"| 429 answers | {r['429s']} |",
+           *([f"| sandbox rate mode | {r['rate_mode']}, network jitter up to {r['jitter_s']} s |"]
+             if "rate_mode" in r else []),
            f"| calls per paid order, everything | {r['calls_per_order_total']} |",
            f"| calls per paid order, invoices + payments only (customers and articles existing) | "
            f"{r['calls_per_order_invoices_and_payments']} |",

@@ -183,6 +183,42 @@ def test_rate_limit_window_slides():
         assert api("GET", "/3/currencies").status_code == 200
 
 
+def test_rate_limit_strict_mode_refuses_the_26th_arrival_with_jitter():
+    # the real limit, counted at arrival; every request is delayed by a seeded jitter of up to 50 ms first
+    with FortnoxSandbox(rate_mode="strict", rate_jitter_seconds=0.05, rate_jitter_seed=3) as s:
+        api = Api(s)
+        started = time.monotonic()
+        codes = [api("GET", "/3/companyinformation").status_code for _ in range(26)]
+        assert time.monotonic() - started > 0.3  # 26 delays of U(0, 0.05) s: 0.65 s expected
+        assert codes[:25] == [200] * 25 and codes[25] == 429
+        r = api("GET", "/3/companyinformation")
+        assert r.json() == {"message": "Too Many Requests"} and int(r.headers["Retry-After"]) >= 1
+        assert s.counters_snapshot()["429_sent"] == 2
+
+
+def test_rate_limit_strict_window_is_closed_and_checks_late_arrivals():
+    from woofort_sandboxes.fortnox.ratelimit import ArrivalWindow
+    w = ArrivalWindow(3, 1.0)
+    assert [w.check("t", x) for x in (0.0, 0.5, 0.9)] == [None, None, None]
+    assert w.check("t", 1.0) == 0.0  # exactly one window after the first: the closed interval [0, 1] holds 4
+    assert w.check("t", 1.01) is None
+    assert w.check("t", 0.95) is not None  # arrived before 1.01 but checked after it: [0.5, 1.01] would hold 4
+    assert w.check("other-tenant", 0.95) is None
+
+
+def test_rate_jitter_is_seeded_and_bounded():
+    from woofort_sandboxes.fortnox.ratelimit import Jitter
+    a, b = Jitter(0.2, seed=5), Jitter(0.2, seed=5)
+    draws = [a.draw() for _ in range(50)]
+    assert draws == [b.draw() for _ in range(50)]
+    assert all(0 <= d <= 0.2 for d in draws) and max(draws) > 0.15
+    a.reset()
+    assert [a.draw() for _ in range(3)] == draws[:3]
+    assert Jitter(0.0).draw() == 0.0
+    with pytest.raises(ValueError):
+        FortnoxSandbox(rate_mode="fixed")
+
+
 # ------------------------------------------------------------------------------------------------ envelopes
 def test_envelopes_and_paging(api):
     for i in range(7):

@@ -11,12 +11,18 @@ We drive the bucket ourselves (`put_decision` under the bucket's file lock, then
 a waiting item with `timestamp += slept_ms` rather than the clock at admission, so under lock
 contention the stamp lags the real send time and the window opens early; (2) in pyrate-limiter 4.5
 its non-blocking path calls `FileLock.acquire(False)`, which filelock 4 rejects (timeout must be a
-number). Stamping `now()` inside the lock, right before the request is sent, is what matters.
+number).
 
-The window used is `window_seconds + margin_seconds`: the server stamps a request when it *arrives*,
-we stamp it when we *admit* it, and the gap (scheduling, connection set-up) varies from request to
-request, so a request admitted exactly `window` after another can arrive inside the server's window.
-The margin covers that jitter; see docs/fortnox-client.md for the measurement.
+A request holds its slot from admission until its answer is in, and is then dated by the answer
+(`slot()`). Fortnox counts a request when it *arrives*, which we cannot see, but it lies between our
+send and our answer: counting the next request's window from the answer is safe whatever the network
+jitter, where a stamp taken at the send is only safe while the jitter stays under a fixed margin. Measured
+against the sandbox's strict mode (docs/fortnox-client.md): the send-to-arrival delay is 0.6-2.7 ms on
+loopback, so the earlier send stamp + 0.15 s margin never saw a 429 there, but with 0.2 s of jitter it
+saw 3 × 429 in 300 sequential requests (0 with the answer's date). While in flight the slot's stamp is
+`IN_FLIGHT_SECONDS` in the future, so it counts in every window until the answer re-dates it (or, if the
+process dies, until the horizon passes). `margin_seconds` is now only for clock slew (NTP may slew the
+wall clock by 0.5 ms/s, 2.5 ms per window) and millisecond stamps.
 """
 
 from __future__ import annotations
@@ -26,11 +32,16 @@ import os
 import random
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyrate_limiter import Duration, Rate, RateItem, SQLiteBucket
 
-DEFAULT_MARGIN_SECONDS = 0.15
+DEFAULT_MARGIN_SECONDS = 0.01
+IN_FLIGHT_SECONDS = 60.0  # a request out longer than this (timeouts are 30 s) is dated as if answered then
+POLL_SECONDS = 0.25  # re-check this often while every counted slot is still in flight
 
 
 class RateLimitTimeout(TimeoutError):
@@ -38,7 +49,7 @@ class RateLimitTimeout(TimeoutError):
 
 
 class SharedRateLimiter:
-    """`acquire()` blocks until one more request fits in the shared window."""
+    """`with slot():` blocks until one more request fits in the shared window and holds it until the answer."""
 
     def __init__(
         self,
@@ -70,20 +81,34 @@ class SharedRateLimiter:
                 except OSError:
                     pass
         self._bucket = bucket
+        self._interval_ms = interval_ms
         self._thread_lock = threading.Lock()
         self._puts = 0
 
     def __repr__(self) -> str:
         return f"SharedRateLimiter({self.limit}/{self.window_seconds}s+{self.margin_seconds}s, {str(self.state_file)!r})"
 
-    def acquire(self, timeout: float = 300.0) -> float:
-        """Take one slot; returns the seconds waited. Raises RateLimitTimeout after `timeout`."""
+    @contextmanager
+    def slot(self, timeout: float = 300.0) -> Iterator[float]:
+        """Hold one slot while the request is out; yields the seconds waited for it. On exit (answer, error
+        or exception alike) the slot is dated now: the request arrived at Fortnox at the latest then."""
+        name = f"fortnox:{uuid.uuid4().hex}"
+        waited = self._admit(name, timeout)
+        try:
+            yield waited
+        finally:
+            self._redate(name, self._bucket.now())
+
+    def _admit(self, name: str, timeout: float) -> float:
+        """Take one slot, dated IN_FLIGHT_SECONDS ahead until `_redate`; returns the seconds waited."""
         start = time.monotonic()
         bucket = self._bucket
         while True:
             with self._thread_lock, bucket.lock:  # threads, then processes (filelock on the SQLite file)
-                item = RateItem("fortnox", bucket.now())
+                item = RateItem(name, bucket.now())
                 decision = bucket.put_decision(item)  # count in window + insert: one transaction
+                if decision.allowed:
+                    self._redate_locked(name, item.timestamp + int(IN_FLIGHT_SECONDS * 1000))
                 self._puts += 1
                 if self._puts % 100 == 0:
                     bucket.leak(item.timestamp)  # drop entries older than the window
@@ -93,8 +118,23 @@ class SharedRateLimiter:
             if waited > timeout:
                 raise RateLimitTimeout(f"no Fortnox request slot free within {timeout:.0f}s")
             wait_ms = decision.retry_after_ms if decision.retry_after_ms is not None else 20
+            if wait_ms > self._interval_ms + 1:  # the next slot to free is still in flight: its answer re-dates it
+                wait_ms = POLL_SECONDS * 1000
             # A little jitter so that waiting threads/processes do not all wake on the same millisecond.
             time.sleep(min(wait_ms / 1000, max(0.0, timeout - waited)) + random.uniform(0.0, 0.015))
+
+    def _redate(self, name: str, timestamp_ms: int) -> None:
+        with self._thread_lock, self._bucket.lock:
+            self._redate_locked(name, timestamp_ms)
+
+    def _redate_locked(self, name: str, timestamp_ms: int) -> None:
+        """Set the slot's stamp (an UPDATE on pyrate-limiter's table: its API only inserts); re-insert it if it
+        was already leaked (a request out for longer than the in-flight horizon)."""
+        conn, table = self._bucket.conn, self._bucket.table.replace('"', '""')
+        updated = conn.execute(f'UPDATE "{table}" SET item_timestamp = ? WHERE name = ?', (timestamp_ms, name))
+        if updated.rowcount == 0:
+            conn.execute(f'INSERT INTO "{table}" (name, item_timestamp) VALUES (?, ?)', (name, timestamp_ms))
+        conn.commit()
 
 
 _cache: dict[tuple, SharedRateLimiter] = {}

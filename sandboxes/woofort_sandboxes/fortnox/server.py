@@ -22,7 +22,7 @@ from .errors import ApiError, RawError
 from . import errors as E
 from .faults import Faults
 from .oauth import Clock, OAuthStore
-from .ratelimit import SlidingWindow, too_many
+from .ratelimit import Jitter, make_window, too_many
 from .resources.common import Ctx
 from .routes import build_map
 from .state import State
@@ -54,7 +54,8 @@ class FortnoxSandbox:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, rate_limit: int = 25,
                  rate_window_seconds: float = 5.0, access_token_ttl_seconds: int = 3600,
                  clients: dict[str, str] | None = None, tenant_id: str = "1234567", warehouse: bool = False,
-                 tls: bool = False, state_dir: str | None = None, fault_seed: int = 0):
+                 tls: bool = False, state_dir: str | None = None, fault_seed: int = 0,
+                 rate_mode: str = "sliding", rate_jitter_seconds: float = 0.0, rate_jitter_seed: int = 0):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox binds to loopback only")
         self.host, self.port = host, port
@@ -65,7 +66,8 @@ class FortnoxSandbox:
         self.state = State(self.tenant_id, warehouse=warehouse)
         self.oauth = OAuthStore(clients or {"sandbox-client": "sandbox-secret"}, self.tenant_id, self.clock,
                                 access_token_ttl_seconds)
-        self.ratelimit = SlidingWindow(rate_limit, rate_window_seconds)
+        self.ratelimit = make_window(rate_mode, rate_limit, rate_window_seconds)  # ratelimit.py: the two modes
+        self.jitter = Jitter(rate_jitter_seconds, rate_jitter_seed)
         self.faults = Faults(fault_seed)
         self.counters: Counter = Counter()
         self.counter_lock = threading.Lock()
@@ -162,6 +164,7 @@ class FortnoxSandbox:
         self.state.reset()
         self.oauth.reset()
         self.ratelimit.reset()
+        self.jitter.reset()
         self.faults.clear()
         with self.counter_lock:
             self.counters.clear()
@@ -193,6 +196,7 @@ class FortnoxSandbox:
             if request.remote_addr not in ("127.0.0.1", "::1", None):
                 return _json(403, {"message": "control API is loopback-only"})
             return control.handle(self, request, path)
+        environ["sandbox.arrived"] = self.jitter.arrive()  # after the simulated network delay, before anything
         drop_after = False
         self.count("requests_total")
         for rule in self.faults.match(request.method, path):
@@ -252,7 +256,8 @@ class FortnoxSandbox:
         if info is None:
             raise RawError(401, {"message": "unauthorized"})  # [VCR] authentication/expired_token.yml
         tenant = info["tenant"]
-        wait = self.ratelimit.check(tenant, time.monotonic())
+        now = request.environ["sandbox.arrived"] if self.ratelimit.at_arrival else time.monotonic()
+        wait = self.ratelimit.check(tenant, now)
         if wait is not None:
             raise too_many(wait)
         if scope not in info["scopes"]:

@@ -234,30 +234,30 @@ class FortnoxClient:
                  reauthenticated: bool = False, rejected: str | None = None, acts: bool = False) -> dict:
         is_write = acts or method != "GET"
         token = self._tokens.access_token(rejected)
-        waited = self.limiter.acquire()
-        started = time.monotonic()
-        try:
-            response = self.session.request(
-                method, f"{self.api_url}{path}", params=params, json=body,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                timeout=self.timeout_seconds, allow_redirects=False,
-            )
-        except requests.exceptions.SSLError:
-            # Permanent until someone fixes the trust store; nothing was sent over an unverified channel.
-            raise FortnoxError(0, None, "TLS certificate verification failed (verification is always on; for a "
-                               "private CA set REQUESTS_CA_BUNDLE)", method=method, path=log_path) from None
-        except requests.RequestException as exc:
-            elapsed_ms = (time.monotonic() - started) * 1000
-            kind = type(exc).__name__
-            log.info("%s %s -> %s after %.0f ms", method, log_path, kind, elapsed_ms)
-            if never_sent(exc):
-                raise Retryable(FortnoxError(0, None, f"could not connect ({kind})", method=method,
-                                              path=log_path)) from None
-            if is_write:
-                raise FortnoxOutcomeUnknown(
-                    0, None, f"no answer after the request was sent ({kind}); it may have been committed: "
-                    "look the record up before resending", method=method, path=log_path) from None
-            raise Retryable(FortnoxError(0, None, f"no answer ({kind})", method=method, path=log_path)) from None
+        with self.limiter.slot() as waited:  # held until the answer, then dated by it (lib/ratelimit.py)
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method, f"{self.api_url}{path}", params=params, json=body,
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                    timeout=self.timeout_seconds, allow_redirects=False,
+                )
+            except requests.exceptions.SSLError:
+                # Permanent until someone fixes the trust store; nothing was sent over an unverified channel.
+                raise FortnoxError(0, None, "TLS certificate verification failed (verification is always on; for a "
+                                   "private CA set REQUESTS_CA_BUNDLE)", method=method, path=log_path) from None
+            except requests.RequestException as exc:
+                elapsed_ms = (time.monotonic() - started) * 1000
+                kind = type(exc).__name__
+                log.info("%s %s -> %s after %.0f ms", method, log_path, kind, elapsed_ms)
+                if never_sent(exc):
+                    raise Retryable(FortnoxError(0, None, f"could not connect ({kind})", method=method,
+                                                  path=log_path)) from None
+                if is_write:
+                    raise FortnoxOutcomeUnknown(
+                        0, None, f"no answer after the request was sent ({kind}); it may have been committed: "
+                        "look the record up before resending", method=method, path=log_path) from None
+                raise Retryable(FortnoxError(0, None, f"no answer ({kind})", method=method, path=log_path)) from None
 
         status = response.status_code
         elapsed_ms = (time.monotonic() - started) * 1000
