@@ -109,7 +109,8 @@ def load_raw(db: str, src: Path, replicas: int = 1) -> dict:
                     "payload": batch.column("payload"),
                 })
                 con.register("chunk", chunk)
-                con.execute(f"INSERT INTO raw.{entity} SELECT shop, fetched_at, run_id, payload::JSON FROM chunk")
+                con.execute(f"INSERT INTO raw.{entity} (shop, fetched_at, run_id, payload) "
+                            "SELECT shop, fetched_at, run_id, payload::JSON FROM chunk")
                 con.unregister("chunk")
             for r in range(1, replicas):
                 shift = r * ID_SHIFT
@@ -117,8 +118,8 @@ def load_raw(db: str, src: Path, replicas: int = 1) -> dict:
                          "CAST(CAST(payload->>'$.id' AS BIGINT) + {s} AS VARCHAR))" if entity == "orders" else
                          "json_object('id', CAST(payload->>'$.id' AS BIGINT) + {s}, "
                          "'parent_id', CAST(payload->>'$.parent_id' AS BIGINT) + {s})").format(s=shift)
-                con.execute(f"INSERT INTO raw.{entity} SELECT shop, fetched_at, run_id, "
-                            f"json_merge_patch(payload, {patch}) FROM raw.{entity} "
+                con.execute(f"INSERT INTO raw.{entity} (shop, fetched_at, run_id, payload) "
+                            f"SELECT shop, fetched_at, run_id, json_merge_patch(payload, {patch}) FROM raw.{entity} "
                             f"WHERE run_id = '{RUN_ID}' AND CAST(payload->>'$.id' AS BIGINT) < {ID_SHIFT}")
         counts = {e: con.execute(f"SELECT count(*) FROM raw.{e}").fetchone()[0]
                   for e in ("orders", "refunds", "products", "variations", "customers", "tax_rates", "tax_classes")}

@@ -28,13 +28,21 @@ def main(argv):
     con = duckdb.connect(db)
     out = []
     if "--deltas" in argv:
-        from woofort_assets.defs.deltas.build import sql_params
+        from woofort_assets.defs.deltas.build import DELTAS, sql_params
+        from woofort_assets.lib.buyers import register_buyer_numbers
+        from woofort_assets.lib.fx_rates import register_rates
         from woofort_assets.lib.mapping import load_mapping, register_mapping
         from woofort_assets.lib.settings import mapping_path
 
         register_mapping(con, load_mapping(mapping_path()), "default", "2026-10-01")
-        for f in ("_macros", "_articles", "_line_rates", "_orders", "invoice_delta"):
-            timed_file(con, f"deltas/{f}.sql", sql_params(con, "default"), out)
+        python_helpers = {"_buyers": lambda: register_buyer_numbers(con, None), "_rates": lambda: register_rates(con)}
+        for f in ("_macros", *DELTAS["invoice_delta"], "invoice_delta"):
+            if f in python_helpers:
+                t0 = time.monotonic()
+                python_helpers[f]()
+                out.append((round(time.monotonic() - t0, 2), f"deltas/{f}", "(Python helper)"))
+            else:
+                timed_file(con, f"deltas/{f}.sql", sql_params(con, "default"), out)
     else:
         params = {"shop": "default", "run_id": "bench-b2", "entity": entity}
         con.execute("BEGIN TRANSACTION")

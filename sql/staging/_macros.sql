@@ -184,41 +184,40 @@ CREATE OR REPLACE TEMP MACRO wc_reasons(joined) AS NULLIF(left(joined, 2000), ''
 
 -- ---------------------------------------------------------------------------------------------------------
 -- The latest raw version of every record a batch ($run_id) touches, across all raw rows of its key: ordered by
--- the record's own version date (JSON path `version_path`; NULL for records without one), then the fetch time,
--- then the content. The versions are ranked as narrow rows (row id, key, dates, digest) and only the winners'
--- payloads are read back, so that a large batch never holds every version's JSON at once.
-CREATE OR REPLACE TEMP MACRO wc_latest(raw_table, p_shop, p_run_id, version_path) AS TABLE
+-- the record's own version date (NULL for records without one), then the fetch time, then the content. The
+-- versions are ranked on the narrow columns each entity file fills first (record_key, record_id, version_date,
+-- digest; migration 038), never on the JSON of the history, and found by their integer id (a '#md5' key, which
+-- has none, by its text); only the winners' payloads are read back.
+CREATE OR REPLACE TEMP MACRO wc_latest(raw_table, p_shop, p_run_id) AS TABLE
 WITH batch AS (
-    SELECT DISTINCT wc_record_key(payload) AS record_key, json_extract_string(payload, '$.id') AS id_text
-    FROM query_table(raw_table)
-    WHERE shop = p_shop AND run_id = p_run_id
+    SELECT DISTINCT record_key, record_id FROM query_table(raw_table) WHERE shop = p_shop AND run_id = p_run_id
 ),
 versions AS (
-    SELECT raw_row, wc_record_key(payload) AS record_key,
-           try_strptime(json_extract_string(payload, version_path), '%Y-%m-%dT%H:%M:%S') AS version_date,
-           fetched_at, md5(payload::VARCHAR) AS digest
-    FROM query('SELECT rowid AS raw_row, * FROM ' || raw_table)   -- (query_table() has no rowid)
-    WHERE shop = p_shop
-      AND (run_id = p_run_id OR json_extract_string(payload, '$.id') IN (SELECT id_text FROM batch))
+    SELECT * FROM query('SELECT rowid AS raw_row, shop, record_key, record_id, version_date, fetched_at, digest FROM '
+                        || raw_table)
+    WHERE shop = p_shop AND record_id IN (SELECT record_id FROM batch)
+    UNION ALL
+    SELECT * FROM query('SELECT rowid AS raw_row, shop, record_key, record_id, version_date, fetched_at, digest FROM '
+                        || raw_table)
+    WHERE shop = p_shop AND record_id IS NULL AND record_key IN (SELECT record_key FROM batch WHERE record_id IS NULL)
 ),
 winners AS (
     SELECT raw_row, record_key
     FROM versions
-    WHERE record_key IN (SELECT record_key FROM batch)
     QUALIFY row_number() OVER (PARTITION BY record_key
                                ORDER BY version_date DESC NULLS LAST, fetched_at DESC, digest DESC) = 1
 )
 SELECT w.record_key, r.payload, r.fetched_at
-FROM winners w JOIN query('SELECT rowid AS raw_row, * FROM ' || raw_table) r USING (raw_row);
+FROM winners w JOIN query('SELECT rowid AS raw_row, payload, fetched_at FROM ' || raw_table) r USING (raw_row);
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Building blocks of the entity files (orders.sql, refunds.sql, ...), so that each states only what is its own.
 
 -- wc_latest() with each record's JSON type (`payload_type`) and its fields parsed once into `s`: `fields` is a
 -- json_transform structure, '{"id": "JSON", ...}'.
-CREATE OR REPLACE TEMP MACRO wc_latest_parsed(raw_table, p_shop, p_run_id, version_path, fields) AS TABLE
+CREATE OR REPLACE TEMP MACRO wc_latest_parsed(raw_table, p_shop, p_run_id, fields) AS TABLE
 SELECT record_key, payload, fetched_at, json_type(payload) AS payload_type, json_transform(payload, fields) AS s
-FROM wc_latest(raw_table, p_shop, p_run_id, version_path);
+FROM wc_latest(raw_table, p_shop, p_run_id);
 
 -- Why a record does not stage: it is not a JSON object, or the reasons found in it (`reasons`: concat_ws('; ', ...)).
 CREATE OR REPLACE TEMP MACRO wc_record_reason(payload, payload_type, reasons) AS

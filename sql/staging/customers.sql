@@ -3,6 +3,12 @@
 -- latest customers run (and not empty), customers absent from it are deleted from staging (and their stale
 -- quarantine rows removed). Needs _macros.sql.
 
+-- 0. Key, id, version and digest of the raw rows staging has not seen yet (see wc_latest).
+UPDATE raw.customers SET record_key = wc_record_key(payload), record_id = NULLIF(wc_int(json_extract(payload, '$.id')), 0),
+                  version_date = wc_ts(json_extract(payload, '$.date_modified_gmt')),
+                  digest = md5(payload::VARCHAR)
+WHERE shop = $shop AND record_key IS NULL;
+
 CREATE OR REPLACE TEMP TABLE stg_records AS
 SELECT
     record_key, payload, fetched_at,
@@ -18,7 +24,7 @@ SELECT
     unnest(wc_addresses(s.billing, s.shipping)),
     unnest(wc_dates(s)),
     s.meta_data AS meta_data
-FROM wc_latest_parsed('raw.customers', $shop, $run_id, '$.date_modified_gmt', '{
+FROM wc_latest_parsed('raw.customers', $shop, $run_id, '{
     "id": "JSON", "email": "JSON", "first_name": "JSON", "last_name": "JSON", "role": "JSON",
     "username": "JSON", "is_paying_customer": "JSON", "billing": "JSON", "shipping": "JSON",
     "date_created": "JSON", "date_created_gmt": "JSON", "date_modified": "JSON",

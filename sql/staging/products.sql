@@ -2,6 +2,12 @@
 -- (date_modified_gmt, then fetched_at). Tolerated quirks: price/regular_price/sale_price "" or boolean -> NULL,
 -- sku false/"" -> NULL, parent_id not an integer -> NULL. Needs _macros.sql.
 
+-- 0. Key, id, version and digest of the raw rows staging has not seen yet (see wc_latest).
+UPDATE raw.products SET record_key = wc_record_key(payload), record_id = NULLIF(wc_int(json_extract(payload, '$.id')), 0),
+                  version_date = wc_ts(json_extract(payload, '$.date_modified_gmt')),
+                  digest = md5(payload::VARCHAR)
+WHERE shop = $shop AND record_key IS NULL;
+
 CREATE OR REPLACE TEMP TABLE stg_records AS
 SELECT
     record_key, payload, fetched_at,
@@ -23,7 +29,7 @@ SELECT
     END AS variation_ids,
     unnest(wc_dates(s)),
     s.meta_data AS meta_data
-FROM wc_latest_parsed('raw.products', $shop, $run_id, '$.date_modified_gmt', '{
+FROM wc_latest_parsed('raw.products', $shop, $run_id, '{
     "id": "JSON", "parent_id": "JSON", "name": "JSON", "slug": "JSON", "type": "JSON", "status": "JSON",
     "sku": "JSON", "price": "JSON", "regular_price": "JSON", "sale_price": "JSON", "tax_status": "JSON",
     "tax_class": "JSON", "manage_stock": "JSON", "stock_quantity": "JSON", "stock_status": "JSON",

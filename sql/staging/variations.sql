@@ -2,6 +2,12 @@
 -- (date_modified_gmt, then fetched_at). `parent_id` (the product id) is in the payload (the extraction adds it
 -- when /products/{id}/variations omits it). Same tolerated quirks as products. Needs _macros.sql.
 
+-- 0. Key, id, version and digest of the raw rows staging has not seen yet (see wc_latest).
+UPDATE raw.variations SET record_key = wc_record_key(payload), record_id = NULLIF(wc_int(json_extract(payload, '$.id')), 0),
+                  version_date = wc_ts(json_extract(payload, '$.date_modified_gmt')),
+                  digest = md5(payload::VARCHAR)
+WHERE shop = $shop AND record_key IS NULL;
+
 CREATE OR REPLACE TEMP TABLE stg_records AS
 SELECT
     record_key, payload, fetched_at,
@@ -18,7 +24,7 @@ SELECT
     s.attributes AS attributes,
     unnest(wc_dates(s)),
     s.meta_data AS meta_data
-FROM wc_latest_parsed('raw.variations', $shop, $run_id, '$.date_modified_gmt', '{
+FROM wc_latest_parsed('raw.variations', $shop, $run_id, '{
     "id": "JSON", "parent_id": "JSON", "description": "JSON", "sku": "JSON", "price": "JSON",
     "regular_price": "JSON", "sale_price": "JSON", "status": "JSON", "tax_status": "JSON",
     "tax_class": "JSON", "manage_stock": "JSON", "stock_quantity": "JSON", "stock_status": "JSON",

@@ -36,7 +36,7 @@ def _land_version(order_id: int, run_id: str, total: str) -> None:
             "SELECT payload FROM raw.orders WHERE payload->>'id' = ? ORDER BY fetched_at DESC LIMIT 1",
             [str(order_id)]).fetchone()[0])
         payload["total"] = total
-        con.execute("INSERT INTO raw.orders VALUES ('default', now(), ?, ?::JSON)", [run_id, json.dumps(payload)])
+        con.execute("INSERT INTO raw.orders (shop, fetched_at, run_id, payload) VALUES ('default', now(), ?, ?::JSON)", [run_id, json.dumps(payload)])
         stage_batch(con, "orders", "default", run_id)
 
 

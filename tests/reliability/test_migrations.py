@@ -81,7 +81,8 @@ def _fill(path) -> dict[tuple[str, str], list]:
                 values = ", ".join(_value(t, n) for _, t in cols)
                 con.execute(f"INSERT INTO {schema}.{table} ({', '.join(c for c, _ in cols)}) VALUES ({values})")
         if ("raw", "orders") in _tables(con):
-            con.execute("INSERT INTO raw.orders VALUES ('default', now(), 'run-1', ?)", [json.dumps(ORDER)])
+            con.execute("INSERT INTO raw.orders (shop, fetched_at, run_id, payload) VALUES ('default', now(), 'run-1', ?)",
+                        [json.dumps(ORDER)])
         if ("ledger", "documents") in _tables(con):
             con.execute("INSERT INTO ledger.documents (shop, entity, source_key, fortnox_number, payload_hash, status,"
                         " booked, attempts, order_id) VALUES ('default', 'invoice', '1001', '17', 'abc', 'synced',"

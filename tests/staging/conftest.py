@@ -32,9 +32,8 @@ class Raw:
             self._tick += 1
             ts = fetched_at or f"2026-11-01 00:00:{self._tick % 60:02d}+00"
             payload = record if isinstance(record, str) else json.dumps(record)
-            self.con.execute(
-                f"INSERT INTO raw.{entity} VALUES (?, ?::TIMESTAMPTZ, ?, ?)", [shop, ts, run_id, payload]
-            )
+            self.con.execute(f"INSERT INTO raw.{entity} (shop, fetched_at, run_id, payload) "
+                             "VALUES (?, ?::TIMESTAMPTZ, ?, ?)", [shop, ts, run_id, payload])
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,24 @@ def test_record_fetched_twice_lands_once_with_latest_state(con, raw):
     assert snapshot(con) == state
 
 
+def test_versions_are_ranked_on_keys_parsed_once_including_rows_landed_before_the_keys_existed(con, raw):
+    """Raw rows landed before migration 038 have no parsed key; the first staging fills them, and the latest
+    version is chosen across those and new rows alike. A filled row's key and version stay as first parsed."""
+    old = example("order.json")[0]  # 727 processing, modified 19:28:08
+    new = example("orders_batch_response.json")[0]["update"][0]  # 727 completed, modified 19:30:35
+    raw.add("orders", new, "r1", fetched_at="2026-11-01 10:00:00+00")
+    raw.add("orders", old, "r2", fetched_at="2026-11-02 10:00:00+00")
+    stage_batch(con, "orders", SHOP, "r1")
+    keyed = "SELECT run_id, record_key, record_id, version_date::VARCHAR, digest IS NOT NULL FROM raw.orders ORDER BY 1"
+    assert con.execute(keyed).fetchall() == [("r1", "727", 727, "2017-03-22 19:30:35", True),
+                                            ("r2", "727", 727, "2017-03-22 19:28:08", True)]
+    con.execute("UPDATE raw.orders SET record_key = NULL, record_id = NULL, version_date = NULL, digest = NULL")
+
+    assert stage_batch(con, "orders", SHOP, "r2") == StagingCounts(1, 1, 0)
+    assert con.execute("SELECT status FROM staging.orders").fetchone()[0] == "completed"
+    assert con.execute("SELECT count(*) FROM raw.orders WHERE record_key IS NULL").fetchone()[0] == 0
+
+
 def test_two_versions_in_one_batch(con, raw):
     new = example("orders_batch_response.json")[0]["update"][0]
     old = example("order.json")[0]
@@ -160,7 +178,7 @@ def test_with_connect_on_a_file(tmp_path):
     from woofort_assets.lib.duckdb import connect
 
     with connect(tmp_path / "file.duckdb") as con:
-        con.execute("INSERT INTO raw.orders VALUES ('default', now(), 'r1', ?)", [json.dumps(example("order.json")[0])])
+        con.execute("INSERT INTO raw.orders (shop, fetched_at, run_id, payload) VALUES ('default', now(), 'r1', ?)", [json.dumps(example("order.json")[0])])
         assert stage_batch(con, "orders", SHOP, "r1") == StagingCounts(1, 1, 0)
     with connect(tmp_path / "file.duckdb") as con:
         assert con.execute("SELECT total FROM staging.orders").fetchone()[0] == Decimal("29.35")

@@ -40,7 +40,9 @@ STAGING_KEYS: dict[str, tuple[str, str, str]] = {
     "tax_classes": ("staging.tax_classes", "slug", "VARCHAR"),
 }
 
-_TEMP_WORK = re.compile(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s", re.I)
+# Work done before the batch's transaction opens: the temp work tables, and filling the raw rows' parsed keys (an
+# idempotent cache of their payload, valid whether the batch then commits or not).
+_BEFORE_TRANSACTION = re.compile(r"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s|UPDATE\s+raw\.)", re.I)
 
 
 class StagingError(RuntimeError):
@@ -58,7 +60,9 @@ class StagingCounts:
 
 
 def _counts(con: duckdb.DuckDBPyConnection, entity: str, shop: str) -> StagingCounts:
-    table, key, _ = STAGING_KEYS[entity]
+    table, key, key_type = STAGING_KEYS[entity]
+    # the staged keys are looked up as the staging table's own type, so the cost follows the batch, not the table
+    batch_keys = f"(SELECT TRY_CAST(record_key AS {key_type}) FROM stg_records)"
     fetched, staged, quarantined = con.execute(
         f"""
         SELECT count(*),
@@ -66,7 +70,7 @@ def _counts(con: duckdb.DuckDBPyConnection, entity: str, shop: str) -> StagingCo
                count(*) FILTER (WHERE q.present)
         FROM stg_records o
         LEFT JOIN (SELECT DISTINCT {key}::VARCHAR AS record_key, true AS present
-                   FROM {table} WHERE shop = $shop) s USING (record_key)
+                   FROM {table} WHERE shop = $shop AND {key} IN {batch_keys}) s USING (record_key)
         LEFT JOIN (SELECT record_key, true AS present FROM quarantine.records
                    WHERE shop = $shop AND entity = $entity) q USING (record_key)
         """,
@@ -75,7 +79,7 @@ def _counts(con: duckdb.DuckDBPyConnection, entity: str, shop: str) -> StagingCo
     both = con.execute(
         f"""
         SELECT string_agg(o.record_key, ', ' ORDER BY o.record_key) FROM stg_records o
-        WHERE o.record_key IN (SELECT {key}::VARCHAR FROM {table} WHERE shop = $shop)
+        WHERE o.record_key IN (SELECT {key}::VARCHAR FROM {table} WHERE shop = $shop AND {key} IN {batch_keys})
           AND o.record_key IN (SELECT record_key FROM quarantine.records WHERE shop = $shop AND entity = $entity)
         """,
         {"shop": shop, "entity": entity},
@@ -103,7 +107,7 @@ def stage_batch(con: duckdb.DuckDBPyConnection, entity: str, shop: str, run_id: 
             for statement, used in statements(path, params):
                 # The work tables that lead a file are built before the transaction opens: DuckDB cannot spill a
                 # transaction's own temp tables to disk, and a large batch does not fit in memory_limit.
-                if not in_transaction and not _TEMP_WORK.match(STRING_OR_COMMENT.sub("", statement)):
+                if not in_transaction and not _BEFORE_TRANSACTION.match(STRING_OR_COMMENT.sub("", statement)):
                     con.execute("BEGIN TRANSACTION")
                     in_transaction = True
                 con.execute(statement, used) if used else con.execute(statement)

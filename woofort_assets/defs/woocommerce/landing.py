@@ -45,7 +45,8 @@ class RawLanding:
         )
         con = self._connection.get()
         con.register("landing_batch", batch)
-        con.execute(f"INSERT INTO raw.{entity} SELECT shop, fetched_at, run_id, payload::JSON FROM landing_batch")
+        con.execute(f"INSERT INTO raw.{entity} (shop, fetched_at, run_id, payload) "
+                    "SELECT shop, fetched_at, run_id, payload::JSON FROM landing_batch")
         con.unregister("landing_batch")
         return len(records)
 
