@@ -3,11 +3,12 @@
 GET  /__sandbox/state                 all documents per type (+ settings, companyinformation)
 POST /__sandbox/reset                 wipe documents/tokens/faults/counters, re-seed reference data
 POST /__sandbox/seed                  {"accounts":[..], "modesofpayments":[..], "termsofpayments":[..], "financialyears":[..],
-                                       "predefinedaccounts":[..], "currencies":[..], "companyinformation":{..},
+                                       "voucherseries":[{"Code":"W"}], "predefinedaccounts":[..], "currencies":[..],
+                                       "companyinformation":{..},
                                        "settings":{"warehouse":true, "round_off":false, "licensed_scopes":[..],
                                                    "credit_settlement":"clears"|"open",
                                                    "vat_rounding":"per_rate_sum"|"per_row",
-                                                   "half_rounding":"up"|"even"},
+                                                   "half_rounding":"up"|"even", "locked_period_end":"2025-12-31"},
                                        "articles":[{Article fields}], "customers":[..], "prices":[..]}
 GET  /__sandbox/faults                fault rules with fired counts
 POST /__sandbox/faults                {"kind":"commit_then_drop","pattern":"/3/invoices","methods":["POST"],"count":1}
@@ -36,8 +37,9 @@ def seed(sb, data: dict) -> None:
     """Seed reference data and (optionally) documents through the normal create path."""
     from .resources import articles, customers, prices
     sb.state.seed_reference({k: v for k, v in data.items()
-                             if k in ("accounts", "modesofpayments", "termsofpayments", "financialyears", "predefinedaccounts",
-                                      "currencies", "companyinformation", "settings")})
+                             if k in ("accounts", "modesofpayments", "termsofpayments", "financialyears",
+                                      "voucherseries", "predefinedaccounts", "currencies", "companyinformation",
+                                      "settings")})
     for kind, module, key in (("customers", customers, "Customer"), ("articles", articles, "Article"),
                               ("prices", prices, "Price")):
         for doc in data.get(kind, []):

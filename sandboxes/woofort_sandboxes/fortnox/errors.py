@@ -54,6 +54,9 @@ NOT_FOUND = {
     "voucher": (2000616, "Kan inte hitta verifikationen."),                 # GUESS code
     "modeofpayment": (2000655, "Kan inte hitta betalningssättet."),         # GUESS code
     "financialyear": (2000666, "Kan inte hitta räkenskapsåret."),           # GUESS code
+    "voucherseries": (2000617, "Kan inte hitta verifikationsserien."),      # GUESS code
+    "file": (2000618, "Kan inte hitta filen."),                             # GUESS code
+    "voucherfileconnection": (2000619, "Kan inte hitta kopplingen."),       # GUESS code
 }
 
 
@@ -95,6 +98,10 @@ DUPLICATE = (2000003, "Värdet {} används redan.")                             
 BAD_DATE = (2000762, "Ogiltigt datum ({})")                                     # GUESS
 VOUCHER_UNBALANCED = (2000757, "Verifikationen är inte i balans.")              # GUESS
 NO_FINANCIAL_YEAR = (2000758, "Det finns inget räkenskapsår för angivet datum.")  # GUESS
+SERIES_MISSING = (2000761, "Verifikationsserien {} finns inte.")                 # GUESS
+PERIOD_LOCKED = (2000763, "Perioden är låst till och med {}.")                   # GUESS
+VOUCHER_MISSING = (2000616, "Kan inte hitta verifikationen.")                    # 404 code reused, GUESS
+FILE_MISSING = (2000618, "Kan inte hitta filen.")                                # 404 code reused, GUESS
 WAREHOUSE_STOCK = (2003127, "Lagermodulen: lagersaldo kan bara ändras via in- och utleveranser.")  # code = "warehouse module error" (§3.3); message GUESS
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from werkzeug.routing import Map, Rule
 
-from .resources import articles, bookkeeping as bk, customers, invoices, orders, payments, prices, terms, warehouse
+from .resources import (articles, bookkeeping as bk, customers, inbox, invoices, orders, payments, prices, terms,
+                        vouchers, warehouse)
 
 ROUTES = [
     ("/3/articles", ["GET"], articles.list_, "article"),
@@ -49,10 +50,24 @@ ROUTES = [
     ("/3/accounts", ["POST"], bk.accounts_create, "bookkeeping"),
     ("/3/accounts/<number>", ["GET"], bk.accounts_read, "bookkeeping"),
     ("/3/accounts/<number>", ["PUT"], bk.accounts_update, "bookkeeping"),
-    ("/3/vouchers", ["GET"], bk.vouchers_list, "bookkeeping"),
-    ("/3/vouchers", ["POST"], bk.vouchers_create, "bookkeeping"),
-    ("/3/vouchers/sublist/<series>", ["GET"], bk.vouchers_list, "bookkeeping"),
-    ("/3/vouchers/<series>/<number>", ["GET"], bk.vouchers_read, "bookkeeping"),
+    ("/3/vouchers", ["GET"], vouchers.list_, "bookkeeping"),
+    ("/3/vouchers", ["POST"], vouchers.create, "bookkeeping"),
+    ("/3/vouchers/sublist", ["GET"], vouchers.sublist_current, "bookkeeping"),
+    ("/3/vouchers/sublist/<series>", ["GET"], vouchers.list_, "bookkeeping"),
+    ("/3/vouchers/<series>/<number>", ["GET"], vouchers.read, "bookkeeping"),
+    ("/3/voucherseries", ["GET"], vouchers.series_list, "bookkeeping"),
+    ("/3/voucherseries", ["POST"], vouchers.series_create, "bookkeeping"),
+    ("/3/voucherseries/<code>", ["GET"], vouchers.series_read, "bookkeeping"),
+    ("/3/voucherseries/<code>", ["PUT"], vouchers.series_update, "bookkeeping"),
+    ("/3/settings/lockedperiod", ["GET"], vouchers.locked_period, "settings"),  # scope GUESS
+    ("/3/inbox", ["GET"], inbox.root, "inbox"),
+    ("/3/inbox", ["POST"], inbox.upload, "inbox"),
+    ("/3/inbox/<fid>", ["GET"], inbox.read, "inbox"),
+    ("/3/inbox/<fid>", ["DELETE"], inbox.delete, "inbox"),
+    ("/3/voucherfileconnections", ["GET"], inbox.connection_list, "connectfile"),
+    ("/3/voucherfileconnections", ["POST"], inbox.connection_create, "connectfile"),
+    ("/3/voucherfileconnections/<fid>", ["GET"], inbox.connection_read, "connectfile"),
+    ("/3/voucherfileconnections/<fid>", ["DELETE"], inbox.connection_delete, "connectfile"),
     ("/3/financialyears", ["GET"], bk.financialyears_list, "bookkeeping"),
     ("/3/financialyears/<fid>", ["GET"], bk.financialyears_read, "bookkeeping"),
     ("/3/currencies", ["GET"], bk.currencies_list, "currency"),

@@ -82,6 +82,16 @@ CURRENCIES = [
     ("USD", "US-dollar", 9.5, 9.7, 1), ("NOK", "Norsk krona", 0.93, 0.95, 1),
 ]
 
+# Voucher series: Fortnox's standard table (A–M), as a third party quotes Fortnox's own system documentation
+# (erp-mafia/accounted PR #2120); that a new company has every one of them is GUESS. B and C carry the vouchers of
+# booked invoices and payments (resources/bookkeeping.py); docs/accounting.md §13 plans its daily vouchers in a series
+# of the shop's own (default K, here Lön). Seed more with seed_reference({"voucherseries": [{"Code": "W"}]}).
+VOUCHER_SERIES = [
+    ("A", "Redovisning"), ("B", "Kundfakturor"), ("C", "Inbetalningar från kunder"), ("D", "Leverantörsfakturor"),
+    ("E", "Utbetalningar till leverantörer"), ("F", "Kassa"), ("G", "Avskrivning"), ("H", "Periodisering"),
+    ("I", "Bokslut"), ("J", "Revisor"), ("K", "Lön"), ("L", "Kontantfaktura"), ("M", "Momsrapport"),
+]
+
 FINANCIAL_YEARS = [(1, "2025-01-01", "2025-12-31"), (2, "2026-01-01", "2026-12-31")]
 
 ALL_SCOPES = [
@@ -129,6 +139,9 @@ DEFAULT_SETTINGS = {
     # from an order; resources/invoices.py::_row): the row keeps 25.5 (true), or Fortnox reads it back as a whole
     # rate, 25 (false). GUESS both: the sink checks the answer's rates (kinds/credit_rows.py).
     "put_keeps_row_vat": True,
+    # GET /3/settings/lockedperiod's EndDate ([SPEC]: "If no date is returned, no period is locked"): no voucher,
+    # and so no bookkeep of an invoice or payment, may be dated on or before it (GUESS: the refusal and its code).
+    "locked_period_end": None,
 }
 
 CREDIT_SETTLEMENT_MODES = ("clears", "open")

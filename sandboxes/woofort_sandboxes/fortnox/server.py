@@ -235,8 +235,12 @@ class FortnoxSandbox:
             handler, scope, label = self.endpoints[endpoint]
             self.count(label)
             tenant = self._authorize(request, scope)
-            ctx = Ctx(self.state, request.method, request.args, request.get_data(), tenant)
+            files = request.files if request.mimetype == "multipart/form-data" else None
+            ctx = Ctx(self.state, request.method, request.args, request.get_data(), tenant, files)
             status, body = handler(ctx, **params)
+            if isinstance(body, bytes):  # a file's content (GET /3/inbox/{Id}; media type GUESS)
+                return Response(body, status=status, content_type="application/octet-stream",
+                                headers={"Server": "Fortnox"})
             headers = {"Location": path.split("/")[2]} if status == 201 and path.startswith("/3/") else None
             return _json(status, body, headers=headers)
         except ApiError as exc:

@@ -10,7 +10,7 @@ from . import seed
 
 DOC_TYPES = ("articles", "customers", "invoices", "orders", "invoicepayments", "prices", "pricelists", "accounts",
              "vouchers", "currencies", "predefinedaccounts", "modesofpayments", "financialyears",
-             "stocktakings", "termsofpayments", "invoiceemails")
+             "stocktakings", "termsofpayments", "invoiceemails", "voucherseries", "inbox", "voucherfileconnections")
 
 
 class State:
@@ -43,9 +43,9 @@ class State:
 
     def seed_reference(self, data: dict | None = None) -> None:
         """Seed (or extend) reference data. `data` may hold accounts, modesofpayments, termsofpayments, financialyears,
-        predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement`, `vat_rounding`,
-        `half_rounding`, `terms_of_payment_check` and `exchange_difference` must be one of seed.CHOICE_SETTINGS, else
-        ValueError before anything is seeded)."""
+        voucherseries, predefinedaccounts, currencies, companyinformation, settings (dict; `credit_settlement`,
+        `vat_rounding`, `half_rounding`, `terms_of_payment_check` and `exchange_difference` must be one of
+        seed.CHOICE_SETTINGS, else ValueError before anything is seeded)."""
         for name, choices in seed.CHOICE_SETTINGS.items():
             value = ((data or {}).get("settings") or {}).get(name, choices[0])
             if value not in choices:
@@ -72,6 +72,8 @@ class State:
                 for fid, frm, to in seed.FINANCIAL_YEARS:
                     d["financialyears"][fid] = {"Id": fid, "FromDate": frm, "ToDate": to,
                                                 "AccountChartType": "BAS 2025", "AccountingMethod": "ACCRUAL"}
+                for code, desc in seed.VOUCHER_SERIES:
+                    self._add_series({"Code": code, "Description": desc, "Manual": code == "A"})
                 d["pricelists"]["A"] = {"Code": "A", "Description": "Standardprislista", "Comments": "",
                                         "PreSelected": True}
                 return
@@ -93,12 +95,19 @@ class State:
             for row in data.get("financialyears", []):
                 d["financialyears"][int(row["Id"])] = {"AccountChartType": "BAS 2025",
                                                        "AccountingMethod": "ACCRUAL", **row, "Id": int(row["Id"])}
+            for row in data.get("voucherseries", []):
+                self._add_series(row)
             if "companyinformation" in data:
                 self.company.update(data["companyinformation"])
             if "settings" in data:
                 self.settings.update(data["settings"])
 
     # ------------------------------------------------------------------ helpers
+    def _add_series(self, row: dict) -> None:
+        """A voucher series (resources/vouchers.py); its numbers are counted per financial year in voucher_seq."""
+        self.docs["voucherseries"][row["Code"]] = {"Description": "", "Manual": False, **row,
+                                                   "_modified": dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")}
+
     def next_number(self, kind: str) -> str:
         with self.lock:
             self.seq[kind] += 1

@@ -60,6 +60,9 @@ READ_ONLY = {
                                "InvoiceDueDate", "InvoiceOCR", "InvoiceTotal", "Source", "VoucherNumber",
                                "VoucherSeries", "VoucherYear"},
     "fortnox_Voucher": {"@url", "VoucherNumber", "Year", "ApprovalState", "ReferenceNumber", "ReferenceType"},
+    # the spec marks none of these; they are what Fortnox computes (GUESS)
+    "fortnox_VoucherSeries": {"@url", "Approver", "NextVoucherNumber", "Year"},
+    "fortnox_VoucherFileConnection": {"@url", "VoucherDescription"},
     "fortnox_Price": {"@url", "Date"},
     # the [SPEC] has no OrderPayload: the fields an invoice payload lacks are read-only on orders too (GUESS)
     "fortnox_Order": {"@url", "@urlTaxReductionList", "AdministrationFeeVAT", "BasisTaxReduction", "Cancelled",

@@ -1,5 +1,6 @@
-"""Bookkeeping and settings resources: accounts, vouchers, financialyears, currencies, predefinedaccounts,
-modesofpayments, companyinformation; plus the vouchers created by invoice/payment bookkeep.
+"""Bookkeeping and settings resources: accounts, financialyears, currencies, predefinedaccounts,
+modesofpayments, companyinformation; plus the vouchers created by invoice/payment bookkeep (resources/vouchers.py
+checks and numbers them).
 
 Voucher series B (customer invoices) and C (customer payments) are Fortnox's standard series (GUESS from the
 Fortnox default set-up; not in the reference). Invoice voucher: debit CUSTCLAIM (1510) Total; credit the row
@@ -17,41 +18,9 @@ from ..arithmetic import D, round2
 from .. import errors as E
 from ..listing import natural, paginate, select
 from .common import Ctx, num, public, today
+from .vouchers import make_voucher
 
 VAT_ACCOUNT = {25: "OUTVAT_MP1", 12: "OUTVAT_MP2", 6: "OUTVAT_MP3"}
-
-
-# ------------------------------------------------------------------------------------------- vouchers
-def make_voucher(st, series: str, date: str, description: str, rows: list[dict], ref_type: str = "MANUAL",
-                 ref_number: str = "", comments: str = "") -> dict:
-    fy = st.financial_year_for(date)
-    if fy is None:
-        raise E.err(E.NO_FINANCIAL_YEAR)
-    debit = sum((D(r.get("Debit", 0)) for r in rows), Decimal("0"))
-    credit = sum((D(r.get("Credit", 0)) for r in rows), Decimal("0"))
-    if round2(debit) != round2(credit) or not rows:
-        raise E.err(E.VOUCHER_UNBALANCED)
-    for r in rows:
-        if not r.get("Account"):
-            raise E.err(E.REQUIRED, "Account")
-        acc = st.docs["accounts"].get(int(r["Account"]))
-        if acc is None:
-            raise E.err(E.ACCOUNT_MISSING)
-    key = (series, fy["Id"])
-    st.voucher_seq[key] += 1
-    number = st.voucher_seq[key]
-    v = {"@url": st.url(f"vouchers/{series}/{number}?financialyear={fy['Id']}"), "Comments": comments,
-         "CostCenter": "", "Description": description, "Project": "", "ReferenceNumber": ref_number,
-         "ReferenceType": ref_type, "TransactionDate": date, "VoucherNumber": number, "VoucherSeries": series,
-         "Year": fy["Id"], "ApprovalState": 0,
-         "VoucherRows": [{"Account": int(r["Account"]), "CostCenter": r.get("CostCenter", ""),
-                          "Credit": num(round2(r.get("Credit", 0))), "Debit": num(round2(r.get("Debit", 0))),
-                          "Description": st.docs["accounts"][int(r["Account"])]["Description"],
-                          "Project": r.get("Project", ""), "Quantity": r.get("Quantity", 0),
-                          "Removed": False, "TransactionInformation": r.get("TransactionInformation", "")}
-                         for r in rows]}
-    st.docs["vouchers"][(series, number, fy["Id"])] = v
-    return v
 
 
 def _add(rows: dict, account: int, amount: Decimal) -> None:
@@ -139,40 +108,6 @@ def book_payment(st, pay: dict) -> dict:
         rows[1]["Credit"] = D(rows[1]["Credit"]) + wa
     return make_voucher(st, "C", pay["PaymentDate"], f"Inbetalning faktura {pay['InvoiceNumber']}", rows,
                         "INVOICEPAYMENT", str(pay["Number"]))
-
-
-def vouchers_create(ctx: Ctx):
-    data = ctx.body("Voucher", "fortnox_Voucher_Wrap", partial=False)
-    if not data.get("VoucherSeries"):
-        raise E.err(E.REQUIRED, "VoucherSeries")
-    with ctx.state.lock:
-        v = make_voucher(ctx.state, data["VoucherSeries"], data.get("TransactionDate") or today(),
-                         data.get("Description", ""), data.get("VoucherRows") or [], comments=data.get("Comments", ""))
-        return 201, {"Voucher": public(v)}
-
-
-def vouchers_read(ctx: Ctx, series: str, number: str):
-    fy = ctx.args.get("financialyear")
-    with ctx.state.lock:
-        hits = [v for (s, n, y), v in ctx.state.docs["vouchers"].items()
-                if s == series and str(n) == number and (fy is None or str(y) == fy)]
-        if not hits:
-            raise E.not_found("voucher")
-        return 200, {"Voucher": public(sorted(hits, key=lambda v: v["Year"])[-1])}
-
-
-def vouchers_list(ctx: Ctx, series: str | None = None):
-    items = ["@url", "Comments", "Description", "ReferenceNumber", "ReferenceType", "TransactionDate",
-             "VoucherNumber", "VoucherSeries", "Year", "ApprovalState"]
-    with ctx.state.lock:
-        docs = [v for v in ctx.state.docs["vouchers"].values() if series is None or v["VoucherSeries"] == series]
-        fy = ctx.args.get("financialyear")
-        if fy:
-            docs = [v for v in docs if str(v["Year"]) == fy]
-        docs = select(ctx.args, docs, searches={}, filters={}, sorts={},
-                      default_sort=lambda v: (v["Year"], v["VoucherSeries"], v["VoucherNumber"]),
-                      date_range=lambda v: v["TransactionDate"])
-        return 200, paginate(ctx.args, docs, "Vouchers", lambda v: {k: v[k] for k in items})
 
 
 # ------------------------------------------------------------------------------------------- simple lists

@@ -19,6 +19,7 @@ class Ctx:
     args: dict            # query args (MultiDict acts like a dict)
     raw_body: bytes
     tenant: str
+    files: dict | None = None  # the parts of a multipart/form-data body (POST /3/inbox); None for JSON bodies
 
     def body(self, key: str, wrap: str, partial: bool) -> dict:
         return validation.validate_envelope(validation.parse_json(self.raw_body), key, wrap, partial)
