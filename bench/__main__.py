@@ -1,8 +1,10 @@
-"""python -m bench [b1|b2|b3 ...] [--quick]  — runs the benchmarks and writes bench/results.json + results.md.
+"""python -m bench [b1|b2|b3|b4 ...] [--quick]  — runs the benchmarks and writes bench/results.json + results.md.
 
-    python -m bench                 all three at the default sizes (B1 100,000 orders; B2 100,000 and 1,000,000;
-                                    B3 300 paid orders, extrapolated to 2,000)
-    python -m bench b2 --quick      one benchmark at smoke-test sizes (B1 2,000; B2 2,000; B3 50)
+    python -m bench                 all four at the default sizes (B1 100,000 orders; B2 100,000 and 1,000,000;
+                                    B3 300 paid orders, extrapolated to 2,000; B4 a 1,000-order batch against
+                                    histories of 100,000 and 1,000,000)
+    python -m bench b2 --quick      one benchmark at smoke-test sizes (B1 2,000; B2 2,000; B3 50;
+                                    B4 100 orders against 2,000)
     python -m bench b3 --b3-orders 2000    B3 at the full 2,000 orders (~25 min at 25 requests / 5 s)
     python -m bench --merge FILE    merge the JSON printed by `python -m bench.bN_... run` into results.json
     python -m bench --render        only re-render results.md from results.json
@@ -38,7 +40,7 @@ def _save(results: dict) -> None:
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("which", nargs="*", default=[], help="b1, b2 and/or b3 (default: all)")
+    p.add_argument("which", nargs="*", default=[], help="b1, b2, b3 and/or b4 (default: all)")
     p.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     p.add_argument("--b1-orders", type=int)
     p.add_argument("--b1-seq-pages", type=int, help="sequential side: first N pages, extrapolated (default 250)")
@@ -46,26 +48,31 @@ def main(argv: list[str]) -> int:
     p.add_argument("--b2-duckdb-timeout", type=float, default=3600, help="bound for each DuckDB step (s)")
     p.add_argument("--b2-no-pandas", metavar="REASON", help="skip the pandas sides, recording REASON")
     p.add_argument("--b3-orders", type=int, help="paid orders for B3 (default 300; --quick 50)")
+    p.add_argument("--b4-sizes", help="comma-separated history sizes in orders (default 100000,1000000)")
+    p.add_argument("--b4-batch", type=int, help="changed orders in the batch (default 1000; --quick 100)")
     p.add_argument("--merge", metavar="FILE", help="merge a result JSON printed by a benchmark module's `run`")
     p.add_argument("--render", action="store_true")
     a = p.parse_args(argv)
-    if any(w not in ("b1", "b2", "b3") for w in a.which):
-        p.error(f"unknown benchmark(s) {a.which}: choose from b1, b2, b3")
+    if any(w not in ("b1", "b2", "b3", "b4") for w in a.which):
+        p.error(f"unknown benchmark(s) {a.which}: choose from b1, b2, b3, b4")
     results = _load()
     if a.render:
         _save(results)
         return 0
     if a.merge:
         data = json.loads(open(a.merge).read())
-        key = {"B1 extraction": "b1", "B2 transformation": "b2", "B3 Fortnox": "b3"}[data["benchmark"]]
+        key = {"B1 extraction": "b1", "B2 transformation": "b2", "B3 Fortnox": "b3",
+               "B4 incremental": "b4"}[data["benchmark"]]
         if key == "b2" and "b2" in results:   # sizes accumulate (100,000 and 1,000,000 may come from two runs)
             results["b2"]["sizes"].update(data["sizes"])
             results["b2"]["pandas_bound"] = data["pandas_bound"]
+        elif key == "b4" and results.get("b4", {}).get("batch_orders") == data["batch_orders"]:
+            results["b4"]["histories"].update(data["histories"])   # likewise, for the same batch size
         else:
             results[key] = data
         _save(results)
         return 0
-    which = a.which or ["b1", "b2", "b3"]
+    which = a.which or ["b1", "b2", "b3", "b4"]
     results["last_run_machine"] = machine()
     results["last_run_quick"] = a.quick
     for name in which:
@@ -83,6 +90,11 @@ def main(argv: list[str]) -> int:
             from bench import b3_fortnox
 
             results["b3"] = b3_fortnox.run(a.quick, a.b3_orders)
+        elif name == "b4":
+            from bench import b4_incremental
+
+            sizes = [int(x) for x in a.b4_sizes.split(",")] if a.b4_sizes else None
+            results["b4"] = b4_incremental.run(a.quick, sizes, a.b4_batch)
         _save(results)   # after each benchmark, so a later failure keeps the earlier figures
     return 0
 

@@ -1,11 +1,15 @@
-"""Where staging and delta time goes: runs the same statements as stage_batch / build_delta, one at a time, and
-prints the slowest. Diagnostic for docs/performance.md, not a benchmark figure:
+"""Where staging, delta and reconciliation time goes: runs the same statements as stage_batch / build_deltas /
+build_reconciliation, one at a time, and prints the slowest. Diagnostic for docs/performance.md, not a benchmark
+figure:
 
-    python -m bench.profile_staging DB [orders|...] [--deltas]
-(run it on a copy: it stages the batch for real)."""
+    python -m bench.profile_staging DB [orders|...] [--deltas | --reconciliation] [--run-id RUN]
+
+Staging rolls back; the deltas and the reconciliation are rebuilt for real, so run it on a copy. RUN: the batch
+to stage (default bench-b2, B2's whole history; B4's changed orders are bench-b4-batch)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -24,33 +28,50 @@ def timed_file(con, path, params, out):
 def main(argv):
     import duckdb
 
-    db, entity = argv[0], (argv[1] if len(argv) > 1 else "orders")
-    con = duckdb.connect(db)
+    p = argparse.ArgumentParser(prog="python -m bench.profile_staging")
+    p.add_argument("db")
+    p.add_argument("entity", nargs="?", default="orders")
+    p.add_argument("--deltas", action="store_true")
+    p.add_argument("--reconciliation", action="store_true")
+    p.add_argument("--run-id", default="bench-b2")
+    a = p.parse_args(argv)
+    con = duckdb.connect(a.db)
     out = []
-    if "--deltas" in argv:
-        from woofort_assets.defs.deltas.build import DELTAS, sql_params
-        from woofort_assets.lib.buyers import register_buyer_numbers
-        from woofort_assets.lib.fx_rates import register_rates
+    if a.deltas or a.reconciliation:
         from woofort_assets.lib.mapping import load_mapping, register_mapping
         from woofort_assets.lib.settings import mapping_path
 
         register_mapping(con, load_mapping(mapping_path()), "default", "2026-10-01")
-        python_helpers = {"_buyers": lambda: register_buyer_numbers(con, None), "_rates": lambda: register_rates(con)}
-        for f in ("_macros", *DELTAS["invoice_delta"], "invoice_delta"):
-            if f in python_helpers:
+    if a.deltas:     # the seven deltas in build_deltas' order, its Python helpers timed as one step each
+        from woofort_assets.defs.deltas.build import DELTAS, sql_params
+        from woofort_assets.lib.buyers import register_buyer_numbers
+        from woofort_assets.lib.fx_rates import register_rates
+
+        params = sql_params(con, "default")
+        python_helpers = {"_buyers": register_buyer_numbers, "_rates": register_rates}
+        timed_file(con, "deltas/_macros.sql", params, out)
+        for helper in dict.fromkeys(h for needed in DELTAS.values() for h in needed):
+            if helper in python_helpers:
                 t0 = time.monotonic()
-                python_helpers[f]()
-                out.append((round(time.monotonic() - t0, 2), f"deltas/{f}", "(Python helper)"))
+                python_helpers[helper](con)
+                out.append((round(time.monotonic() - t0, 2), "lib", helper))
             else:
-                timed_file(con, f"deltas/{f}.sql", sql_params(con, "default"), out)
+                timed_file(con, f"deltas/{helper}.sql", params, out)
+        for name in DELTAS:
+            timed_file(con, f"deltas/{name}.sql", params, out)
+    elif a.reconciliation:
+        from woofort_assets.defs.reconciliation.build import HELPERS
+
+        for path in HELPERS:
+            timed_file(con, path, {}, out)
     else:
-        params = {"shop": "default", "run_id": "bench-b2", "entity": entity}
+        params = {"shop": "default", "run_id": a.run_id, "entity": a.entity}
         con.execute("BEGIN TRANSACTION")
         timed_file(con, "staging/_macros.sql", params, out)
-        timed_file(con, f"staging/{entity}.sql", params, out)
+        timed_file(con, f"staging/{a.entity}.sql", params, out)
         timed_file(con, "staging/quarantine.sql", params, out)
         t0 = time.monotonic()
-        _counts(con, entity, "default")
+        _counts(con, a.entity, "default")
         out.append((round(time.monotonic() - t0, 2), "lib/staging.py", "_counts (reconciliation)"))
         con.execute("ROLLBACK")
     total = sum(t for t, *_ in out)
