@@ -44,12 +44,14 @@ def main(argv):
         register_mapping(con, load_mapping(mapping_path()), "default", "2026-10-01")
     if a.deltas:     # the seven deltas in build_deltas' order, its Python helpers timed as one step each
         from woofort_assets.defs.deltas.build import DELTAS, sql_params
+        from woofort_assets.defs.deltas.scope import price_every_order
         from woofort_assets.lib.buyers import register_buyer_numbers
         from woofort_assets.lib.fx_rates import register_rates
 
-        params = sql_params(con, "default")
+        params = sql_params(con, con.execute("SELECT count(*) FROM staging.orders").fetchone()[0])
         python_helpers = {"_buyers": register_buyer_numbers, "_rates": register_rates}
         timed_file(con, "deltas/_macros.sql", params, out)
+        price_every_order(con)
         for helper in dict.fromkeys(h for needed in DELTAS.values() for h in needed):
             if helper in python_helpers:
                 t0 = time.monotonic()

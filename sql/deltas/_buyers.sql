@@ -10,7 +10,7 @@ WITH candidates AS (
            upper(coalesce(nullif(trim(o.billing_country), ''), wf_tax_country(o.shipping_country, o.billing_country)))
                AS country,
            unnest(json_extract(o.meta_data, '$[*]')) AS m
-    FROM staging.orders o JOIN map_settings s ON o.shop = s.shop
+    FROM wf_staged_orders o JOIN map_settings s ON o.shop = s.shop
     WHERE json_type(o.meta_data) = 'ARRAY'
       AND EXISTS (SELECT 1 FROM map_buyer_meta_keys k WHERE contains(CAST(o.meta_data AS VARCHAR), '"' || k.key || '"'))
 )
@@ -29,7 +29,7 @@ SELECT t.order_id,
                          CASE WHEN r.tax_rate_id IS NULL AND regexp_matches(t.rate_code, '^[A-Z]{2}-')
                               THEN left(t.rate_code, 2) END,
                          s.home_country) = s.home_country) AS charged_home
-FROM staging.order_tax_lines t
+FROM wf_staged_tax_lines t
 JOIN map_settings s ON t.shop = s.shop
 LEFT JOIN staging.tax_rates r ON r.shop = t.shop AND r.tax_rate_id = t.rate_id
 WHERE t.tax_total <> 0 OR t.shipping_tax_total <> 0

@@ -9,13 +9,13 @@ CREATE OR REPLACE TEMP TABLE wf_line_rate_ids AS
 WITH ids AS (
     SELECT l.order_id, l.line_id, unnest(l.tax_rate_ids) AS rate_id,
            CASE WHEN len(l.tax_rate_ids) > 1 THEN l.tax_totals END AS tax_totals   -- only a split needs them
-    FROM staging.order_lines l, map_settings s WHERE l.shop = s.shop
+    FROM wf_staged_order_lines l, map_settings s WHERE l.shop = s.shop
 )
 SELECT ids.order_id, ids.line_id, coalesce(tl.rate_percent, tr.rate) AS rate,
        list_filter(ids.tax_totals, t -> t.rate_id = ids.rate_id)[1].total AS woo_tax
 FROM ids
 LEFT JOIN (SELECT order_id, rate_id, max(rate_percent) AS rate_percent
-           FROM staging.order_tax_lines x, map_settings s WHERE x.shop = s.shop GROUP BY ALL) tl
+           FROM wf_staged_tax_lines x, map_settings s WHERE x.shop = s.shop GROUP BY ALL) tl
        ON tl.order_id = ids.order_id AND tl.rate_id = ids.rate_id
 LEFT JOIN (SELECT t.tax_rate_id, t.rate FROM staging.tax_rates t, map_settings s WHERE t.shop = s.shop) tr
        ON tr.tax_rate_id = ids.rate_id;
@@ -34,7 +34,7 @@ FROM wf_line_rate_ids GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE wf_line_parts AS
 WITH goods AS (
     SELECT l.order_id, r.rate, sum(wf_cents(l.total)) AS net_cents
-    FROM staging.order_lines l, map_settings s, wf_line_rates r
+    FROM wf_staged_order_lines l, map_settings s, wf_line_rates r
     WHERE l.shop = s.shop AND l.line_type = 'line_item' AND r.order_id = l.order_id AND r.line_id = l.line_id
       AND r.n_rates = 1 AND r.n_unknown = 0
     GROUP BY ALL
@@ -42,7 +42,7 @@ WITH goods AS (
 charges AS (
     SELECT l.order_id, l.line_id, wf_cents(l.total) AS net_cents, wf_cents(l.total_tax) AS tax_cents,
            unnest(r.rates) AS rate, generate_subscripts(r.rates, 1) AS i
-    FROM staging.order_lines l, map_settings s, wf_line_rates r
+    FROM wf_staged_order_lines l, map_settings s, wf_line_rates r
     WHERE l.shop = s.shop AND l.line_type IN ('shipping', 'fee') AND r.order_id = l.order_id
       AND r.line_id = l.line_id AND r.n_rates > 1 AND r.n_unknown = 0
 ),

@@ -15,7 +15,7 @@ WITH buyers AS (
            b.vat_number, b.vat_number_country, b.vat_number_problem, b.organisation_number,
            coalesce(b.vat_number_country <> s.home_country, false) AS foreign_vat_number,
            coalesce(ch.charged_home, false) AS charged_home
-    FROM staging.orders o
+    FROM wf_staged_orders o
     JOIN map_settings s ON o.shop = s.shop
     LEFT JOIN wf_buyer_numbers b ON b.order_id = o.order_id
     LEFT JOIN wf_charged_home ch ON ch.order_id = o.order_id
@@ -31,7 +31,7 @@ taxed_goods AS (
            bool_or(CASE WHEN coalesce(wr.rate, mc.vat_rate) IS NULL THEN l.total <> 0
                         ELSE wf_tax_at(l.total, coalesce(wr.rate, mc.vat_rate)) <> 0 END) AS taxed
     FROM o
-    JOIN staging.order_lines l ON l.shop = o.shop AND l.order_id = o.order_id AND l.line_type = 'line_item'
+    JOIN wf_staged_order_lines l ON l.shop = o.shop AND l.order_id = o.order_id AND l.line_type = 'line_item'
     LEFT JOIN (SELECT upper(t.country) AS country, t.tax_class, max(t.rate) AS rate
                FROM staging.tax_rates t JOIN map_settings s ON t.shop = s.shop GROUP BY ALL) wr
            ON wr.country = o.tax_country AND wr.tax_class = coalesce(nullif(l.tax_class, ''), 'standard')
@@ -139,7 +139,7 @@ WITH l AS (
            r.n_rates, r.n_unknown, r.rate AS tax_rate, r.rates AS tax_rates,
            coalesce(p.part, 1) AS part, p.n_parts, p.vat_rate AS part_rate, p.net_cents AS part_net,
            p.tax_cents AS part_tax
-    FROM staging.order_lines l
+    FROM wf_staged_order_lines l
     JOIN wf_orders o ON o.shop = l.shop AND o.order_id = l.order_id
     LEFT JOIN wf_line_rates r ON r.order_id = l.order_id AND r.line_id = l.line_id
     LEFT JOIN wf_line_parts p ON p.order_id = l.order_id AND p.line_id = l.line_id
@@ -336,7 +336,7 @@ FROM wf_invoice_row_items WHERE hash(order_id) % $parts = $part GROUP BY order_i
 CREATE OR REPLACE TEMP MACRO wf_invoice_part(part, parts) AS TABLE
 WITH coupons AS (
     SELECT c.order_id, string_agg(c.code, ', ' ORDER BY c.line_id) AS codes
-    FROM staging.order_coupon_lines c, map_settings s
+    FROM wf_staged_coupon_lines c, map_settings s
     WHERE c.shop = s.shop AND hash(c.order_id) % parts = part GROUP BY c.order_id
 ),
 -- the mention an invoice without Swedish VAT must carry (invoicing.legal_texts): an intra-EU supply of goods, a

@@ -8,7 +8,7 @@
 CREATE OR REPLACE TEMP TABLE wf_fx_meta AS
 WITH candidates AS (
     SELECT o.order_id, upper(o.currency) AS currency, unnest(json_extract(o.meta_data, '$[*]')) AS m
-    FROM staging.orders o JOIN map_settings s ON o.shop = s.shop
+    FROM wf_staged_orders o JOIN map_settings s ON o.shop = s.shop
     WHERE upper(o.currency) <> 'SEK' AND json_type(o.meta_data) = 'ARRAY'
       AND EXISTS (SELECT 1 FROM map_rate_meta_keys k WHERE contains(CAST(o.meta_data AS VARCHAR), '"' || k.key || '"'))
 ),

@@ -20,7 +20,7 @@ WHERE d.fortnox_number IS NOT NULL AND d.status <> 'cancelled'
 UNION ALL
 SELECT i.shop, i.order_id, false, false
 FROM deltas.invoice_delta i, map_settings s
-WHERE i.shop = s.shop AND i.action = 'create'
+WHERE i.shop = s.shop AND i.action = 'create' AND i.order_id IN (SELECT order_id FROM wf_scope)
   AND NOT EXISTS (SELECT 1 FROM ledger.documents d WHERE d.shop = i.shop AND d.entity = 'invoice'
                   AND d.source_key = i.source_key AND d.fortnox_number IS NOT NULL AND d.status <> 'cancelled');
 
@@ -28,7 +28,7 @@ WHERE i.shop = s.shop AND i.action = 'create'
 CREATE OR REPLACE TEMP TABLE wf_reversals AS
 SELECT o.shop, o.order_id, o.status,
        CASE WHEN v.booked OR (NOT v.in_fortnox AND o.bookkeep) THEN 'credit' ELSE 'cancel' END AS action,
-       EXISTS (SELECT 1 FROM staging.refunds r WHERE r.shop = o.shop AND r.order_id = o.order_id
+       EXISTS (SELECT 1 FROM wf_staged_refunds r WHERE r.shop = o.shop AND r.order_id = o.order_id
                AND r.amount <> 0) AS has_refunds
 FROM wf_invoices o
 JOIN wf_invoiced v ON v.order_id = o.order_id
@@ -39,7 +39,7 @@ WHERE o.status IN ('cancelled', 'refunded');
 CREATE OR REPLACE TEMP TABLE wf_credit_lines AS
 WITH refunds AS (
     SELECT r.*, o.prices_include_tax AS gross, o.region, o.tax_country
-    FROM staging.refunds r
+    FROM wf_staged_refunds r
     JOIN wf_invoices o ON o.shop = r.shop AND o.order_id = r.order_id
     JOIN wf_invoiced v ON v.order_id = r.order_id
     WHERE NOT EXISTS (SELECT 1 FROM wf_reversals x WHERE x.order_id = r.order_id AND x.action = 'cancel')
@@ -69,7 +69,7 @@ refund_lines AS (
                     wf_cents(CASE WHEN rf.gross THEN rl.total + rl.total_tax ELSE rl.total END)) AS amount_cents,
            coalesce(wf_apportion(wf_cents(rl.total_tax), sp.tax_weights)[ol.part], wf_cents(rl.total_tax)) AS tax_cents
     FROM refunds rf
-    JOIN staging.refund_lines rl ON rl.shop = rf.shop AND rl.refund_id = rf.refund_id
+    JOIN wf_staged_refund_lines rl ON rl.shop = rf.shop AND rl.refund_id = rf.refund_id
     LEFT JOIN wf_lines ol ON ol.order_id = rf.order_id AND ol.line_id = rl.refunded_item_id
     LEFT JOIN split_lines sp ON sp.order_id = ol.order_id AND sp.line_id = ol.line_id
     WHERE rl.total <> 0 OR rl.total_tax <> 0
@@ -102,7 +102,7 @@ remainder AS (
 amount_only AS (
     SELECT rf.refund_id, rf.order_id, wf_cents(rf.amount) AS cents
     FROM refunds rf
-    WHERE NOT EXISTS (SELECT 1 FROM staging.refund_lines rl WHERE rl.shop = rf.shop AND rl.refund_id = rf.refund_id
+    WHERE NOT EXISTS (SELECT 1 FROM wf_staged_refund_lines rl WHERE rl.shop = rf.shop AND rl.refund_id = rf.refund_id
                       AND (rl.total <> 0 OR rl.total_tax <> 0))
 ),
 order_rates AS (
@@ -196,9 +196,9 @@ target AS (
     FROM keys k
     LEFT JOIN (SELECT r.order_id, sum(wf_cents(r.amount)) AS refunded_cents,
                       arg_max(nullif(trim(r.reason), ''), r.date_created) AS last_reason
-               FROM staging.refunds r, map_settings s WHERE r.shop = s.shop GROUP BY r.order_id) rs
+               FROM wf_staged_refunds r, map_settings s WHERE r.shop = s.shop GROUP BY r.order_id) rs
            ON k.refund_id IS NULL AND rs.order_id = k.order_id
-    LEFT JOIN staging.refunds r ON r.refund_id = k.refund_id AND r.shop = (SELECT shop FROM map_settings)
+    LEFT JOIN wf_staged_refunds r ON r.refund_id = k.refund_id AND r.shop = (SELECT shop FROM map_settings)
     LEFT JOIN wf_invoices o ON o.order_id = k.order_id
     GROUP BY k.credit_key, k.order_id, k.refund_id
 ),
@@ -282,7 +282,7 @@ SELECT h.*, wf_amount(h.round_off_cents) AS round_off, wf_amount(h.vat_adjustmen
            json_object('CurrencyRate', h.fx_rate, 'CurrencyUnit', h.fx_unit))) AS payload
 FROM hdr h LEFT JOIN rows_json rj ON rj.credit_key = h.credit_key;
 
-CREATE OR REPLACE TABLE deltas.credit_delta AS
+CREATE OR REPLACE TEMP TABLE wf_new_credit_delta AS
 WITH all_ AS (
     SELECT c.credit_key AS source_key, 'credit' AS action, c.payload, c.order_id, c.refund_id, c.credit_date,
            c.total, c.round_off, c.vat_adjustment, c.bookkeep, c.vat_unmatched, c.remainder

@@ -7,7 +7,7 @@
 -- number and the organisation number go on the card: Fortnox keeps them read-only on invoices), so one
 -- private purchase does not turn a business customer private. Each invoice's own VAT (rows, accounts) follows its
 -- own order whatever the card says, and a changed card never touches a booked invoice. action upsert.
-CREATE OR REPLACE TABLE deltas.customer_delta AS
+CREATE OR REPLACE TEMP TABLE wf_new_customer_delta AS
 WITH buyers AS (
     SELECT o.*, o.vat_number IS NOT NULL AS has_vat_number
     FROM wf_invoices i

@@ -49,7 +49,7 @@ SELECT inv.*, led.source_key IS NOT NULL AS in_ledger, led.fortnox_number, led.s
 FROM inv
 LEFT JOIN led ON led.shop = inv.shop AND led.source_key = CAST(inv.order_id AS VARCHAR);
 
-CREATE OR REPLACE TABLE deltas.invoice_delta AS
+CREATE OR REPLACE TEMP TABLE wf_new_invoice_delta AS
 SELECT s.shop,
        CAST(s.order_id AS VARCHAR) AS source_key,
        'invoice' AS entity,
@@ -89,7 +89,7 @@ WHERE NOT s.in_ledger OR s.fortnox_number IS NULL OR s.ledger_status = 'cancelle
    OR (NOT s.booked AND s.payload_changed)
 ORDER BY s.order_id;
 
-CREATE OR REPLACE TABLE deltas.invoice_drift AS
+CREATE OR REPLACE TEMP TABLE wf_new_invoice_drift AS
 SELECT s.shop, s.order_id, s.fortnox_number, 'accounts' AS drift,
        'booked invoice ' || s.fortnox_number || ' sold the same, but the mapping now puts its rows on other '
        || 'accounts: left as booked; `woofort reissue ' || s.order_id || '` credits it and issues it anew' AS detail
@@ -97,7 +97,7 @@ FROM wf_invoice_state s
 WHERE s.booked AND NOT s.money_changed AND s.accounts_changed AND NOT s.reissue_requested
 ORDER BY s.order_id;
 
-CREATE OR REPLACE TABLE deltas.invoice_exclusions AS
+CREATE OR REPLACE TEMP TABLE wf_new_invoice_exclusions AS
 SELECT i.shop, i.order_id, coalesce(i.reason, 'unknown') AS reason, i.reason_detail AS detail, i.status,
        CAST(i.date_created AS DATE) AS order_date, CAST(i.total AS DECIMAL(18, 2)) AS total, upper(i.currency) AS currency
 FROM wf_invoices i

@@ -20,13 +20,15 @@ WITH invoiced AS (
     SELECT CAST(d.source_key AS VARCHAR) AS source_key FROM ledger.documents d, map_settings s
     WHERE d.shop = s.shop AND d.entity = 'invoice' AND d.fortnox_number IS NOT NULL AND d.status <> 'cancelled'
     UNION
-    SELECT i.source_key FROM deltas.invoice_delta i, map_settings s WHERE i.shop = s.shop
+    SELECT i.source_key FROM deltas.invoice_delta i, map_settings s
+    WHERE i.shop = s.shop AND i.order_id IN (SELECT order_id FROM wf_scope)
 ),
 credited AS (
     SELECT CAST(d.source_key AS VARCHAR) AS source_key FROM ledger.documents d, map_settings s
     WHERE d.shop = s.shop AND d.entity = 'credit_invoice' AND d.fortnox_number IS NOT NULL AND d.status <> 'cancelled'
     UNION
-    SELECT c.source_key FROM deltas.credit_delta c, map_settings s WHERE c.shop = s.shop AND c.action = 'credit'
+    SELECT c.source_key FROM deltas.credit_delta c, map_settings s
+    WHERE c.shop = s.shop AND c.action = 'credit' AND c.order_id IN (SELECT order_id FROM wf_scope)
 )
 SELECT CAST(o.order_id AS VARCHAR) AS source_key, o.order_id, CAST(NULL AS BIGINT) AS refund_id,
        'invoice' AS ref_entity, CAST(o.order_id AS VARCHAR) AS ref_source_key,
@@ -39,7 +41,7 @@ UNION ALL
 SELECT 'refund-' || r.refund_id, r.order_id, r.refund_id, 'credit_invoice', CAST(r.refund_id AS VARCHAR),
        o.payment_method, o.currency, o.fx_rate, o.fx_unit, o.invoice_date, -wf_cents(r.amount),
        greatest(CAST(r.date_created AS DATE), o.invoice_date), NOT coalesce(r.refunded_payment, false)
-FROM staging.refunds r
+FROM wf_staged_refunds r
 JOIN map_settings s ON r.shop = s.shop
 JOIN wf_invoices o ON o.order_id = r.order_id
 WHERE (coalesce(r.refunded_payment, false) OR s.manual_refund_mode IS NOT NULL) AND r.amount <> 0
@@ -62,7 +64,7 @@ LEFT JOIN map_payment_methods m ON m.payment_method = p.payment_method AND NOT m
 LEFT JOIN map_payment_methods dm ON dm.is_default
 LEFT JOIN wf_fx_dated fd ON fd.currency = upper(p.currency) AND fd.rate_date = p.payment_date;
 
-CREATE OR REPLACE TABLE deltas.payment_delta AS
+CREATE OR REPLACE TEMP TABLE wf_new_payment_delta AS
 WITH pay AS (
     SELECT p.*,
            json_object('InvoicePayment', json_merge_patch(
@@ -93,7 +95,7 @@ WHERE NOT EXISTS (SELECT 1 FROM ledger.documents d
                     AND (d.payload_hash = md5(CAST(pay.payload AS VARCHAR)) OR d.fortnox_number IS NOT NULL))
 ORDER BY pay.order_id, pay.source_key;
 
-CREATE OR REPLACE TABLE deltas.payment_exclusions AS
+CREATE OR REPLACE TEMP TABLE wf_new_payment_exclusions AS
 SELECT (SELECT shop FROM map_settings) AS shop, p.order_id, p.source_key, 'payment_method_not_mapped' AS reason,
        'payment_method ' || coalesce(p.payment_method, '(none)') || ' is not in the mapping (payments.methods) and '
        || 'payments.default is null' AS detail
@@ -111,12 +113,13 @@ ORDER BY 2, 3;
 -- Fortnox documents the payments sink settles after its payments (kinds/settlements.py): documents of the same
 -- order open in opposite directions are offset on payments.clearing; what the offset left on a paid order's
 -- re-issued invoice, or on the credit note that voided its old one, goes on the order's own mode of payment.
-CREATE OR REPLACE TABLE deltas.settlement_orders AS
+CREATE OR REPLACE TEMP TABLE wf_new_settlement_orders AS
 WITH touched AS (
     SELECT d.order_id FROM ledger.documents d, map_settings s
     WHERE d.shop = s.shop AND d.entity IN ('credit_invoice', 'invoice_reissue') AND d.fortnox_number IS NOT NULL
-    UNION SELECT order_id FROM deltas.credit_delta
-    UNION SELECT order_id FROM deltas.invoice_delta WHERE action = 'reissue'
+    UNION SELECT order_id FROM deltas.credit_delta WHERE order_id IN (SELECT order_id FROM wf_scope)
+    UNION SELECT order_id FROM deltas.invoice_delta
+    WHERE action = 'reissue' AND order_id IN (SELECT order_id FROM wf_scope)
 )
 SELECT s.shop, o.order_id,
        o.date_paid IS NOT NULL AND o.reason IS NULL AND o.status NOT IN ('cancelled', 'refunded') AS paid,

@@ -294,11 +294,11 @@ def test_building_in_parts_gives_the_same_deltas_as_in_one(con, monkeypatch):
         if n % 5 == 1:
             o.refunds = [f.refund_of(o, 8000 + n, [(1, D(1))])]
         f.insert_order(con, o)
-    assert build_module.sql_params(con, f.SHOP)["parts"] == 1
+    assert build_module.sql_params(con, 12)["parts"] == 1
     build_all(con, default_mapping(), f.SHOP, "2026-10-01")
     whole = _all_delta_rows(con)
     monkeypatch.setattr(build_module, "MEMORY_PER_ORDER_BYTES", 10**15)   # one order per part
-    assert build_module.sql_params(con, f.SHOP)["parts"] == 12
-    build_all(con, default_mapping(), f.SHOP, "2026-10-01")
+    assert build_module.sql_params(con, 12)["parts"] == 12
+    build_all(con, default_mapping(), f.SHOP, "2026-10-01", full=True)
     assert _all_delta_rows(con) == whole
     assert len(whole["invoice_delta"]) >= 6 and whole["credit_delta"]

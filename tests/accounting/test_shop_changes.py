@@ -19,8 +19,8 @@ from woofort_assets.lib.settings import CHECKOUT_DIR
 MAPPING_TEXT = (CHECKOUT_DIR / "mapping" / "mapping.yaml").read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def con():
+def connect_shop():
+    """A migrated in-memory database with the tax rates and one product (MUG-01, product 100)."""
     c = f.connect_memory()
     f.insert_tax_rates(c)
     c.execute(
@@ -28,6 +28,12 @@ def con():
         "tax_class, manage_stock, stock_quantity, is_virtual, downloadable, date_modified, date_modified_gmt) VALUES "
         "('default', 100, 'Kaffekopp', 'simple', 'publish', 'MUG-01', 125, 125, 'taxable', '', false, NULL, false, "
         "false, now(), now())")
+    return c
+
+
+@pytest.fixture
+def con():
+    c = connect_shop()
     yield c
     c.close()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from woofort_assets.defs.deltas.scope import price_every_order
 from woofort_assets.lib.buyers import register_buyer_numbers
 from woofort_assets.lib.mapping import DatedRate, Mapping, register_mapping
 from woofort_assets.lib.sql import load_sql, run_sql_file
@@ -85,6 +86,7 @@ def unmapped_values(con, mapping: Mapping, shop: str, start_date: str) -> list[U
         return []
     register_mapping(con, mapping, shop, start_date)
     run_sql_file(con, "deltas/_macros.sql", {})
+    price_every_order(con)
     register_buyer_numbers(con)
     out: list[Unmapped] = []
     methods = con.execute(load_sql("operations/summary_unmapped_payment_methods.sql")).fetchall()

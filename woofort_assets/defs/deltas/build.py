@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from woofort_assets.defs.deltas.scope import Scope
 from woofort_assets.lib.buyers import register_buyer_numbers
 from woofort_assets.lib.fx_rates import register_rates
 from woofort_assets.lib.mapping import Mapping, register_mapping
@@ -26,6 +27,12 @@ DELTAS: dict[str, tuple[str, ...]] = {
 }
 # extra tables a delta file writes besides deltas.<name>
 EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
+# the tables each order delta's file writes, as wf_new_<table> for the orders of the build's scope (scope.py),
+# in dependency order
+WRITES = {"customer_delta": ("customer_delta",),
+          "invoice_delta": ("invoice_delta", "invoice_drift", "invoice_exclusions"),
+          "credit_delta": ("credit_delta",),
+          "payment_delta": ("payment_delta", "payment_exclusions", "settlement_orders")}
 # DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):
 # measured: 1,000,000 orders build within memory_limit 500MB in 3 slices, within 1GB in 2
 MEMORY_PER_ORDER_BYTES = 1_500
@@ -35,21 +42,29 @@ _UNITS = {"bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**1
 
 
 def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
-                 vies: ViesResource | None = None) -> dict[str, int]:
+                 vies: ViesResource | None = None, full: bool = False) -> dict[str, int]:
     """Rebuilds deltas.<name> (and its companion tables) for each of `names`; returns their row counts. `vies`:
-    the buyers' VAT numbers are also put to VIES when it is enabled (lib/buyers.py)."""
+    the buyers' VAT numbers are also put to VIES when it is enabled (lib/buyers.py). The order deltas price only
+    the orders whose inputs changed when all four are built and `full` is not asked (scope.py)."""
     unknown = [n for n in names if n not in DELTAS]
     if unknown:
         raise ValueError(f"unknown delta(s) {', '.join(map(repr, unknown))}; known: {', '.join(DELTAS)}")
     wanted = [n for n in DELTAS if n in names]
     helpers = dict.fromkeys(h for n in wanted for h in DELTAS[n])
-    params = sql_params(con, shop)
     # No enclosing transaction: DuckDB keeps a transaction's temp tables in memory it cannot spill, and every
     # delta table is replaced atomically on its own; a failed build fails the step, so no sink reads a mix.
     register_mapping(con, mapping, shop, start_date)
+    run_sql_file(con, "deltas/_macros.sql", {})
+    scope = None
+    order_deltas = [n for n in wanted if n in WRITES]
+    if order_deltas:
+        helpers.pop("_articles")
+        run_sql_file(con, "deltas/_articles.sql", {})     # before the scope: the shared digest reads wf_articles
+        tables = tuple(t for n in order_deltas for t in WRITES[n])
+        scope = Scope.choose(con, shop, tables, full=full or order_deltas != list(WRITES))
+    params = sql_params(con, scope.orders() if scope else 0)
     # helpers that are Python (they run sql/deltas/<name>.sql themselves)
     python_helpers = {"_buyers": lambda c: register_buyer_numbers(c, vies), "_rates": register_rates}
-    run_sql_file(con, "deltas/_macros.sql", params)
     for helper in helpers:
         if helper in python_helpers:
             python_helpers[helper](con)
@@ -57,13 +72,16 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
             run_sql_file(con, f"deltas/{helper}.sql", params)
     for name in wanted:
         run_sql_file(con, f"deltas/{name}.sql", params)
+        for table in WRITES.get(name, ()):
+            scope.merge(table)
+    if order_deltas == list(WRITES):
+        scope.record()
     return {n: con.execute(f"SELECT count(*) FROM deltas.{n} WHERE shop = ?", [shop]).fetchone()[0] for n in wanted}
 
 
-def sql_params(con, shop: str) -> dict[str, object]:
+def sql_params(con, orders: int) -> dict[str, object]:
     """The parameters of the delta helper SQL: how many parts the steps that cannot spill run in, so that each
-    part fits in DuckDB's memory_limit (WOOFORT_DUCKDB_MEMORY_LIMIT)."""
-    orders = con.execute("SELECT count(*) FROM staging.orders WHERE shop = ?", [shop]).fetchone()[0]
+    part of the `orders` priced fits in DuckDB's memory_limit (WOOFORT_DUCKDB_MEMORY_LIMIT)."""
     size = _SIZE.fullmatch(con.execute("SELECT current_setting('memory_limit')").fetchone()[0].strip())
     limit = float(size.group(1)) * _UNITS[size.group(2).lower()] if size else 10**9
     per_part = max(1, int(limit // MEMORY_PER_ORDER_BYTES))
@@ -74,5 +92,5 @@ def build_delta(con, name: str, mapping: Mapping, shop: str, start_date: str) ->
     return build_deltas(con, [name], mapping, shop, start_date)[name]
 
 
-def build_all(con, mapping: Mapping, shop: str, start_date: str) -> dict[str, int]:
-    return build_deltas(con, list(DELTAS), mapping, shop, start_date)
+def build_all(con, mapping: Mapping, shop: str, start_date: str, full: bool = False) -> dict[str, int]:
+    return build_deltas(con, list(DELTAS), mapping, shop, start_date, full=full)

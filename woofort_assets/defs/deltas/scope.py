@@ -1,0 +1,99 @@
+"""Which orders a delta build prices (issue #16 item 2): only those whose inputs changed since the delta tables
+were last complete, so that a 15-minute sync costs in proportion to the change, not to the shop's history.
+
+An order's inputs are its staged rows, refunds and ledger documents (sql/deltas/_scope.sql digests them); a
+customer's card is made from its latest invoiceable order, so a touched customer's two orders its card can come
+from are priced again too. What every
+order may read (the mapping, articles, tax and currency rates, VIES answers, the delta code itself) is the shared
+digest: when it changed, or the last build did not finish, every order is priced. The delta tables then hold, for
+each order, exactly what a build of every order would (tests/accounting/test_incremental_deltas.py checks it)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from woofort_assets.lib import buyers, fx_rates
+from woofort_assets.lib.settings import value
+from woofort_assets.lib.sql import load_sql, run_sql_file, sql_dir, sql_files
+
+# rows of a delta table that belong to the scope besides those of its orders: the cards of its customers
+_ALSO_REPLACED = {"customer_delta": "source_key IN (SELECT customer_number FROM wf_scope_customers)"}
+# the Python code the deltas' results depend on besides the SQL files: a new version prices every order again
+_CODE = (buyers, fx_rates)
+
+
+def shared_digest(con, shop: str) -> str:
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for name in sql_files("deltas"):
+        digest.update((sql_dir() / name).read_bytes())
+    for module in _CODE:
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(Path(__file__).parent / "build.py").read_bytes())
+    rate_file = value("WOOFORT_FX_RATE_FILE")
+    if rate_file:
+        digest.update(Path(rate_file).read_bytes())
+    mapping = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'map_') "
+        "ORDER BY table_name").fetchall()]
+    for table in mapping:
+        digest.update(repr((table, con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone())).encode())
+    digest.update(repr(con.execute(load_sql("deltas/_shared_inputs.sql"), {"shop": shop}).fetchall()).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Scope:
+    """The orders of one build (TEMP table wf_scope, read through the views of sql/deltas/_staged.sql), and how each
+    delta table it writes (wf_new_<table>) becomes deltas.<table>."""
+
+    con: duckdb.DuckDBPyConnection
+    shop: str
+    full: bool
+    shared: str
+
+    @classmethod
+    def choose(cls, con, shop: str, tables: tuple[str, ...], full: bool) -> Scope:
+        shared = shared_digest(con, shop)
+        built = con.execute("SELECT shared_digest FROM deltas.delta_builds WHERE shop = ?", [shop]).fetchone()
+        existing = {row[0] for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'deltas'").fetchall()}
+        full = full or built is None or built[0] != shared or not set(tables) <= existing
+        # until this build records its inputs, the next one prices every order: a build that fails half-way
+        # leaves no table claiming to be complete
+        con.execute("DELETE FROM deltas.delta_builds WHERE shop = ?", [shop])
+        run_sql_file(con, "deltas/_scope.sql", {"full": full})
+        run_sql_file(con, "deltas/_staged.sql", {})
+        return cls(con, shop, full, shared)
+
+    def orders(self) -> int:
+        return self.con.execute("SELECT count(*) FROM wf_scope").fetchone()[0]
+
+    def merge(self, table: str) -> None:
+        """deltas.<table> := its rows of the orders outside the scope, and wf_new_<table> (the scope's)."""
+        if self.full:
+            self.con.execute(f"CREATE OR REPLACE TABLE deltas.{table} AS FROM wf_new_{table}")
+            return
+        self.con.execute("BEGIN")
+        try:
+            self.con.execute(f"DELETE FROM deltas.{table} WHERE shop = ? AND (order_id IN (SELECT order_id FROM wf_scope)"
+                             f" OR {_ALSO_REPLACED.get(table, 'false')})", [self.shop])
+            self.con.execute(f"INSERT INTO deltas.{table} BY NAME FROM wf_new_{table}")
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def record(self) -> None:
+        """Every order delta was built: the next build prices only what changes from here."""
+        run_sql_file(self.con, "deltas/_record_scope.sql",
+                     {"shop": self.shop, "shared_digest": self.shared, "full": self.full})
+
+
+def price_every_order(con) -> None:
+    """For SQL that reads the delta helpers outside a build (the unmapped-values summary): the whole shop."""
+    run_sql_file(con, "deltas/_scope_every_order.sql", {})
+    run_sql_file(con, "deltas/_staged.sql", {})
