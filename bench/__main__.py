@@ -37,6 +37,17 @@ def _save(results: dict) -> None:
     log(f"wrote {RESULTS_JSON} and {RESULTS_MD}")
 
 
+def _sizes(text: str) -> list[int]:
+    """--b2-sizes / --b4-sizes: a bad value is argparse's usage error, not a traceback mid-run."""
+    try:
+        sizes = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of order counts") from None
+    if any(n <= 0 for n in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r}: order counts are positive")
+    return sizes
+
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,11 +55,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     p.add_argument("--b1-orders", type=int)
     p.add_argument("--b1-seq-pages", type=int, help="sequential side: first N pages, extrapolated (default 250)")
-    p.add_argument("--b2-sizes", help="comma-separated order counts (default 100000,1000000)")
+    p.add_argument("--b2-sizes", type=_sizes, help="comma-separated order counts (default 100000,1000000)")
     p.add_argument("--b2-duckdb-timeout", type=float, default=3600, help="bound for each DuckDB step (s)")
     p.add_argument("--b2-no-pandas", metavar="REASON", help="skip the pandas sides, recording REASON")
     p.add_argument("--b3-orders", type=int, help="paid orders for B3 (default 300; --quick 50)")
-    p.add_argument("--b4-sizes", help="comma-separated history sizes in orders (default 100000,1000000)")
+    p.add_argument("--b4-sizes", type=_sizes, help="comma-separated history sizes in orders (default 100000,1000000)")
     p.add_argument("--b4-batch", type=int, help="changed orders in the batch (default 1000; --quick 100)")
     p.add_argument("--merge", metavar="FILE", help="merge a result JSON printed by a benchmark module's `run`")
     p.add_argument("--render", action="store_true")
@@ -83,8 +94,7 @@ def main(argv: list[str]) -> int:
         elif name == "b2":
             from bench import b2_transform
 
-            sizes = [int(x) for x in a.b2_sizes.split(",")] if a.b2_sizes else None
-            results["b2"] = b2_transform.run(a.quick, sizes, duckdb_timeout=a.b2_duckdb_timeout,
+            results["b2"] = b2_transform.run(a.quick, a.b2_sizes, duckdb_timeout=a.b2_duckdb_timeout,
                                              no_pandas=a.b2_no_pandas)
         elif name == "b3":
             from bench import b3_fortnox
@@ -93,8 +103,7 @@ def main(argv: list[str]) -> int:
         elif name == "b4":
             from bench import b4_incremental
 
-            sizes = [int(x) for x in a.b4_sizes.split(",")] if a.b4_sizes else None
-            results["b4"] = b4_incremental.run(a.quick, sizes, a.b4_batch)
+            results["b4"] = b4_incremental.run(a.quick, a.b4_sizes, a.b4_batch)
         _save(results)   # after each benchmark, so a later failure keeps the earlier figures
     return 0
 

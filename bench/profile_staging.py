@@ -14,7 +14,7 @@ import sys
 import time
 
 from woofort_assets.lib.sql import statements
-from woofort_assets.lib.staging import _counts
+from woofort_assets.lib.staging import _counts, record_keys_fill
 
 
 def timed_file(con, path, params, out):
@@ -70,6 +70,11 @@ def main(argv):
         params = {"shop": "default", "run_id": a.run_id, "entity": a.entity}
         con.execute("BEGIN TRANSACTION")
         timed_file(con, "staging/_macros.sql", params, out)
+        fill = record_keys_fill(a.entity, "default")
+        if fill is not None:
+            t0 = time.monotonic()
+            con.execute(*fill)
+            out.append((round(time.monotonic() - t0, 2), "staging/_fill_record_keys.sql", f"raw.{a.entity}"))
         timed_file(con, f"staging/{a.entity}.sql", params, out)
         timed_file(con, "staging/quarantine.sql", params, out)
         t0 = time.monotonic()

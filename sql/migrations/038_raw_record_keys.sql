@@ -1,8 +1,8 @@
--- The record key (and its integer id, NULL for a '#md5' key), version date and digest of every raw row, parsed once (the first time staging sees the row,
--- see the first statement of each sql/staging/<entity>.sql) instead of from the JSON of every raw row of the shop
--- on every batch: choosing a record's latest version (wc_latest) then reads these narrow columns only, so a batch
--- costs in proportion to itself, not to the shop's history. NULL until filled; rows of older versions are filled
--- by the first staging after this migration.
+-- The record key (and its integer id, NULL for a '#md5' key), version date and digest of every raw row, parsed
+-- once (the first time staging sees the row, see sql/staging/_fill_record_keys.sql) instead of from the JSON of
+-- every raw row of the shop on every batch: choosing a record's latest version (wc_latest) then reads these
+-- narrow columns only, so a batch costs in proportion to itself, not to the shop's history. NULL until filled;
+-- rows of older versions are filled by the first staging after this migration.
 ALTER TABLE raw.orders ADD COLUMN record_key VARCHAR;
 ALTER TABLE raw.orders ADD COLUMN record_id BIGINT;
 ALTER TABLE raw.orders ADD COLUMN version_date TIMESTAMP;

@@ -185,7 +185,7 @@ CREATE OR REPLACE TEMP MACRO wc_reasons(joined) AS NULLIF(left(joined, 2000), ''
 -- ---------------------------------------------------------------------------------------------------------
 -- The latest raw version of every record a batch ($run_id) touches, across all raw rows of its key: ordered by
 -- the record's own version date (NULL for records without one), then the fetch time, then the content. The
--- versions are ranked on the narrow columns each entity file fills first (record_key, record_id, version_date,
+-- versions are ranked on the narrow columns _fill_record_keys.sql fills first (record_key, record_id, version_date,
 -- digest; migration 038), never on the JSON of the history, and found by their integer id (a '#md5' key, which
 -- has none, by its text); only the winners' payloads are read back.
 CREATE OR REPLACE TEMP MACRO wc_latest(raw_table, p_shop, p_run_id) AS TABLE

@@ -3,12 +3,6 @@
 -- latest customers run (and not empty), customers absent from it are deleted from staging (and their stale
 -- quarantine rows removed). Needs _macros.sql.
 
--- 0. Key, id, version and digest of the raw rows staging has not seen yet (see wc_latest).
-UPDATE raw.customers SET record_key = wc_record_key(payload), record_id = NULLIF(wc_int(json_extract(payload, '$.id')), 0),
-                  version_date = wc_ts(json_extract(payload, '$.date_modified_gmt')),
-                  digest = md5(payload::VARCHAR)
-WHERE shop = $shop AND record_key IS NULL;
-
 CREATE OR REPLACE TEMP TABLE stg_records AS
 SELECT
     record_key, payload, fetched_at,

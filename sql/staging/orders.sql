@@ -5,12 +5,6 @@
 -- and removed from staging, the others replace their staging rows. Needs _macros.sql.
 
 -- 1. The latest version of every order key the batch touches, parsed once into a struct of JSON values.
--- 0. Key, id, version and digest of the raw rows staging has not seen yet (see wc_latest).
-UPDATE raw.orders SET record_key = wc_record_key(payload), record_id = NULLIF(wc_int(json_extract(payload, '$.id')), 0),
-                  version_date = wc_ts(json_extract(payload, '$.date_modified_gmt')),
-                  digest = md5(payload::VARCHAR)
-WHERE shop = $shop AND record_key IS NULL;
-
 CREATE OR REPLACE TEMP TABLE stg_orders_latest AS
 SELECT * FROM wc_latest_parsed('raw.orders', $shop, $run_id, '{
     "id": "JSON", "parent_id": "JSON", "number": "JSON", "order_key": "JSON", "created_via": "JSON",

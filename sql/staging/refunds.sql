@@ -4,12 +4,6 @@
 -- refund id is chosen by date_created_gmt, then fetched_at. Refund lines keep WooCommerce's negative signs;
 -- shipping and fee lines, which carry no quantity, get quantity -1. Needs _macros.sql.
 
--- 0. Key, id, version and digest of the raw rows staging has not seen yet (see wc_latest).
-UPDATE raw.refunds SET record_key = wc_record_key(payload), record_id = NULLIF(wc_int(json_extract(payload, '$.id')), 0),
-                  version_date = wc_ts(json_extract(payload, '$.date_created_gmt')),
-                  digest = md5(payload::VARCHAR)
-WHERE shop = $shop AND record_key IS NULL;
-
 CREATE OR REPLACE TEMP TABLE stg_refunds_latest AS
 SELECT * FROM wc_latest_parsed('raw.refunds', $shop, $run_id, '{
     "id": "JSON", "parent_id": "JSON", "date_created": "JSON", "date_created_gmt": "JSON", "amount": "JSON",

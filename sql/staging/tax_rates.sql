@@ -2,12 +2,6 @@
 -- per rate id wins; when this run is the shop's latest tax_rates run (and not empty), rates absent from it are
 -- deleted from staging (and their stale quarantine rows removed). Needs _macros.sql.
 
--- 0. Key, id, version and digest of the raw rows staging has not seen yet (see wc_latest).
-UPDATE raw.tax_rates SET record_key = wc_record_key(payload), record_id = NULLIF(wc_int(json_extract(payload, '$.id')), 0),
-                  version_date = NULL,
-                  digest = md5(payload::VARCHAR)
-WHERE shop = $shop AND record_key IS NULL;
-
 CREATE OR REPLACE TEMP TABLE stg_records AS
 SELECT
     record_key, payload, fetched_at,

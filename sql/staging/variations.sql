@@ -2,12 +2,6 @@
 -- (date_modified_gmt, then fetched_at). `parent_id` (the product id) is in the payload (the extraction adds it
 -- when /products/{id}/variations omits it). Same tolerated quirks as products. Needs _macros.sql.
 
--- 0. Key, id, version and digest of the raw rows staging has not seen yet (see wc_latest).
-UPDATE raw.variations SET record_key = wc_record_key(payload), record_id = NULLIF(wc_int(json_extract(payload, '$.id')), 0),
-                  version_date = wc_ts(json_extract(payload, '$.date_modified_gmt')),
-                  digest = md5(payload::VARCHAR)
-WHERE shop = $shop AND record_key IS NULL;
-
 CREATE OR REPLACE TEMP TABLE stg_records AS
 SELECT
     record_key, payload, fetched_at,

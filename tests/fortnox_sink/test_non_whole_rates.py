@@ -264,3 +264,32 @@ def test_a_second_refund_at_a_non_whole_rate_is_refused_with_its_reason(h):
     before = h.sb.counters_snapshot()
     assert h.materialize(CREDIT_ASSETS, preflight=False).success
     assert h.sb.counters_snapshot() == before
+
+
+def test_an_adopted_original_is_read_once_before_its_refund_is_credited(h):
+    """The refusal and the adoption look at the same read of the original (a plugin's invoice woofort adopted may
+    have been credited already): one GET of it, and one of the credit invoice before its rows are PUT."""
+    _credit_setup(h, [_refund(9001, [PRODUCT])])
+    assert h.materialize(ASSETS, preflight=False).success
+    h.sql("UPDATE ledger.documents SET status = 'adopted' WHERE entity = 'invoice'")
+    before = h.sb.counters_snapshot()
+    assert h.materialize(CREDIT_ASSETS, preflight=False).success
+    after = h.sb.counters_snapshot()
+    reads = {k: after[k] - before.get(k, 0) for k in after if k.startswith("GET /3/invoices")}
+    assert {k: n for k, n in reads.items() if n} == {"GET /3/invoices/<number>": 2}, reads
+    (credit,) = _credits(h)
+    assert h.ledger("credit_invoice")["9001"][:3] == ("synced", credit["DocumentNumber"], True)
+
+
+def test_a_refused_refund_leaves_its_unbooked_original_unbooked(h, monkeypatch):
+    """The refusal is known before anything is sent: the original a credit would have booked first (Fortnox
+    credits booked invoices only) is not booked for a refund that is refused."""
+    from woofort_assets.defs.fortnox import assets as sink_assets_module
+
+    monkeypatch.setattr(sink_assets_module, "mapping_auto_book", lambda: False)
+    _credit_setup(h, [_refund(9001, [PRODUCT, SHIPPING, PRODUCT])])   # three rows at 25.5 % of an invoice's two
+    assert h.materialize(CREDIT_ASSETS, preflight=False).success
+    (original,) = h.invoices()
+    assert original["Booked"] is False and h.ledger("invoice")["2001"][2] is False
+    (message,) = [m for (m,) in h.sql("SELECT error_message FROM ledger.dead_letter WHERE source_key = '9001'")]
+    assert "more rows at VAT 25.5 %" in message, message

@@ -9,8 +9,6 @@ from decimal import Decimal
 import pytest
 import requests
 
-from woofort_sandboxes.fortnox import FortnoxSandbox
-
 MODES = ("clears", "open")
 OLD = "2000-01-01 00:00:00"  # a _modified stamp far in the past, to see which documents a call touches
 KVITT = {"Code": "KVITT", "Description": "Kvittning", "AccountNumber": 1510}
@@ -18,13 +16,6 @@ KVITT = {"Code": "KVITT", "Description": "Kvittning", "AccountNumber": 1510}
 
 def D(x) -> Decimal:
     return Decimal(str(x))
-
-
-@pytest.fixture(scope="module")
-def sb():
-    s = FortnoxSandbox(rate_limit=100000).start()
-    yield s
-    s.stop()
 
 
 def _fresh(sb, mode: str | None) -> "Api":

@@ -8,20 +8,12 @@ from decimal import Decimal
 import pytest
 import requests
 
-from woofort_sandboxes.fortnox import FortnoxSandbox
 from woofort_sandboxes.fortnox.resources.common import today
 
 MODELS = [(v, h, r) for v in ("per_rate_sum", "per_row") for h in ("up", "even") for r in (True, False)]
 # ten rows of 0.04 at 12 % (VAT 0.0048 each) and one of 0.75 at 6 % (VAT 0.045, an exact half öre)
 PROBE_ROWS = [{"AccountNumber": 3002, "VAT": 12, "Price": "0.04"}] * 10 + [
     {"AccountNumber": 3003, "VAT": 6, "Price": "0.75"}]
-
-
-@pytest.fixture(scope="module")
-def sb():
-    s = FortnoxSandbox(rate_limit=100000).start()
-    yield s
-    s.stop()
 
 
 class Api:

@@ -14,13 +14,6 @@ from woofort_sandboxes.fortnox import FortnoxSandbox
 CLIENT = ("sandbox-client", "sandbox-secret")
 
 
-@pytest.fixture(scope="module")
-def sb():
-    s = FortnoxSandbox(rate_limit=100000).start()
-    yield s
-    s.stop()
-
-
 @pytest.fixture
 def api(sb):
     sb.reset()

@@ -5,15 +5,6 @@ from __future__ import annotations
 import pytest
 import requests
 
-from woofort_sandboxes.fortnox import FortnoxSandbox
-
-
-@pytest.fixture(scope="module")
-def sb():
-    s = FortnoxSandbox(rate_limit=100000).start()
-    yield s
-    s.stop()
-
 
 class Api:
     def __init__(self, sb, scopes=None):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from woofort_assets.lib.sql import STRING_OR_COMMENT, statements
+from woofort_assets.lib.sql import STRING_OR_COMMENT, load_sql, run_sql_file, statements
 
 ENTITIES: tuple[str, ...] = (
     "orders",
@@ -40,9 +40,20 @@ STAGING_KEYS: dict[str, tuple[str, str, str]] = {
     "tax_classes": ("staging.tax_classes", "slug", "VARCHAR"),
 }
 
-# Work done before the batch's transaction opens: the temp work tables, and filling the raw rows' parsed keys (an
-# idempotent cache of their payload, valid whether the batch then commits or not).
-_BEFORE_TRANSACTION = re.compile(r"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s|UPDATE\s+raw\.)", re.I)
+# entity -> the JSON path of the date that orders a record's raw versions (then the fetch time), None for records
+# without one: the raw rows' keys are parsed once by staging/_fill_record_keys.sql (migration 038). Refunds are never
+# modified; tax_classes, keyed by slug, ranks its versions in its own file.
+VERSION_DATE_PATHS: dict[str, str | None] = {
+    "orders": "$.date_modified_gmt",
+    "refunds": "$.date_created_gmt",
+    "products": "$.date_modified_gmt",
+    "variations": "$.date_modified_gmt",
+    "customers": "$.date_modified_gmt",
+    "tax_rates": None,
+}
+
+# The temp work tables that lead an entity's file, built before the batch's transaction opens.
+_WORK_TABLE = re.compile(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s", re.I)
 
 
 class StagingError(RuntimeError):
@@ -103,11 +114,15 @@ def stage_batch(con: duckdb.DuckDBPyConnection, entity: str, shop: str, run_id: 
     params = {"shop": shop, "run_id": run_id, "entity": entity}
     in_transaction = False
     try:
-        for path in ("staging/_macros.sql", f"staging/{entity}.sql", "staging/quarantine.sql"):
+        run_sql_file(con, "staging/_macros.sql", params)
+        fill = record_keys_fill(entity, shop)
+        if fill is not None:
+            con.execute(*fill)     # a cache of the payloads: kept whether the batch then commits or not
+        for path in (f"staging/{entity}.sql", "staging/quarantine.sql"):
             for statement, used in statements(path, params):
                 # The work tables that lead a file are built before the transaction opens: DuckDB cannot spill a
                 # transaction's own temp tables to disk, and a large batch does not fit in memory_limit.
-                if not in_transaction and not _BEFORE_TRANSACTION.match(STRING_OR_COMMENT.sub("", statement)):
+                if not in_transaction and not _WORK_TABLE.match(STRING_OR_COMMENT.sub("", statement)):
                     con.execute("BEGIN TRANSACTION")
                     in_transaction = True
                 con.execute(statement, used) if used else con.execute(statement)
@@ -121,6 +136,15 @@ def stage_batch(con: duckdb.DuckDBPyConnection, entity: str, shop: str, run_id: 
     finally:
         _drop_work_tables(con)
     return counts
+
+
+def record_keys_fill(entity: str, shop: str) -> tuple[str, dict[str, object]] | None:
+    """staging/_fill_record_keys.sql for `entity`'s raw table, with its parameters; None for an entity whose file
+    keys its raw rows itself (tax_classes). Only an entity of VERSION_DATE_PATHS names a table in the SQL."""
+    if entity not in VERSION_DATE_PATHS:
+        return None
+    sql = load_sql("staging/_fill_record_keys.sql").replace("{raw_table}", f"raw.{entity}")
+    return sql, {"shop": shop, "version_path": VERSION_DATE_PATHS[entity]}
 
 
 def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:

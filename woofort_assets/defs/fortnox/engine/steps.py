@@ -44,23 +44,35 @@ class Write:
     key: str | None = None
     premarked: bool = False                      # already committed `pending` with its chunk
     prepare: Callable[[dict], dict] | None = None     # finishes what woofort created, before it is booked
+    refusal: Callable[[], str | None] | None = None   # why Fortnox cannot take it, known before anything is sent
+    before_sending: Callable[[], None] | None = None  # what Fortnox needs first (a credit's original booked)
 
 
 def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: Write) -> str | None:
     """Carries out `w` for `row` (see the module docstring). Returns the document's number once Fortnox and the
-    ledger hold it; None when planned (dry run), rejected or left pending."""
+    ledger hold it; None when planned (dry run), rejected or left pending.
+
+    `w.refusal` is asked before anything is sent, and not for a `pending` row: what was sent may have landed, and
+    its look-up decides. `w.before_sending` runs only for a write that neither waits nor is refused."""
     entity, key = w.entity or kind_entity, w.key or row.source_key
     w = replace(w, body=fit(w.endpoint, w.body))   # texts Fortnox accepts (texts.py); the delta keeps the original
     sent_hash = rejection_hash(row, w)
+    recovering = led is not None and led.status == "pending"
     if waits(sink, entity, key, sent_hash, w):
         return None
+    if w.refusal is not None and not sink.dry_run and not recovering:
+        why = sink.guard(entity, key, w.refusal)
+        if why:
+            sink.reject(entity, key, Refusal(why), w.body if w.body is not None else w.record_payload, sent_hash)
+            return None
     if sink.dry_run:
         sink.plan(entity, key, w.action, w.method, w.path, w.body, w.note)
         if w.book and w.action == "create":
             placeholder = "{" + w.endpoint.number_field + "}"
             sink.plan(entity, key, "bookkeep", "PUT", w.endpoint.action_path(placeholder, "bookkeep"), None)
         return None
-    recovering = led is not None and led.status == "pending"
+    if w.before_sending is not None:
+        w.before_sending()
     first = w.lookup if recovering else w.adopt
     if first is not None:
         found = sink.guard(entity, key, first)

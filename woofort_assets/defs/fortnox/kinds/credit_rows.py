@@ -10,7 +10,8 @@ out, which deletes them ([SPEC]). The answer's rates are checked: when Fortnox d
 invoice (still unbooked) is cancelled and the refund waits in the dead letter with that reason.
 
 Fortnox credits an invoice once ([WFH] POSTs a second credit instead, whose rows cannot carry 25.5): a refund of an
-invoice that already has a credit is refused before anything is sent, with its reason (docs/accounting.md §11)."""
+invoice that already has a credit is refused before anything is sent (Write.refusal: not even the original's
+booking), with its reason (docs/accounting.md §11)."""
 
 from __future__ import annotations
 

@@ -9,13 +9,15 @@ credit invoice's DocumentNumber, or the original's number for a `cancel`."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from woofort_assets.defs.fortnox.engine import lookups
 from woofort_assets.defs.fortnox.engine.ledger import DONE, DeltaRow, LedgerRow
 from woofort_assets.defs.fortnox.engine.protocol import Sink
 from woofort_assets.defs.fortnox.engine.steps import (
-    Write, bookkeep, each_row, envelope_of, is_done, keep, refused, send, sweep_bookkeeping, unchanged, with_fields)
+    Write, bookkeep, each_row, envelope_of, is_done, keep, send, sweep_bookkeeping, unchanged, with_fields)
 from woofort_assets.defs.fortnox.kinds import credit_rows
-from woofort_assets.defs.fortnox.kinds.invoice_orders import via_order
+from woofort_assets.defs.fortnox.kinds.invoice_orders import has_non_whole_rate
 from woofort_assets.defs.fortnox.kinds.invoices import book_this, credit_number
 from woofort_assets.resources.fortnox.endpoints import INVOICES
 
@@ -52,22 +54,37 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
         sweep_bookkeeping(sink, ENTITY, INVOICES, skip=invoices)
 
     def action_write(row: DeltaRow, original: LedgerRow) -> Write:
+        """The write for `row`. Against an original woofort adopted, what its look-up finds is adopted first: a
+        plugin before woofort may have credited or cancelled it already."""
         n = original.fortnox_number
         inner = envelope_of(row.payload)[1]
+        adopted = original.status == "adopted"
 
-        def credited() -> dict | None:
-            doc = INVOICES.get(client, n)
+        @cache
+        def original_before_sending() -> dict:
+            """Read once for what is checked before sending (the refusal, the adoption); a look-up after an
+            unknown outcome reads it anew."""
+            return INVOICES.get(client, n)
+
+        def credited(doc: dict) -> dict | None:
             voiding = lookups.number_of(doc.get("CreditInvoiceReference"))
             return doc if voiding and voiding not in claimed else None
 
         def number(doc: dict) -> str:
             return credit_number(doc) or n
 
-        def whole_credit(note: str, prepare=None) -> Write:
+        def book_original() -> None:
+            """Fortnox credits booked invoices only ([WFH]): the original is booked first."""
+            if not original.booked and bookkeep(sink, row.ref_entity or "invoice", row.ref_source_key, INVOICES, n):
+                original.booked = True
+
+        def whole_credit(note: str, prepare=None, refusal=None) -> Write:
             return Write("credit", "PUT", INVOICES.action_path(n, "credit"), None, INVOICES, number=number,
                          booked=lambda doc: number(doc) == str(doc.get("DocumentNumber"))
                          and lookups.is_true(doc.get("Booked")),
-                         lookup=credited, book=book_this(sink, row), prepare=prepare,
+                         lookup=lambda: credited(INVOICES.get(client, n)),
+                         adopt=(lambda: credited(original_before_sending())) if adopted else None,
+                         book=book_this(sink, row), prepare=prepare, refusal=refusal, before_sending=book_original,
                          record_payload={"action": "credit", "invoice": n}, note=note)
 
         if row.action == "cancel":
@@ -77,18 +94,24 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
 
             return Write("cancel", "PUT", INVOICES.action_path(n, "cancel"), None, INVOICES,
                          number=lambda doc: n, booked=lambda doc: False, lookup=cancelled,
+                         adopt=cancelled if adopted else None,
                          record_payload={"action": "cancel", "invoice": n}, note=f"cancel of invoice {n}")
         if not inner.get("InvoiceRows") or (row.source_key.startswith("order-") and not row.extra.get("remainder")):
             return whole_credit(f"credit (full) of invoice {n}")
-        if via_order(row.payload):
+        if has_non_whole_rate(row.payload):
             return whole_credit(f"credit of invoice {n}, then its rows set to the refund's (a non-whole VAT rate)",
-                                prepare=lambda doc: credit_rows.fit_credit(sink, row, doc))
+                                prepare=lambda doc: credit_rows.fit_credit(sink, row, doc),
+                                refusal=lambda: credit_rows.refusal(original_before_sending(), row.payload))
         order = str(inner.get("ExternalInvoiceReference1") or (row.order_id if row.order_id is not None
                                                                 else row.ref_source_key)).strip()
         refund = inner.get("ExternalInvoiceReference2")
         refund = str(refund).strip() if refund not in (None, "") else None
+
+        def credit_invoice() -> dict | None:
+            return lookups.find_credit_invoice(client, order, n, exclude=claimed, ext_ref2=refund)
+
         return Write("credit", "POST", INVOICES.path, with_fields(row.payload, CreditInvoiceReference=n), INVOICES,
-                     lookup=lambda: lookups.find_credit_invoice(client, order, n, exclude=claimed, ext_ref2=refund),
+                     lookup=credit_invoice, adopt=credit_invoice if adopted else None,
                      book=book_this(sink, row), note=f"credit (partial) of invoice {n}")
 
     def one(row: DeltaRow) -> None:
@@ -101,7 +124,7 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
             number = led.fortnox_number       # a changed partial credit already in Fortnox: update it
             body = row.payload if original is None else \
                 with_fields(row.payload, CreditInvoiceReference=original.fortnox_number)
-            if via_order(row.payload):
+            if has_non_whole_rate(row.payload):
                 body = credit_rows.rows_body(sink.guard(ENTITY, row.source_key,
                                                         lambda: INVOICES.get(client, number)), row.payload)
             send(sink, ENTITY, row, led, Write("update", "PUT", INVOICES.item_path(number), body, INVOICES,
@@ -118,18 +141,7 @@ def sync_credits(sink: Sink, rows: list[DeltaRow]) -> None:
             else:
                 sink.defer(ENTITY, row.source_key, waits_for)
             return
-        write = action_write(row, original)
-        if write.prepare is not None and not sink.dry_run and (led is None or led.status != "pending") and refused(
-                sink, ENTITY, row, write, lambda: credit_rows.refusal(sink.guard(
-                    ENTITY, row.source_key, lambda: INVOICES.get(client, original.fortnox_number)), row.payload)):
-            return
-        if original.status == "adopted":
-            write.adopt = write.lookup        # a document of a plugin before woofort may be credited already
-        if not sink.dry_run and write.path.endswith("/credit") and not original.booked:
-            # Fortnox credits booked invoices only ([WFH]): book the original first.
-            if bookkeep(sink, row.ref_entity or "invoice", row.ref_source_key, INVOICES, original.fortnox_number):
-                original.booked = True
-        number = send(sink, ENTITY, row, led, write)
+        number = send(sink, ENTITY, row, led, action_write(row, original))
         if number is not None:
             claimed.add(number)
             if row.action == "cancel":

@@ -41,9 +41,10 @@ def _whole(value) -> bool:
         return True
 
 
-def via_order(payload: dict | None) -> bool:
-    """Whether an invoice payload has a row at a non-whole rate (the delta's `via_order` says the same: the
-    payload decides, so a delta without that column is booked alike)."""
+def has_non_whole_rate(payload: dict | None) -> bool:
+    """Whether an invoice payload has a row at a non-whole rate: it is booked through an order, and a refund of it
+    is Fortnox's credit of the whole invoice (credit_rows.py). The delta's `via_order` says the same; the payload
+    decides, so a delta without that column is booked alike."""
     return any(not _whole(r.get("VAT")) for r in envelope_of(payload)[1].get("InvoiceRows") or []
                if isinstance(r, dict))
 

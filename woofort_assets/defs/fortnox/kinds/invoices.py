@@ -121,7 +121,7 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
 
     def create(row: DeltaRow, led: LedgerRow | None, write: Write) -> str | None:
         """A row at a non-whole VAT rate cannot be sent as an invoice: an order and its createinvoice instead."""
-        if invoice_orders.via_order(write.body):
+        if invoice_orders.has_non_whole_rate(write.body):
             exclude = claimed | superseded.get(row.source_key, set())
             return invoice_orders.create(sink, row, led, write, exclude)
         return send(sink, ENTITY, row, led, write)
@@ -168,7 +168,7 @@ def sync_invoices(sink: Sink, rows: list[DeltaRow]) -> None:
             return
         if led is None or led.fortnox_number is None or not (led.status in DONE or led.status == "pending"):
             claim(create(row, led, create_write(row, led)))
-        elif row.action == "reissue" or led.booked or invoice_orders.via_order(row.payload):
+        elif row.action == "reissue" or led.booked or invoice_orders.has_non_whole_rate(row.payload):
             # an invoice row's VAT is whole: a non-whole rate's invoice is made anew from an order, never PUT
             reissue(row, led)
         else:
