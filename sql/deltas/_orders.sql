@@ -93,7 +93,7 @@ CREATE OR REPLACE TEMP TABLE wf_orders AS
 WITH booked AS (
     SELECT CAST(d.source_key AS VARCHAR) AS source_key FROM ledger.documents d, map_settings s
     WHERE d.shop = s.shop AND d.entity = 'invoice' AND d.fortnox_number IS NOT NULL AND d.booked
-      AND d.status <> 'cancelled'
+      AND d.status <> 'cancelled' AND d.source_key IN (SELECT CAST(order_id AS VARCHAR) FROM wf_scope)
 ),
 rated AS (
     SELECT o.*, upper(o.currency) <> 'SEK' AS foreign_currency,

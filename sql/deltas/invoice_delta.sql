@@ -34,6 +34,7 @@ led AS (
                AS reissue_requested_at
     FROM ledger.documents d, map_settings s
     WHERE d.shop = s.shop AND d.entity = 'invoice'
+      AND d.source_key IN (SELECT CAST(order_id AS VARCHAR) FROM wf_scope)
 )
 SELECT inv.*, led.source_key IS NOT NULL AS in_ledger, led.fortnox_number, led.status AS ledger_status, led.booked,
        led.payload_hash IS DISTINCT FROM inv.payload_hash AS payload_changed,

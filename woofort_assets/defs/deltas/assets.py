@@ -13,7 +13,7 @@ asset without a cycle; every delta re-reads it when it runs)."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from woofort_assets.defs.deltas.build import EXTRA_TABLES, build_deltas
+from woofort_assets.defs.deltas.build import EXTRA_TABLES, WRITES, build_deltas
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import MappingError, load_mapping
 from woofort_assets.lib.settings import mapping_path, shop_key, start_date
@@ -86,6 +86,15 @@ def _metadata(con, name: str, count: int, shop: str) -> dict[str, object]:
     return metadata
 
 
+def _scope_metadata(con, shop: str) -> dict[str, object]:
+    """How many orders the order deltas priced, and whether all of them (defs/deltas/scope.py); none after a
+    build of only some of the order deltas, which prices every order and leaves the next build full."""
+    build = con.execute("SELECT orders_priced, full_build FROM deltas.delta_builds WHERE shop = ?", [shop]).fetchone()
+    if build is None:
+        return {}
+    return {"orders_priced": dg.MetadataValue.int(build[0]), "full_build": dg.MetadataValue.bool(build[1])}
+
+
 @dg.multi_asset(
     name="deltas",
     specs=[
@@ -106,8 +115,13 @@ def deltas_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, vies
     names = [key.path[-1] for key in context.selected_asset_keys]
     with connect(duckdb.database) as con:
         counts = build_deltas(con, names, mapping, shop, start_date(), vies)
-        results = [dg.MaterializeResult(asset_key=_key(name), metadata=_metadata(con, name, count, shop))
-                   for name, count in counts.items()]
+        scope = _scope_metadata(con, shop)
+        results = [dg.MaterializeResult(
+            asset_key=_key(name), metadata={**_metadata(con, name, count, shop), **(scope if name in WRITES else {})})
+            for name, count in counts.items()]
+    if scope:
+        context.log.info(f"order deltas: {scope['orders_priced'].value} order(s) priced "
+                         f"({'every order' if scope['full_build'].value else 'those whose inputs changed'})")
     for result in results:
         context.log.info(f"{result.asset_key.to_user_string()}: {result.metadata['dagster/row_count'].value} row(s) "
                          f"{result.metadata['actions'].value}")

@@ -3,9 +3,9 @@ were last complete, so that a 15-minute sync costs in proportion to the change, 
 
 An order's inputs are its staged rows, refunds and ledger documents (sql/deltas/_scope.sql digests them); a
 customer's card is made from its latest invoiceable order, so a touched customer's two orders its card can come
-from are priced again too. What every
-order may read (the mapping, articles, tax and currency rates, VIES answers, the delta code itself) is the shared
-digest: when it changed, or the last build did not finish, every order is priced. The delta tables then hold, for
+from are priced again too. What every order may read (the mapping, articles, tax and currency rates, VIES
+answers, the delta code itself) is the shared digest: when it changed, or the last build did not finish, every
+order is priced. The delta tables then hold, for
 each order, exactly what a build of every order would (tests/accounting/test_incremental_deltas.py checks it)."""
 
 from __future__ import annotations
@@ -23,18 +23,17 @@ from woofort_assets.lib.sql import load_sql, run_sql_file, sql_dir, sql_files
 # rows of a delta table that belong to the scope besides those of its orders: the cards of its customers
 _ALSO_REPLACED = {"customer_delta": "source_key IN (SELECT customer_number FROM wf_scope_customers)"}
 # the Python code the deltas' results depend on besides the SQL files: a new version prices every order again
-_CODE = (buyers, fx_rates)
+_CODE = (Path(buyers.__file__), Path(fx_rates.__file__), Path(__file__).with_name("build.py"), Path(__file__))
 
 
 def shared_digest(con, shop: str) -> str:
     digest = hashlib.sha256(duckdb.__version__.encode())
     for name in sql_files("deltas"):
         digest.update((sql_dir() / name).read_bytes())
-    for module in _CODE:
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(Path(Path(__file__).parent / "build.py").read_bytes())
+    for path in _CODE:
+        digest.update(path.read_bytes())
     rate_file = value("WOOFORT_FX_RATE_FILE")
-    if rate_file:
+    if rate_file and Path(rate_file).is_file():     # a missing file: register_rates says so
         digest.update(Path(rate_file).read_bytes())
     mapping = [row[0] for row in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'map_') "
@@ -79,8 +78,8 @@ class Scope:
             return
         self.con.execute("BEGIN")
         try:
-            self.con.execute(f"DELETE FROM deltas.{table} WHERE shop = ? AND (order_id IN (SELECT order_id FROM wf_scope)"
-                             f" OR {_ALSO_REPLACED.get(table, 'false')})", [self.shop])
+            self.con.execute(f"DELETE FROM deltas.{table} WHERE shop = ? AND (order_id IN "
+                             f"(SELECT order_id FROM wf_scope) OR {_ALSO_REPLACED.get(table, 'false')})", [self.shop])
             self.con.execute(f"INSERT INTO deltas.{table} BY NAME FROM wf_new_{table}")
             self.con.execute("COMMIT")
         except Exception:
