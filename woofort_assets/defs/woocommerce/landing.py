@@ -6,7 +6,7 @@ processes wait at most that long for the file lock.
 
 That connection is bounded to `LANDING_MEMORY_LIMIT` and one thread. At DuckDB's default memory limit (80 % of
 RAM) nothing makes it let go of what it has written until the close, so the process grew by up to 750 MB between
-closes and a crawl of 100,000 orders peaked at 934–983 MB resident (docs/performance.md, B1); appending a page
+closes and a crawl of 92,119 orders peaked at 934–983 MB resident (docs/performance.md, B1); appending a page
 needs neither that memory nor a second thread. The bound is set after `connect()` has run the migrations, which
 may need more, and lasts as long as the connection: the file lock keeps every other connection of the process
 out, so none shares the setting."""
