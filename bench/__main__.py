@@ -54,7 +54,6 @@ def main(argv: list[str]) -> int:
     p.add_argument("which", nargs="*", default=[], help="b1, b2, b3 and/or b4 (default: all)")
     p.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     p.add_argument("--b1-orders", type=int)
-    p.add_argument("--b1-seq-pages", type=int, help="sequential side: first N pages, extrapolated (default 250)")
     p.add_argument("--b2-sizes", type=_sizes, help="comma-separated order counts (default 100000,1000000)")
     p.add_argument("--b2-duckdb-timeout", type=float, default=3600, help="bound for each DuckDB step (s)")
     p.add_argument("--b2-no-pandas", metavar="REASON", help="skip the pandas sides, recording REASON")
@@ -90,7 +89,7 @@ def main(argv: list[str]) -> int:
         if name == "b1":
             from bench import b1_extraction
 
-            results["b1"] = b1_extraction.run(a.quick, a.b1_orders, seq_pages=a.b1_seq_pages)
+            results["b1"] = b1_extraction.run(a.quick, a.b1_orders)
         elif name == "b2":
             from bench import b2_transform
 

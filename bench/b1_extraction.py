@@ -1,12 +1,16 @@
 """B1 extraction: WooCommerce sandbox (per-request latency) → raw.orders.
 
-Two sides, each in its own child process against the same sandbox process:
-- woofort: `crawl()` + `RawLanding.land()` exactly as the `woocommerce/orders` asset calls them, for one window covering
-  every order (status=any, orderby=id), per_page 100, with the resource's default concurrency (4) and again with
-  WOOCOMMERCE_CONCURRENCY=8 (4 requests in flight cannot be more than 4x one at a time);
-- sequential: the same client and the same landing, page=1,2,… one request at a time (the peers' approach).
-The child reports orders landed, seconds and its own ru_maxrss. The sequential side may run on a stated subset of
-pages and is then extrapolated linearly (its cost is per page: one request + one landing).
+Each run is a child process against the same sandbox process and its own fresh database (migrated by the parent
+beforehand, as a sync finds it, so the child's peak resident memory is that of the extraction). Every run makes
+both crawls of the `woocommerce/orders` asset through `order_batches()` for one window covering every order
+(status=any, orderby=id, per_page 100): by modification, landing every page, then by creation, landing what the
+first did not (nothing here, so that crawl is listing only):
+- woofort: the resource's client at the default concurrency (4) and at WOOCOMMERCE_CONCURRENCY=8;
+- sequential: the same crawls and landing with a client that requests page 1, 2, … one at a time and lands each
+  page before requesting the next (the peers' approach).
+The runs alternate (sequential, 4, sequential, 8, sequential), so each concurrent run is compared with the
+sequential runs just before and after it, under the same load. A child reports orders landed, listing requests,
+seconds and its own ru_maxrss.
 
 The refunds the asset also fetches (one `GET orders/{id}/refunds` per order that has refunds) are not in the
 timed path; their request count is reported so the cost can be estimated."""
@@ -15,74 +19,72 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import fields
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlparse
 
 from bench.common import PYTHON, REPO, WORK_DIR, emit, log, machine, maxrss_mb, run_child
 
 KEY, SECRET = "ck_sandbox", "cs_sandbox"
 WINDOW = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+SCHEDULE = (("sequential", 1), ("woofort", 4), ("sequential", 1), ("woofort", 8), ("sequential", 1))
 
 
 # ---------------------------------------------------------------------------------------------- child side
-def _client(url: str, concurrency: int = 4):
-    from woofort_assets.resources.woocommerce import WooCommerceResource
+def _client(url: str, mode: str, concurrency: int):
+    from woofort_assets.resources.woocommerce import WooCommerceClient, WooCommerceResource
 
-    return WooCommerceResource(url=url, consumer_key=KEY, consumer_secret=SECRET, concurrency=concurrency).get_client()
+    class OneAtATime(WooCommerceClient):
+        def pages(self, path, params):
+            number = 1
+            while True:
+                page = self.page(path, params, number)
+                yield page
+                if number >= page.total_pages:
+                    return
+                number += 1
+
+    client = WooCommerceResource(url=url, consumer_key=KEY, consumer_secret=SECRET,
+                                 concurrency=concurrency).get_client()
+    if mode == "woofort":
+        return client
+    return OneAtATime(**{f.name: getattr(client, f.name) for f in fields(client)})
 
 
-def _params():
-    from woofort_assets.defs.woocommerce.assets import window_params
+def _crawl_figures(stats) -> dict:
+    return {"pages": stats.pages, "orders_fetched": stats.records, "distinct_orders": stats.distinct_records,
+            "passes": stats.passes, "consistent": stats.consistent}
 
-    return {**window_params(*WINDOW, "modified_after", "modified_before"), "status": "any"}
 
-
-def child(mode: str, url: str, db: str, max_pages: int | None, concurrency: int = 4) -> None:
-    from woofort_assets.defs.woocommerce.assets import inside
-    from woofort_assets.defs.woocommerce.crawl import CrawlStats, crawl
+def child(mode: str, url: str, db: str, concurrency: int) -> None:
+    from woofort_assets.defs.woocommerce.assets import order_batches
+    from woofort_assets.defs.woocommerce.crawl import CrawlStats
     from woofort_assets.defs.woocommerce.landing import RawLanding
     from woofort_assets.lib.duckdb import connect
 
-    with connect(db):  # migrations run here, outside the timed part
-        pass
-    client, params, run_id = _client(url, concurrency), _params(), f"bench-{mode}-{concurrency}"
-    keep = inside(*WINDOW, "date_modified_gmt")
+    client, run_id = _client(url, mode, concurrency), f"bench-{mode}-{concurrency}"
+    modified, created = CrawlStats(), CrawlStats()
     started = time.monotonic()
-    orders = pages = 0
-    total_pages = None
+    landed = 0
     with RawLanding(db, "default", run_id) as raw:
-        if mode == "woofort":
-            stats = CrawlStats()
-            for batch in crawl(client, "orders", params, keep, stats):
-                orders += raw.land("orders", batch)
-            pages, consistent = stats.pages, stats.consistent
-            total_pages = pages
-        else:
-            consistent = None
-            number = 1
-            while True:
-                page = client.page("orders", params, number)
-                total_pages = page.total_pages
-                kept = [r for r in page.records if keep(r)]
-                orders += raw.land("orders", kept)
-                pages += 1
-                if number >= page.total_pages or not page.records or (max_pages and pages >= max_pages):
-                    break
-                number += 1
+        for _, batch in order_batches(client, *WINDOW, modified, created):
+            landed += raw.land("orders", batch)
     seconds = time.monotonic() - started
+    peak_rss_mb = maxrss_mb()  # before the check below, which is not part of a sync
     with connect(db) as con:
-        in_raw = con.execute("SELECT count(*) FROM raw.orders WHERE run_id = ?", [run_id]).fetchone()[0]
-    emit({"mode": mode, "concurrency": concurrency, "orders": orders, "orders_in_raw": in_raw, "pages": pages, "total_pages": total_pages,
-          "seconds": round(seconds, 2), "orders_per_s": round(orders / seconds, 1), "crawl_consistent": consistent,
-          "peak_rss_mb": maxrss_mb()})
+        in_raw, distinct_ids = con.execute(
+            "SELECT count(*), count(DISTINCT payload->>'id') FROM raw.orders WHERE run_id = ?", [run_id]).fetchone()
+    requests = modified.pages + created.pages
+    emit({"mode": mode, "concurrency": concurrency, "orders_landed": landed, "orders_in_raw": in_raw,
+          "distinct_orders_in_raw": distinct_ids, "listing_requests": requests, "seconds": round(seconds, 2),
+          "requests_per_s": round(requests / seconds, 1), "by_modification": _crawl_figures(modified),
+          "by_creation": _crawl_figures(created), "peak_rss_mb": peak_rss_mb})
 
 
 def probe(url: str, ca: str, n: int = 20) -> dict:
@@ -147,9 +149,33 @@ def _land_ms(url: str, ca: str, db: str, n: int = 20) -> float:
     return round(1000 * times[n // 2], 1)
 
 
-def run(quick: bool = False, orders: int | None = None, latency_ms: int = 150, seq_pages: int | None = None) -> dict:
+def _migrated(db: str) -> str:
+    from woofort_assets.lib.duckdb import connect
+
+    with connect(db):
+        pass
+    return db
+
+
+def _compare(runs: list[dict], target: float) -> dict:
+    """Each concurrent run against the mean of the sequential runs just before and after it (same work)."""
+    out = {}
+    for i, run in enumerate(runs):
+        if run["mode"] != "woofort" or not run.get("finished"):
+            continue
+        around = [runs[j] for j in (i - 1, i + 1) if 0 <= j < len(runs) and runs[j].get("finished")]
+        if not around:
+            continue
+        baseline = sum(r["seconds"] for r in around) / len(around)
+        speedup = round(baseline / run["seconds"], 2)
+        out[f"concurrency_{run['concurrency']}"] = {
+            "seconds": run["seconds"], "sequential_seconds": [r["seconds"] for r in around],
+            "speedup": speedup, "target_met": speedup >= target}
+    return out
+
+
+def run(quick: bool = False, orders: int | None = None, latency_ms: int = 150) -> dict:
     orders = orders or (2_000 if quick else 100_000)
-    seq_pages = seq_pages if seq_pages is not None else (None if quick else 250)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="b1-", dir=WORK_DIR)
     log(f"B1: starting the WooCommerce sandbox with {orders} orders, latency {latency_ms} ms")
@@ -157,33 +183,24 @@ def run(quick: bool = False, orders: int | None = None, latency_ms: int = 150, s
     url, ca = info["url"], info["ca_path"]
     env = {"REQUESTS_CA_BUNDLE": ca, "WOOFORT_DATA_DIR": tmp}
     result: dict = {"benchmark": "B1 extraction", "machine_before": machine(), "sandbox": info,
-                    "latency_ms": latency_ms, "orders": orders, "concurrency": 4, "per_page": 100}
+                    "latency_ms": latency_ms, "orders": orders, "default_concurrency": 4, "per_page": 100,
+                    "target_speedup": 4.0, "target_peak_rss_mb": 300}
     try:
         _set_latency(url, ca, 0)
         result["page_service_ms_without_latency"] = _page_service_ms(url, ca)
         result.update(probe(url, ca))
         result["land_ms_per_page"] = _land_ms(url, ca, f"{tmp}/probe.duckdb")
         _set_latency(url, ca, latency_ms)
-        for key, concurrency in (("woofort", 4), ("woofort_c8", 8)):
-            log(f"B1: woofort side (crawl + land, concurrency {concurrency})")
-            result[key] = run_child("bench.b1_extraction", ["child", "woofort", url, f"{tmp}/{key}.duckdb",
-                                                            "--concurrency", str(concurrency)], timeout_s=3600, env=env)
-            log(f"B1: {key} {result[key]}")
-        log(f"B1: sequential side ({'all pages' if not seq_pages else f'first {seq_pages} pages'})")
-        args = ["child", "sequential", url, f"{tmp}/sequential.duckdb"] + (["--max-pages", str(seq_pages)] if seq_pages else [])
-        seq = run_child("bench.b1_extraction", args, timeout_s=3600, env=env)
-        result["sequential"] = seq
-        log(f"B1: sequential {seq}")
-        if seq.get("finished") and result["woofort"].get("finished"):
-            w = result["woofort"]
-            seq_rate = seq["orders_per_s"]
-            extrapolated = seq["pages"] < seq["total_pages"]
-            result["sequential_extrapolated"] = extrapolated
-            result["sequential_seconds_for_all"] = round(w["orders"] / seq_rate, 1)
-            result["speedup"] = round(w["orders_per_s"] / seq_rate, 2)
-            if result["woofort_c8"].get("finished"):
-                result["speedup_c8"] = round(result["woofort_c8"]["orders_per_s"] / seq_rate, 2)
-            result["target_speedup"] = 4.0
+        runs = []
+        for number, (mode, concurrency) in enumerate(SCHEDULE, 1):
+            log(f"B1: run {number} of {len(SCHEDULE)}: {mode}, {concurrency} in flight")
+            db = _migrated(f"{tmp}/run{number}-{mode}-{concurrency}.duckdb")
+            runs.append({"mode": mode, "concurrency": concurrency, **run_child(
+                "bench.b1_extraction", ["child", mode, url, db, "--concurrency", str(concurrency)],
+                timeout_s=3600, env=env)})
+            log(f"B1: {runs[-1]}")
+        result["runs"] = runs
+        result["comparisons"] = _compare(runs, result["target_speedup"])
         result["machine_after"] = machine()
     finally:
         proc.kill()
@@ -198,18 +215,16 @@ def main(argv: list[str]) -> None:
     c.add_argument("mode", choices=["woofort", "sequential"])
     c.add_argument("url")
     c.add_argument("db")
-    c.add_argument("--max-pages", type=int, default=None)
     c.add_argument("--concurrency", type=int, default=4)
     r = sub.add_parser("run")
     r.add_argument("--quick", action="store_true")
     r.add_argument("--orders", type=int)
     r.add_argument("--latency-ms", type=int, default=150)
-    r.add_argument("--seq-pages", type=int)
     a = p.parse_args(argv)
     if a.cmd == "child":
-        child(a.mode, a.url, a.db, a.max_pages, a.concurrency)
+        child(a.mode, a.url, a.db, a.concurrency)
     else:
-        print(json.dumps(run(a.quick, a.orders, a.latency_ms, a.seq_pages), indent=2))
+        print(json.dumps(run(a.quick, a.orders, a.latency_ms), indent=2))
 
 
 if __name__ == "__main__":

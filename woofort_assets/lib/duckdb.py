@@ -101,10 +101,12 @@ class HeldConnection:
 
     Closing checkpoints the file, which costs more than a small write once the file is large; holding the
     connection briefly amortises that while other processes wait at most `hold_seconds` for the lock.
+    `after_open(con)` runs after every open (e.g. to bound the connection's memory: migrations have run by then);
     `before_close(con)` runs before every close (e.g. to commit writes that were deferred)."""
 
-    def __init__(self, database: Path | str, hold_seconds: float, before_close=None):
-        self.database, self.hold_seconds, self.before_close = database, hold_seconds, before_close
+    def __init__(self, database: Path | str, hold_seconds: float, before_close=None, after_open=None):
+        self.database, self.hold_seconds = database, hold_seconds
+        self.before_close, self.after_open = before_close, after_open
         self._stack: ExitStack | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         self._opened_at = 0.0
@@ -116,6 +118,8 @@ class HeldConnection:
             self._stack = ExitStack()
             self._con = self._stack.enter_context(connect(self.database))
             self._opened_at = time.monotonic()
+            if self.after_open is not None:
+                self.after_open(self._con)
         return self._con
 
     def release(self) -> None:

@@ -2,7 +2,14 @@
 
 Closing a DuckDB connection checkpoints the file, which costs more than the insert itself once the
 file is large, so a `RawLanding` keeps its connection for a few seconds across pages; other
-processes wait at most that long for the file lock."""
+processes wait at most that long for the file lock.
+
+That connection is bounded to `LANDING_MEMORY_LIMIT` and one thread. At DuckDB's default memory limit (80 % of
+RAM) nothing makes it let go of what it has written until the close, so the process grew by up to 750 MB between
+closes and a crawl of 92,119 orders peaked at 934–983 MB resident (docs/performance.md, B1); appending a page
+needs neither that memory nor a second thread. The bound is set after `connect()` has run the migrations, which
+may need more, and lasts as long as the connection: the file lock keeps every other connection of the process
+out, so none shares the setting."""
 
 from __future__ import annotations
 
@@ -10,17 +17,24 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from woofort_assets.lib.duckdb import HeldConnection
 
 RAW_ENTITIES = frozenset({"orders", "refunds", "products", "variations", "customers", "tax_rates", "tax_classes"})
+LANDING_MEMORY_LIMIT = "32MB"
+
+
+def bound_for_appending(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"SET memory_limit = '{LANDING_MEMORY_LIMIT}'")
+    con.execute("SET threads = 1")
 
 
 class RawLanding:
     def __init__(self, database: str, shop: str, run_id: str, hold_seconds: float = 5.0):
         self.shop, self.run_id = shop, run_id
-        self._connection = HeldConnection(database, hold_seconds)
+        self._connection = HeldConnection(database, hold_seconds, after_open=bound_for_appending)
 
     def __enter__(self) -> RawLanding:
         return self
