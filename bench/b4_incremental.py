@@ -119,6 +119,8 @@ def child_step(step: str, db: str, batch_file: str) -> None:
                                  for e in ("orders", "refunds")}
             elif step == "deltas":
                 out["rows"] = build_deltas(con, list(DELTAS), mapping, "default", START_DATE)
+                out["orders_priced"], out["full_build"] = con.execute(   # defs/deltas/scope.py
+                    "SELECT orders_priced, full_build FROM deltas.delta_builds WHERE shop = 'default'").fetchone()
             else:
                 build_reconciliation(con, mapping, "default", START_DATE)
             out["work_s"] = round(time.monotonic() - t0, 2)   # the rest of `seconds` is close + checkpoint
