@@ -41,6 +41,9 @@ def _client(url: str, mode: str, concurrency: int):
     from woofort_assets.resources.woocommerce import WooCommerceClient, WooCommerceResource
 
     class OneAtATime(WooCommerceClient):
+        """The baseline a naive crawler is: fetch a page, land it, fetch the next. `concurrency=1` is not that: its
+        pool fetches page n+1 while page n lands."""
+
         def pages(self, path, params):
             number = 1
             while True:

@@ -10,7 +10,8 @@ import pytest
 import tests.accounting.test_shop_changes as scenarios
 from tests.accounting import factory as f
 from tests.accounting.test_shop_changes import connect_shop, order, sink
-from woofort_assets.defs.deltas.build import WRITES, build_all
+from woofort_assets.defs.deltas.build import build_all
+from woofort_assets.defs.deltas.scope import WRITES
 from woofort_assets.lib.mapping import parse_mapping
 
 TABLES = [t for tables in WRITES.values() for t in tables]

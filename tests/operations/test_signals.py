@@ -38,11 +38,19 @@ def run():
 
 
 def _interrupted_duckdb_step(signo: int) -> None:
-    """A step whose query is running when the signal arrives: what DuckDB makes of Dagster's interrupt."""
+    """A step whose query is running when the signal arrives: what DuckDB makes of Dagster's interrupt. The
+    connection is opened before the signal is timed (on a slow machine opening it took longer than the delay), and
+    a signal that never reaches the query (blocked by the parent process) ends it after 30 s instead of hanging."""
+    con = duckdb.connect()
+    backstop = threading.Timer(30.0, con.interrupt)
     with raise_execution_interrupts():
-        threading.Timer(0.3, os.kill, (os.getpid(), signo)).start()
-        with pytest.raises(RuntimeError, match="interrupted"):
-            duckdb.connect().execute(ENDLESS_QUERY).fetchall()
+        threading.Timer(0.5, os.kill, (os.getpid(), signo)).start()
+        backstop.start()
+        try:
+            with pytest.raises(RuntimeError, match="interrupted"):
+                con.execute(ENDLESS_QUERY).fetchall()
+        finally:
+            backstop.cancel()
 
 
 def _wait_for(condition, seconds: float = 5.0) -> bool:

@@ -31,6 +31,18 @@ def _migration_version(name: str) -> int:
     return int(match.group(1))
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements commit together or not at all (one WAL commit)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Applies the migrations this database has not seen yet, each in its own transaction."""
     con.execute(
@@ -44,14 +56,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         version = _migration_version(name)
         if version in applied:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(load_sql(name))
             con.execute("INSERT INTO meta.schema_migrations (version, name) VALUES (?, ?)", [version, name])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         newly_applied.append(version)
     return newly_applied
 

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from woofort_assets.lib.duckdb import transaction
 from woofort_assets.lib.settings import ConfigError, pii_retention_days
 from woofort_assets.lib.sql import STRING_OR_COMMENT, statements
 
@@ -84,15 +85,10 @@ def apply_retention(con: duckdb.DuckDBPyConnection, shop: str, days: int | None 
     days = pii_retention_days() if days is None else days
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     result = ErasureResult(cutoff=cutoff)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _run(con, "privacy/_macros.sql", {}, None)
         _run(con, "privacy/retention.sql", {"shop": shop, "cutoff": cutoff}, result.counts)
         _log(con, shop, "retention", cutoff, result.counts)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return result
 
 

@@ -13,7 +13,8 @@ asset without a cycle; every delta re-reads it when it runs)."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from woofort_assets.defs.deltas.build import EXTRA_TABLES, WRITES, build_deltas
+from woofort_assets.defs.deltas.build import build_deltas
+from woofort_assets.defs.deltas.scope import WRITES
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import MappingError, load_mapping
 from woofort_assets.lib.settings import mapping_path, shop_key, start_date
@@ -73,7 +74,7 @@ def _metadata(con, name: str, count: int, shop: str) -> dict[str, object]:
         "actions": dg.MetadataValue.json(actions),
         "preview": dg.MetadataValue.md(_markdown(con, name, shop)),
     }
-    for extra in EXTRA_TABLES.get(name, ()):
+    for extra in (table for table in WRITES.get(name, ()) if table.endswith("_exclusions")):
         reasons = con.execute(f"SELECT reason, count(*) FROM deltas.{extra} WHERE shop = ? GROUP BY ALL "
                               "ORDER BY 2 DESC", [shop]).fetchall()
         metadata[f"{extra}_count"] = dg.MetadataValue.int(sum(n for _, n in reasons))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from woofort_assets.defs.deltas.scope import Scope
+from woofort_assets.defs.deltas.scope import WRITES, Scope
 from woofort_assets.lib.buyers import register_buyer_numbers
 from woofort_assets.lib.fx_rates import register_rates
 from woofort_assets.lib.mapping import Mapping, register_mapping
@@ -25,14 +25,6 @@ DELTAS: dict[str, tuple[str, ...]] = {
     "credit_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
     "payment_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
 }
-# extra tables a delta file writes besides deltas.<name>
-EXTRA_TABLES = {"invoice_delta": ("invoice_exclusions",), "payment_delta": ("payment_exclusions",)}
-# the tables each order delta's file writes, as wf_new_<table> for the orders of the build's scope (scope.py),
-# in dependency order
-WRITES = {"customer_delta": ("customer_delta",),
-          "invoice_delta": ("invoice_delta", "invoice_drift", "invoice_exclusions"),
-          "credit_delta": ("credit_delta",),
-          "payment_delta": ("payment_delta", "payment_exclusions", "settlement_orders")}
 # DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):
 # measured: 1,000,000 orders build within memory_limit 500MB in 3 slices, within 1GB in 2
 MEMORY_PER_ORDER_BYTES = 1_500
@@ -60,8 +52,7 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
     if order_deltas:
         helpers.pop("_articles")
         run_sql_file(con, "deltas/_articles.sql", {})     # before the scope: the shared digest reads wf_articles
-        tables = tuple(t for n in order_deltas for t in WRITES[n])
-        scope = Scope.choose(con, shop, tables, full=full or order_deltas != list(WRITES))
+        scope = Scope.choose(con, shop, order_deltas, full=full)
     params = sql_params(con, scope.orders() if scope else 0)
     # helpers that are Python (they run sql/deltas/<name>.sql themselves)
     python_helpers = {"_buyers": lambda c: register_buyer_numbers(c, vies), "_rates": register_rates}
@@ -74,7 +65,7 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
         run_sql_file(con, f"deltas/{name}.sql", params)
         for table in WRITES.get(name, ()):
             scope.merge(table)
-    if order_deltas == list(WRITES):
+    if scope:
         scope.record()
     return {n: con.execute(f"SELECT count(*) FROM deltas.{n} WHERE shop = ?", [shop]).fetchone()[0] for n in wanted}
 

@@ -17,9 +17,16 @@ from pathlib import Path
 import duckdb
 
 from woofort_assets.lib import buyers, fx_rates
+from woofort_assets.lib.duckdb import transaction
 from woofort_assets.lib.settings import value
 from woofort_assets.lib.sql import load_sql, run_sql_file, sql_dir, sql_files
 
+# the tables each order delta's file writes, as wf_new_<table> for the orders of the build's scope, in dependency
+# order
+WRITES = {"customer_delta": ("customer_delta",),
+          "invoice_delta": ("invoice_delta", "invoice_drift", "invoice_exclusions"),
+          "credit_delta": ("credit_delta",),
+          "payment_delta": ("payment_delta", "payment_exclusions", "settlement_orders")}
 # rows of a delta table that belong to the scope besides those of its orders: the cards of its customers
 _ALSO_REPLACED = {"customer_delta": "source_key IN (SELECT customer_number FROM wf_scope_customers)"}
 # the Python code the deltas' results depend on besides the SQL files: a new version prices every order again
@@ -53,20 +60,24 @@ class Scope:
     shop: str
     full: bool
     shared: str
+    complete: bool      # all four order deltas are built: only then may the next build price less than every order
 
     @classmethod
-    def choose(cls, con, shop: str, tables: tuple[str, ...], full: bool) -> Scope:
+    def choose(cls, con, shop: str, deltas: list[str], full: bool) -> Scope:
+        """`deltas`: the order deltas (keys of WRITES) this build makes, in WRITES' order."""
+        complete = deltas == list(WRITES)
+        tables = {t for name in deltas for t in WRITES[name]}
         shared = shared_digest(con, shop)
         built = con.execute("SELECT shared_digest FROM deltas.delta_builds WHERE shop = ?", [shop]).fetchone()
         existing = {row[0] for row in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'deltas'").fetchall()}
-        full = full or built is None or built[0] != shared or not set(tables) <= existing
+        full = full or not complete or built is None or built[0] != shared or not tables <= existing
         # until this build records its inputs, the next one prices every order: a build that fails half-way
         # leaves no table claiming to be complete
         con.execute("DELETE FROM deltas.delta_builds WHERE shop = ?", [shop])
         run_sql_file(con, "deltas/_scope.sql", {"full": full})
         run_sql_file(con, "deltas/_staged.sql", {})
-        return cls(con, shop, full, shared)
+        return cls(con, shop, full, shared, complete)
 
     def orders(self) -> int:
         return self.con.execute("SELECT count(*) FROM wf_scope").fetchone()[0]
@@ -76,20 +87,16 @@ class Scope:
         if self.full:
             self.con.execute(f"CREATE OR REPLACE TABLE deltas.{table} AS FROM wf_new_{table}")
             return
-        self.con.execute("BEGIN")
-        try:
+        with transaction(self.con):
             self.con.execute(f"DELETE FROM deltas.{table} WHERE shop = ? AND (order_id IN "
                              f"(SELECT order_id FROM wf_scope) OR {_ALSO_REPLACED.get(table, 'false')})", [self.shop])
             self.con.execute(f"INSERT INTO deltas.{table} BY NAME FROM wf_new_{table}")
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
 
     def record(self) -> None:
-        """Every order delta was built: the next build prices only what changes from here."""
-        run_sql_file(self.con, "deltas/_record_scope.sql",
-                     {"shop": self.shop, "shared_digest": self.shared, "full": self.full})
+        """After a complete build, the next one prices only what changes from here."""
+        if self.complete:
+            run_sql_file(self.con, "deltas/_record_scope.sql",
+                         {"shop": self.shop, "shared_digest": self.shared, "full": self.full})
 
 
 def price_every_order(con) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from woofort_assets.defs.fortnox.engine import queries
 from woofort_assets.defs.fortnox.engine.documents import KIND_OF_ENTITY, as_json, slim
-from woofort_assets.lib.duckdb import HeldConnection
+from woofort_assets.lib.duckdb import HeldConnection, transaction
 from woofort_assets.lib.sql import load_sql
 
 DELTA_TABLES = ("article_delta", "price_delta", "stock_delta", "customer_delta", "invoice_delta", "credit_delta",
@@ -86,14 +86,9 @@ class Ledger:
         if len(batch) == 1:
             con.execute(*batch[0])
         else:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 for sql, params in batch:
                     con.execute(sql, params)
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
         self._deferred = []
 
     def _write(self, sql: str, params: list, defer: bool = False) -> None:

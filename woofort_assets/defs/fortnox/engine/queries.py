@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from woofort_assets.lib.duckdb import transaction
 from woofort_assets.lib.sql import load_sql
 
 DEAD_LETTER_COLUMNS = ("entity", "source_key", "status", "error_code", "error_message", "http_status", "attempts",
@@ -58,15 +59,10 @@ def record_mirror_run(con, shop: str, documents: list[tuple[str, str, str]],
                       run: tuple[object, int, int, int]) -> dict[str, int]:
     """The documents the mirror read (kind, number, JSON) and its run (started, listed, fetched, calls), in one
     transaction. Returns how many documents of each kind are stored now."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for kind, number, document in documents:
             con.execute(_sql("document_upsert"), [shop, kind, number, document, "get"])
         con.execute(_sql("mirror_run_insert"), [shop, *run])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return dict(con.execute(_sql("stored_document_counts"), [shop]).fetchall())
 
 
@@ -79,15 +75,10 @@ def live_invoices(con, shop: str) -> dict[int, tuple[str, str | None]]:
 def record_vanished(con, shop: str, found: list[tuple[int, str, str]]) -> None:
     """The invoiced orders the shop no longer has (order id, Fortnox number, 'trashed' | 'deleted'), replacing
     the shop's previous list in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(_sql("vanished_clear"), [shop, [f[0] for f in found]])
         for order_id, number, state in found:
             con.execute(_sql("vanished_upsert"), [shop, order_id, number, state])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def reissue_candidates(con, shop: str, order_ids: list[str]) -> dict[str, tuple[str | None, bool, str]]:
