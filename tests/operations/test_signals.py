@@ -38,19 +38,22 @@ def run():
 
 
 def _interrupted_duckdb_step(signo: int) -> None:
-    """A step whose query is running when the signal arrives: what DuckDB makes of Dagster's interrupt. The
-    connection is opened before the signal is timed (on a slow machine opening it took longer than the delay), and
-    a signal that never reaches the query (blocked by the parent process) ends it after 30 s instead of hanging."""
-    con = duckdb.connect()
+    """A step whose query is running when the signal arrives: what DuckDB makes of Dagster's interrupt. One DuckDB
+    thread: with more, the interrupted query's other tasks ran on in the background, burning a core for the rest of
+    the test session and hanging its exit. The connection is open before the signal is timed, and a signal that
+    never reaches the query (blocked by the parent process) ends it after 30 s instead of hanging."""
+    con = duckdb.connect(config={"threads": 1})
     backstop = threading.Timer(30.0, con.interrupt)
-    with raise_execution_interrupts():
-        threading.Timer(0.5, os.kill, (os.getpid(), signo)).start()
-        backstop.start()
-        try:
+    backstop.daemon = True
+    try:
+        with raise_execution_interrupts():
+            threading.Timer(0.5, os.kill, (os.getpid(), signo)).start()
+            backstop.start()
             with pytest.raises(RuntimeError, match="interrupted"):
                 con.execute(ENDLESS_QUERY).fetchall()
-        finally:
-            backstop.cancel()
+    finally:
+        backstop.cancel()
+        con.close()
 
 
 def _wait_for(condition, seconds: float = 5.0) -> bool:
