@@ -11,10 +11,13 @@ JOIN wf_orders o ON o.order_id = d.order_id
 JOIN wf_invoices i ON i.order_id = d.order_id
 WHERE d.order_id IN (SELECT order_id FROM wf_scope);
 
-DELETE FROM deltas.customer_inputs WHERE shop = $shop;
+-- customers outside the scope kept their digest (_scope.sql puts every customer whose digest changed in it)
+DELETE FROM deltas.customer_inputs
+WHERE shop = $shop AND ($full OR customer_number IN (SELECT customer_number FROM wf_scope_customers));
 
 INSERT INTO deltas.customer_inputs (shop, customer_number, digest)
-SELECT $shop, customer_number, digest FROM wf_customer_digests;
+SELECT $shop, customer_number, digest FROM wf_customer_digests
+WHERE $full OR customer_number IN (SELECT customer_number FROM wf_scope_customers);
 
 DELETE FROM deltas.delta_builds WHERE shop = $shop;
 

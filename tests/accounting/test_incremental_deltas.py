@@ -14,7 +14,8 @@ from woofort_assets.defs.deltas.build import build_all
 from woofort_assets.defs.deltas.scope import WRITES
 from woofort_assets.lib.mapping import parse_mapping
 
-TABLES = [t for tables in WRITES.values() for t in tables]
+# the delta tables, and what the next build compares its inputs with
+TABLES = [t for tables in WRITES.values() for t in tables] + ["order_inputs", "customer_inputs"]
 START = "2026-10-01"
 
 
