@@ -66,7 +66,8 @@ class RunProgress:
         self.stages = {name: Stage(name, label) for name, _, label in STAGES}
         self.records = self.quarantined = 0
         self.due: dict[str, int] = {}          # delta table -> rows due
-        self.sent = 0
+        self.sent = 0                          # delta rows the sinks have read
+        self.read: dict[str, int] = {}         # delta table (or sink, when it does not say) -> rows read
         self.sink_started: float | None = None
         self.partitioned: set[str] = set()     # partitioned assets already counted
         self.lines: list[str] = []             # plain lines not printed yet
@@ -140,7 +141,11 @@ class RunProgress:
             self.lines.append(f"fortnox   {key}: done")
         elif stage == "fortnox":
             sent = sum(int(num.get(k, 0)) for k in SENT_OUTCOMES)
-            self.sent += sent
+            # progress is delta rows read, like what is due: a sink also writes documents no delta row is (the
+            # payments that settle a credit against its invoice), so its documents can outnumber its rows
+            rows = metadata.get("delta_rows")
+            self.read.update(rows if isinstance(rows, dict) else {key: sent})
+            self.sent = sum(self.read.values())
             s.done = self.sent
             left = self.remaining_seconds()
             s.detail = f"about {_duration(left)} left" if left else ""
