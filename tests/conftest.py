@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import date
 
 import pytest
@@ -13,6 +14,50 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.pop("DAGSTER_HOME", None)  # tests never touch a user's instance; those that need one make their own
 
 SANDBOX_KEY, SANDBOX_SECRET = "ck_test_readonly_key", "cs_test_readonly_secret"
+DEFAULT_POSTGRES_URL = "postgresql://woofort:woofort@127.0.0.1:5432/woofort_test"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip with `reason` when `condition` is false; under CI=true that is a failure instead."""
+    if condition:
+        return
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(f"CI=true and a required server is missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# ----------------------------------------------------------------------------------------- PostgreSQL
+@pytest.fixture
+def postgres_database():
+    """A fresh, empty database on the test PostgreSQL server (WOOFORT_TEST_POSTGRES_URL, else
+    postgresql://woofort:woofort@127.0.0.1:5432/woofort_test), dropped afterwards. Yields its settings."""
+    from urllib.parse import urlparse
+
+    try:
+        import psycopg2
+    except ImportError:
+        require(False, "psycopg2 is not installed (it comes with dagster-postgres)")
+    url = os.environ.get("WOOFORT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    parts = urlparse(url)
+    settings = dict(host=parts.hostname or "127.0.0.1", port=parts.port or 5432, user=parts.username or "woofort",
+                    password=parts.password or "", dbname=(parts.path or "/woofort_test").lstrip("/"))
+    try:
+        admin = psycopg2.connect(connect_timeout=3, **settings)
+    except psycopg2.OperationalError as error:
+        require(False, f"no PostgreSQL server at {parts.hostname}:{parts.port} for the instance test "
+                       f"(.ci/run starts one; set WOOFORT_TEST_POSTGRES_URL): {str(error).strip().splitlines()[0]}")
+    admin.autocommit = True
+    name = f"woofort_dagster_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {**settings, "dbname": name}
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
 
 
 @pytest.fixture

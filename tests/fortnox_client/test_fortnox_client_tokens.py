@@ -10,7 +10,8 @@ import time
 import pytest
 from _fortnox_testlib import CLIENT_ID, TENANT, client_kwargs, run_workers
 
-from woofort_assets.lib.fortnox_token import TokenStore
+from woofort_assets.lib.fortnox_token import TOKEN_FILENAME, TokenStore
+from woofort_assets.lib.fortnox_token_pg import PostgresTokenStore, token_store
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxClient
 
 
@@ -18,7 +19,17 @@ def _unused_refresh_tokens(sb) -> list[str]:
     return [t for t, info in sb.oauth.refresh.items() if not info["used"]]
 
 
-def test_refresh_is_single_flight_across_processes_and_threads(make_sandbox, tmp_path):
+@pytest.fixture(params=["file", "postgresql"])
+def store_kind(request, monkeypatch) -> str:
+    """The token file, or PostgreSQL (WOOFORT_TOKEN_STORE_URL) as workers on several machines share it."""
+    if request.param == "postgresql":
+        db = request.getfixturevalue("postgres_database")
+        monkeypatch.setenv("WOOFORT_TOKEN_STORE_URL", f"postgresql://{db['user']}:{db['password']}@{db['host']}:"
+                                                      f"{db['port']}/{db['dbname']}")
+    return request.param
+
+
+def test_refresh_is_single_flight_across_processes_and_threads(make_sandbox, tmp_path, store_kind):
     sb = make_sandbox(access_token_ttl_seconds=1)
     seed = sb.issue_refresh_token(client_id=CLIENT_ID)
     rounds, gap = 3, 1.6
@@ -37,11 +48,14 @@ def test_refresh_is_single_flight_across_processes_and_threads(make_sandbox, tmp
     assert 1 <= len(presented) <= rounds
     assert sb.counters_snapshot().get("status:400", 0) == 0
 
-    # The stored token is the one live refresh token, the file is private, and it works afterwards.
-    store = TokenStore(tmp_path)
+    # The stored token is the one live refresh token, the file is private (or there is none), and it works afterwards.
+    store = token_store(tmp_path)
     section = store.section("refresh")
     assert _unused_refresh_tokens(sb) == [section["refresh_token"]]
-    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    if store_kind == "file":
+        assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    else:
+        assert isinstance(store, PostgresTokenStore) and not (tmp_path / TOKEN_FILENAME).exists()
     time.sleep(1.1)
     client = FortnoxClient(**client_kwargs(sb, tmp_path, refresh_token=seed))  # env seed ignored: stored wins
     assert client.get("/3/companyinformation")["CompanyInformation"]["DatabaseNumber"] == int(TENANT)
@@ -147,3 +161,9 @@ def test_another_clients_refresh_token_is_never_overwritten(sandbox, tmp_path):
         client.get("/3/companyinformation")
     assert store.section("refresh") == {"client_id": "other-client", "refresh_token": "o" * 40}
     assert sandbox.presented.grants == {}
+
+
+def test_the_postgresql_store_never_shows_its_password():
+    store = PostgresTokenStore("postgresql://woofort:s3cret-pw@db.example:5433/dagster", "shop-a")
+    assert "s3cret-pw" not in repr(store) + store.location()
+    assert store.location() == "PostgreSQL db.example:5433/dagster, table woofort_fortnox_tokens, key 'shop-a'"

@@ -1,5 +1,5 @@
-"""Fixtures for the operations tests: real servers (PostgreSQL, Chromium) that are skipped with a visible
-reason on a machine without them, and are a failure under CI=true (.ci/run installs and starts them)."""
+"""Fixtures for the operations tests: a real Chromium, skipped with a visible reason on a machine without it and a
+failure under CI=true (.ci/run installs it), as the PostgreSQL server of tests/conftest.py is."""
 
 from __future__ import annotations
 
@@ -8,62 +8,21 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-DEFAULT_POSTGRES_URL = "postgresql://woofort:woofort@127.0.0.1:5432/woofort_test"
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip with `reason` when `condition` is false; under CI=true that is a failure instead."""
-    if condition:
-        return
-    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-        pytest.fail(f"CI=true and a required server is missing: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-# ----------------------------------------------------------------------------------------- PostgreSQL
-@pytest.fixture
-def postgres_database():
-    """A fresh, empty database on the test PostgreSQL server (WOOFORT_TEST_POSTGRES_URL, else
-    postgresql://woofort:woofort@127.0.0.1:5432/woofort_test), dropped afterwards. Yields its settings."""
-    from urllib.parse import urlparse
-
-    try:
-        import psycopg2
-    except ImportError:
-        require(False, "psycopg2 is not installed (it comes with dagster-postgres)")
-    url = os.environ.get("WOOFORT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    parts = urlparse(url)
-    settings = dict(host=parts.hostname or "127.0.0.1", port=parts.port or 5432, user=parts.username or "woofort",
-                    password=parts.password or "", dbname=(parts.path or "/woofort_test").lstrip("/"))
-    try:
-        admin = psycopg2.connect(connect_timeout=3, **settings)
-    except psycopg2.OperationalError as error:
-        require(False, f"no PostgreSQL server at {parts.hostname}:{parts.port} for the instance test "
-                       f"(.ci/run starts one; set WOOFORT_TEST_POSTGRES_URL): {str(error).strip().splitlines()[0]}")
-    admin.autocommit = True
-    name = f"woofort_dagster_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield {**settings, "dbname": name}
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 # -------------------------------------------------------------------------------------------- Chromium

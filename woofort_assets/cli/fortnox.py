@@ -30,7 +30,8 @@ import requests
 
 from woofort_assets.cli import calibrate
 from woofort_assets.lib import settings
-from woofort_assets.lib.fortnox_token import TokenStore, describe
+from woofort_assets.lib.fortnox_token import describe
+from woofort_assets.lib.fortnox_token_pg import token_store
 from woofort_assets.lib.settings import ConfigError
 from woofort_assets.resources.fortnox import (
     DEFAULT_API_URL,
@@ -176,7 +177,7 @@ def connect(
     body = parse_token_response(response)
     now = time.time()
     lifetime = float(body.get("expires_in") or 3600)
-    store = TokenStore(data_dir)
+    store = token_store(data_dir)
     summary: dict[str, Any] = {"scope": body.get("scope")}
     if service_account:
         tenant_id = _tenant_id(body["access_token"], api_url, session)
@@ -201,7 +202,7 @@ def connect(
             })
         summary.update(mode="refresh_token", tenant_id=jwt_claims(body["access_token"]).get("tenantId"))
         out("Connected. The refresh token is stored in "
-            f"{store.path} (0600) and rotated on every refresh; it expires after 45 days without use.")
+            f"{store.location()} and rotated on every refresh; it expires after 45 days without use.")
     return summary
 
 
@@ -251,7 +252,7 @@ def _handle_connect(args: argparse.Namespace) -> int:
 
 
 def _handle_status(args: argparse.Namespace) -> int:
-    store = TokenStore(_data_dir(args))
+    store = token_store(_data_dir(args))
     try:
         data = store.read()
     except ValueError as error:
@@ -259,8 +260,8 @@ def _handle_status(args: argparse.Namespace) -> int:
         return 1
     for line in describe(data):
         print(line)
-    if store.path.exists():
-        print(f"token file: {store.path} (mode {oct(store.path.stat().st_mode & 0o777)})")
+    if store.exists():
+        print(f"tokens: {store.location()}")
     if args.check:
         try:
             resource = fortnox_resource_from_env(_data_dir(args)).process_config_and_initialize()  # resolve EnvVars

@@ -47,7 +47,7 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _thread_lock(path: Path) -> threading.RLock:
+def thread_lock(path: Path | str) -> threading.RLock:
     key = str(path)
     with _thread_locks_guard:
         lock = _thread_locks.get(key)
@@ -79,7 +79,26 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         os.close(dir_fd)
 
 
-class TokenStore:
+class Sections:
+    """One section per mode in a store's JSON document, over the store's `read` and `write`."""
+
+    def read(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def write(self, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def section(self, mode: str) -> dict[str, Any]:
+        return dict(self.read().get(mode) or {})
+
+    def update_section(self, mode: str, section: dict[str, Any]) -> None:
+        """Replace one mode's section, keeping the other (call inside `locked()`)."""
+        data = self.read()
+        data[mode] = section
+        self.write(data)
+
+
+class TokenStore(Sections):
     """The token file plus its locks. Every method that reads for a decision must run inside `locked()`."""
 
     def __init__(self, data_dir: str | os.PathLike[str], lock_timeout_seconds: float = 120.0):
@@ -87,7 +106,7 @@ class TokenStore:
         self.path = self.data_dir / TOKEN_FILENAME
         self.lock_path = self.data_dir / (TOKEN_FILENAME + ".lock")
         self.lock_timeout_seconds = lock_timeout_seconds
-        self._tlock = _thread_lock(self.path)
+        self._tlock = thread_lock(self.path)
 
     def __repr__(self) -> str:
         return f"TokenStore({str(self.path)!r})"
@@ -117,14 +136,12 @@ class TokenStore:
         data["updated_at"] = time.time()
         write_json_atomic(self.path, data)
 
-    def section(self, mode: str) -> dict[str, Any]:
-        return dict(self.read().get(mode) or {})
+    def exists(self) -> bool:
+        return self.path.exists()
 
-    def update_section(self, mode: str, section: dict[str, Any]) -> None:
-        """Replace one mode's section, keeping the other (call inside `locked()`)."""
-        data = self.read()
-        data[mode] = section
-        self.write(data)
+    def location(self) -> str:
+        mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o600
+        return f"{self.path} (mode {oct(mode)})"
 
 
 def remember_spent(section: dict[str, Any], refresh_token: str) -> None:

@@ -21,6 +21,12 @@ def url(raw: str) -> str:
     return url
 
 
+def postgres_url(raw: str) -> str:
+    if not raw.strip().startswith(("postgresql://", "postgres://")):
+        raise ValueError("must be a postgresql://user:password@host:port/database URL")
+    return raw.strip()
+
+
 def resolved_path(raw: str) -> Path:
     return Path(raw.strip()).expanduser().resolve()
 

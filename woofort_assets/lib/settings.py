@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from woofort_assets.lib.setting_types import (
-    days, existing_file, instance_dir, integer, interval_minutes, iso_date, memory_size, one_of, resolved_path, shop_name,
-    text, timezone_name, url)
+    days, existing_file, instance_dir, integer, interval_minutes, iso_date, memory_size, one_of, postgres_url,
+    resolved_path, shop_name, text, timezone_name, url)
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CHECKOUT_DIR = PACKAGE_DIR.parent
@@ -127,6 +127,10 @@ SETTINGS: tuple[Setting, ...] = (
             "how often `sync_today` runs: 1–59, or a multiple of 60 up to 720"),
     Setting("WOOFORT_ALERT_WEBHOOK_URL", url, None, "Slack-compatible webhook for alerts",
             shown_default="none (alerts logged only)", secret=True),
+    Setting("WOOFORT_TOKEN_STORE_URL", postgres_url, None,
+            "a PostgreSQL database (the Dagster instance's will do) where every worker, on any machine, keeps the "
+            "Fortnox tokens, one row per `WOOFORT_SHOP` under a lock (docs/deployment.md)",
+            shown_default="none: the file `fortnox_token.json` in the data directory", secret=True),
     Setting("WOOFORT_TOKEN_WARN_DAYS", days, 10.0, "warn when the Fortnox refresh token has fewer days left",
             shown_default="`10`"),
     Setting("WOOFORT_PII_RETENTION_DAYS", integer(0, what=" of days"), 90,

@@ -18,7 +18,8 @@ import dagster as dg
 
 from woofort_assets.defs.fortnox.engine.queries import dead_letters
 from woofort_assets.lib.duckdb import connect
-from woofort_assets.lib.fortnox_token import REFRESH_TOKEN_LIFETIME_SECONDS, TokenStore
+from woofort_assets.lib.fortnox_token import REFRESH_TOKEN_LIFETIME_SECONDS
+from woofort_assets.lib.fortnox_token_pg import token_store
 from woofort_assets.lib.notify import notify
 from woofort_assets.lib.settings import data_dir, duckdb_path, shop_key, token_warn_days
 
@@ -94,9 +95,9 @@ def token_condition(data: dict, now: float, warn_days: float) -> tuple[str, str]
            description="Alerts when the stored Fortnox refresh token has under WOOFORT_TOKEN_WARN_DAYS "
                        "(default 10) days left or is gone.")
 def fortnox_token_life(context: dg.SensorEvaluationContext):
-    store = TokenStore(data_dir())
-    if not store.path.exists():
-        return dg.SkipReason("no Fortnox token file yet")
+    store = token_store(data_dir())
+    if not store.exists():
+        return dg.SkipReason("no Fortnox token stored yet")
     now = time.time()
     found = token_condition(store.read(), now, token_warn_days())
     state = json.loads(context.cursor) if context.cursor else {}

@@ -25,7 +25,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_ran
 from urllib3.util.retry import Retry
 
 from woofort_assets.lib.errors import host_of
-from woofort_assets.lib.fortnox_token import TokenStore
+from woofort_assets.lib.fortnox_token_pg import token_store
 from woofort_assets.lib.ratelimit import SharedRateLimiter, shared_limiter
 from woofort_assets.lib.settings import DEFAULT_FORTNOX_API_URL as DEFAULT_API_URL
 from woofort_assets.lib.settings import DEFAULT_FORTNOX_AUTH_URL as DEFAULT_AUTH_URL
@@ -106,7 +106,7 @@ class FortnoxClient:
         self.timeout_seconds = float(timeout_seconds)
         self.backoff_base_seconds = backoff_base_seconds
         self.backoff_max_seconds = backoff_max_seconds
-        self.store = TokenStore(self.data_dir)
+        self.store = token_store(self.data_dir)
         if not tenant_id and not refresh_token:
             stored = self.store.read()
             refresh = stored.get("refresh") or {}
