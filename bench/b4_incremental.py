@@ -122,7 +122,8 @@ def child_step(step: str, db: str, batch_file: str) -> None:
                 out["orders_priced"], out["full_build"] = con.execute(   # defs/deltas/scope.py
                     "SELECT orders_priced, full_build FROM deltas.delta_builds WHERE shop = 'default'").fetchone()
             else:
-                build_reconciliation(con, mapping, "default", START_DATE)
+                scope = build_reconciliation(con, mapping, "default", START_DATE)   # defs/reconciliation/scope.py
+                out["orders_reconciled"], out["full_build"] = scope.orders(), scope.full
             out["work_s"] = round(time.monotonic() - t0, 2)   # the rest of `seconds` is close + checkpoint
     out.update(seconds=round(time.monotonic() - t0, 2), cpu_s=round(cpu_s() - c0, 2), peak_rss_mb=maxrss_mb())
     emit(out)

@@ -61,11 +61,25 @@ def main(argv):
                 timed_file(con, f"deltas/{helper}.sql", params, out)
         for name in DELTAS:
             timed_file(con, f"deltas/{name}.sql", params, out)
-    elif a.reconciliation:
+    elif a.reconciliation:   # build_reconciliation's steps; the scope as the tables on the copy make it
         from woofort_assets.defs.reconciliation.build import HELPERS
+        from woofort_assets.defs.reconciliation.scope import Scope
 
+        timed_file(con, "reconciliation/_macros.sql", {}, out)
+        t0 = time.monotonic()
+        scope = Scope.choose(con, "default", full=False)
+        out.append((round(time.monotonic() - t0, 2), "reconciliation/scope.py", f"Scope.choose: {scope.orders()} "
+                    f"order(s), full {scope.full}"))
+        params = {"full": scope.full, "shop": "default"}
         for path in HELPERS:
-            timed_file(con, path, {}, out)
+            timed_file(con, path, params, out)
+        t0 = time.monotonic()
+        scope.merge_orders()
+        out.append((round(time.monotonic() - t0, 2), "reconciliation/scope.py", "merge_orders"))
+        timed_file(con, "reconciliation/_days.sql", params, out)
+        scope.merge_days()
+        timed_file(con, "reconciliation/oss.sql", params, out)
+        scope.record()
     else:
         params = {"shop": "default", "run_id": a.run_id, "entity": a.entity}
         con.execute("BEGIN TRANSACTION")

@@ -6,18 +6,25 @@
 -- Fortnox's own RoundOff (tenant öresavrundning) form the bucket "öresavrundning" (vat_rate NULL). The VAT per
 -- rate adds up to the document's TotalVAT and the buckets to its Total; a document where they do not is listed
 -- (vat_model_ok false), so the per-rate split never hides a difference in Fortnox's own totals.
+-- Only the documents of the build's scope are read (rc_doc_orders, _scope.sql: those of its orders, and every
+-- document without an order); $full: all of them.
+
+CREATE OR REPLACE TEMP TABLE rc_scope_docs AS
+SELECT number FROM rc_doc_orders
+WHERE kind = 'invoice' AND ($full OR order_id IS NULL OR order_id IN (SELECT order_id FROM rc_scope));
 
 CREATE OR REPLACE TEMP TABLE rc_fx_docs AS
 WITH ledger_numbers AS (
     SELECT fortnox_number AS number FROM ledger.documents d, map_settings s
     WHERE d.shop = s.shop AND d.entity IN ('invoice', 'credit_invoice', 'invoice_reissue')
-      AND d.fortnox_number IS NOT NULL
+      AND d.fortnox_number IS NOT NULL AND ($full OR d.fortnox_number IN (SELECT number FROM rc_scope_docs))
 ),
-orders AS (SELECT CAST(o.order_id AS VARCHAR) AS ref FROM staging.orders o, map_settings s WHERE o.shop = s.shop),
+orders AS (SELECT CAST(o.order_id AS VARCHAR) AS ref FROM staging.orders o, map_settings s
+           WHERE o.shop = s.shop AND ($full OR o.order_id IN (SELECT order_id FROM rc_scope))),
 docs AS (
     SELECT f.shop, f.number, f.document AS d, f.source, trim(coalesce(json_extract_string(f.document, '$.ExternalInvoiceReference1'), '')) AS ref1
     FROM ledger.fortnox_documents f, map_settings s
-    WHERE f.shop = s.shop AND f.kind = 'invoice'
+    WHERE f.shop = s.shop AND f.kind = 'invoice' AND ($full OR f.number IN (SELECT number FROM rc_scope_docs))
 )
 SELECT docs.shop, docs.number, docs.d, docs.source, docs.ref1, TRY_CAST(docs.ref1 AS BIGINT) AS order_id,
        CAST(json_extract_string(d, '$.InvoiceDate') AS DATE) AS day,
@@ -36,6 +43,16 @@ SELECT docs.shop, docs.number, docs.d, docs.source, docs.ref1, TRY_CAST(docs.ref
        rc_cents(TRY_CAST(json_extract_string(d, '$.Balance') AS DECIMAL(18, 4))) AS balance_cents
 FROM docs
 WHERE docs.ref1 IN (SELECT ref FROM orders) OR docs.number IN (SELECT number FROM ledger_numbers);
+
+-- The payments on those documents (document currency, cents).
+CREATE OR REPLACE TEMP TABLE rc_fx_payments AS
+SELECT p.number, json_extract_string(p.document, '$.InvoiceNumber') AS invoice_number,
+       rc_cents(CAST(coalesce(json_extract_string(p.document, '$.AmountCurrency'),
+                              json_extract_string(p.document, '$.Amount')) AS DECIMAL(18, 4))) AS cents
+FROM ledger.fortnox_documents p, map_settings m
+WHERE p.shop = m.shop AND p.kind = 'invoice_payment'
+  AND ($full OR p.number IN (SELECT o.number FROM rc_doc_orders o
+                             WHERE o.kind = 'invoice_payment' AND o.ref IN (SELECT number FROM rc_fx_docs)));
 
 CREATE OR REPLACE TEMP TABLE rc_fx_rows AS
 SELECT x.number, x.vat_included,
@@ -82,6 +99,7 @@ first_day AS (SELECT order_id, min(day) AS first_day, max(length(number) * 1e12 
 voiding AS (
     SELECT d.fortnox_number AS number FROM ledger.documents d, map_settings s
     WHERE d.shop = s.shop AND d.entity = 'invoice_reissue' AND d.fortnox_number IS NOT NULL
+      AND ($full OR d.fortnox_number IN (SELECT number FROM rc_fx_docs))
 )
 SELECT x.number,
        CASE WHEN x.order_id IS NULL OR f.first_day IS NULL THEN x.day

@@ -43,9 +43,10 @@ CREATE OR REPLACE TEMP TABLE rc_live_ledger AS
 SELECT DISTINCT TRY_CAST(d.source_key AS BIGINT) AS order_id
 FROM ledger.documents d, map_settings s
 WHERE d.shop = s.shop AND d.entity = 'invoice' AND d.fortnox_number IS NOT NULL
-  AND d.status NOT IN ('cancelled', 'failed') AND TRY_CAST(d.source_key AS BIGINT) IS NOT NULL;
+  AND d.status NOT IN ('cancelled', 'failed') AND TRY_CAST(d.source_key AS BIGINT) IS NOT NULL
+  AND ($full OR TRY_CAST(d.source_key AS BIGINT) IN (SELECT order_id FROM rc_scope));
 
--- Every staged order of the shop, classified.
+-- Every staged order of the shop in the build's scope (rc_scope, _scope.sql), classified.
 CREATE OR REPLACE TEMP TABLE rc_orders AS
 WITH o AS (
     SELECT o.shop, o.order_id, o.status, upper(o.currency) AS currency, o.total, rc_cents(o.total) AS total_cents,
@@ -68,8 +69,10 @@ WITH o AS (
     JOIN rc_settings s ON o.shop = s.shop
     LEFT JOIN rc_live_ledger l ON l.order_id = o.order_id
     LEFT JOIN (SELECT x.order_id, any_value(x.reason) AS reason, any_value(x.detail) AS detail
-               FROM deltas.invoice_exclusions x, map_settings m WHERE x.shop = m.shop GROUP BY ALL) e
+               FROM deltas.invoice_exclusions x, map_settings m
+               WHERE x.shop = m.shop AND ($full OR x.order_id IN (SELECT order_id FROM rc_scope)) GROUP BY ALL) e
            ON e.order_id = o.order_id
+    WHERE $full OR o.order_id IN (SELECT order_id FROM rc_scope)
 )
 SELECT o.*,
        NOT o.before_start AND NOT o.excluded
@@ -97,7 +100,8 @@ line_rates AS (
            list_filter(ids.tax_totals, t -> t.rate_id = ids.rate_id)[1].total AS woo_tax
     FROM ids
     LEFT JOIN (SELECT x.order_id, x.rate_id, max(x.rate_percent) AS rate_percent
-               FROM staging.order_tax_lines x, map_settings s WHERE x.shop = s.shop GROUP BY ALL) tl
+               FROM staging.order_tax_lines x, map_settings s
+               WHERE x.shop = s.shop AND ($full OR x.order_id IN (SELECT order_id FROM rc_scope)) GROUP BY ALL) tl
            ON tl.order_id = ids.order_id AND tl.rate_id = ids.rate_id
     LEFT JOIN (SELECT t.tax_rate_id, t.rate FROM staging.tax_rates t, map_settings s WHERE t.shop = s.shop) tr
            ON tr.tax_rate_id = ids.rate_id

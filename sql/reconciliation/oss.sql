@@ -10,7 +10,8 @@
 --                WooCommerce has it (shipping country, else billing), or the rate's country when the
 --                mapping gives the country its own account
 -- Amounts stay in cents of the document currency, with the SEK figure at the document's rate; the conversion to
--- euro (the ECB rate of the quarter's last day) is the return's, not this table's.
+-- euro (the ECB rate of the quarter's last day) is the return's, not this table's. Only the rows of the build's
+-- scope are replaced (its orders, and the documents without an order); $full: all of the shop's.
 
 CREATE OR REPLACE TEMP TABLE rc_oss_orders AS
 SELECT t.order_id, min(upper(coalesce(nullif(r.country, ''), split_part(t.rate_code, '-', 1)))) AS country
@@ -18,6 +19,7 @@ FROM staging.order_tax_lines t
 JOIN map_settings s ON t.shop = s.shop
 LEFT JOIN staging.tax_rates r ON r.shop = t.shop AND r.tax_rate_id = t.rate_id
 WHERE upper(coalesce(nullif(r.country, ''), split_part(t.rate_code, '-', 1))) IN (SELECT country FROM map_eu_countries)
+  AND ($full OR t.order_id IN (SELECT order_id FROM rc_scope))
 GROUP BY t.order_id;
 
 -- The OSS accounts: the country of one that serves one country only; `shared` when another region books on it
@@ -27,7 +29,9 @@ SELECT account, CASE WHEN count(DISTINCT country) = 1 THEN min(country) END AS c
        account IN (SELECT account FROM map_accounts WHERE region <> 'eu_consumer') AS shared
 FROM map_accounts WHERE region = 'eu_consumer' GROUP BY account;
 
-DELETE FROM reconciliation.oss_documents WHERE shop = (SELECT shop FROM map_settings);
+DELETE FROM reconciliation.oss_documents
+WHERE shop = (SELECT shop FROM map_settings)
+  AND ($full OR order_id IS NULL OR order_id IN (SELECT order_id FROM rc_scope));
 
 INSERT INTO reconciliation.oss_documents BY NAME
 SELECT d.shop, 'woocommerce' AS side, d.doc_key AS document, d.order_id, d.day, o.country, w.vat_rate, d.currency,

@@ -1,6 +1,9 @@
--- reconciliation.*: WooCommerce (rc_woo_*) against Fortnox (rc_fx_*), rebuilt on every run. Needs _macros.sql,
--- _woocommerce.sql, _fortnox.sql, deltas.invoice_exclusions and deltas.payment_exclusions (read only to classify
--- an order or a payment as excluded, with its reason: never amounts or dates of the deltas).
+-- reconciliation.*: WooCommerce (rc_woo_*) against Fortnox (rc_fx_*) for the orders of the build's scope, as
+-- rc_new_<table> (TEMP) that woofort_assets/defs/reconciliation/scope.py puts in place of the scope's rows. Needs
+-- _macros.sql, _scope.sql, _woocommerce.sql, _fortnox.sql, deltas.invoice_exclusions and deltas.payment_exclusions
+-- (read only to classify an order or a payment as excluded, with its reason: never amounts or dates of the deltas).
+-- The per-day tables are aggregated from the per-document rows this file writes (rc_new_day_buckets,
+-- rc_new_day_documents, kept as reconciliation.day_buckets / day_documents) by _days.sql.
 -- Per-day tables compare each side on its own dates; Fortnox's corrections (re-issues) count on the day of the
 -- order's first invoice (rc_fx_book_day). The per-order table (order_balances) is the authority on money. Money in DECIMAL(18,2):
 -- `*_cur` columns in the document currency, `*_sek` in SEK (document amount x the document's CurrencyRate, per
@@ -18,88 +21,48 @@ FROM rc_woo_docs d;
 CREATE OR REPLACE TEMP TABLE rc_woo_docs_sek AS SELECT * FROM rc_woo_docs_all WHERE set_aside IS NULL;
 
 -- Both sides as rows (side, doc, day, currency, rate bucket, net, vat, gross) in cents; vat_rate NULL = öresavrundning.
-CREATE OR REPLACE TEMP TABLE rc_buckets AS
-SELECT 'woocommerce' AS side, d.doc_key AS doc, d.kind, d.order_id, d.day, d.currency, d.rate, r.vat_rate,
+CREATE OR REPLACE TEMP TABLE rc_new_day_buckets AS
+SELECT (SELECT shop FROM map_settings) AS shop, 'woocommerce' AS side, d.doc_key AS doc, d.kind, d.order_id, d.day, d.currency, d.rate, r.vat_rate,
        r.n_lines AS n_rows, r.net_cents, r.vat_cents, CAST(0 AS HUGEINT) AS vat_rounding_cents
 FROM rc_woo_docs_sek d JOIN rc_woo_rates r ON r.doc_key = d.doc_key
 UNION ALL
 -- WooCommerce's own rounding: the document total minus its lines (stores whose totals differ from the REST lines)
-SELECT 'woocommerce', d.doc_key, d.kind, d.order_id, d.day, d.currency, d.rate, NULL, 0,
+SELECT (SELECT shop FROM map_settings), 'woocommerce', d.doc_key, d.kind, d.order_id, d.day, d.currency, d.rate, NULL, 0,
        d.gross_cents - coalesce((SELECT sum(r.net_cents + r.vat_cents) FROM rc_woo_rates r WHERE r.doc_key = d.doc_key), 0),
        0, 0
 FROM rc_woo_docs_sek d
 UNION ALL
-SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, b.book_day, x.currency,
+SELECT (SELECT shop FROM map_settings), 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, b.book_day, x.currency,
        x.rate, t.vat_rate, t.n_rows, t.net_cents, t.vat_cents, t.vat_rounding_cents
 FROM rc_fx_docs x JOIN rc_fx_rates t ON t.number = x.number JOIN rc_fx_book_day b ON b.number = x.number
 WHERE NOT x.cancelled
 UNION ALL
-SELECT 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, b.book_day, x.currency,
+SELECT (SELECT shop FROM map_settings), 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END, x.order_id, b.book_day, x.currency,
        x.rate, NULL, 0, x.total_cents - dt.rates_gross_cents, 0, 0
 FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number JOIN rc_fx_book_day b ON b.number = x.number
 WHERE NOT x.cancelled;
 
--- Per day, currency and VAT rate. VAT must be equal (woofort's rows make Fortnox's VAT per rate WooCommerce's
--- tax). net_diff is woofort's own VAT rounding rows ("Momsavrundning", docs/accounting.md §3; their amounts are
--- shown as fx_vat_rounding, incl. VAT on gross-mode documents); it must stay within their documented bound,
--- net_bound = Σ over documents of (rows + 2) x ½ öre ÷ rate (the bound _orders.sql step 3 enforces per order).
-CREATE OR REPLACE TABLE reconciliation.by_day_rate AS
-WITH agg AS (
-    SELECT day, currency, vat_rate,
-           count(DISTINCT doc) FILTER (WHERE side = 'woocommerce') AS woo_docs,
-           count(DISTINCT doc) FILTER (WHERE side = 'fortnox') AS fx_docs,
-           coalesce(sum(net_cents) FILTER (WHERE side = 'woocommerce'), 0) AS woo_net,
-           coalesce(sum(vat_cents) FILTER (WHERE side = 'woocommerce'), 0) AS woo_vat,
-           coalesce(sum(net_cents) FILTER (WHERE side = 'fortnox'), 0) AS fx_net,
-           coalesce(sum(vat_cents) FILTER (WHERE side = 'fortnox'), 0) AS fx_vat,
-           coalesce(sum(vat_rounding_cents) FILTER (WHERE side = 'fortnox'), 0) AS fx_vat_rounding,
-           coalesce(sum(rc_sek(net_cents, rate)) FILTER (WHERE side = 'woocommerce'), 0) AS woo_net_sek,
-           coalesce(sum(rc_sek(vat_cents, rate)) FILTER (WHERE side = 'woocommerce'), 0) AS woo_vat_sek,
-           coalesce(sum(rc_sek(net_cents, rate)) FILTER (WHERE side = 'fortnox'), 0) AS fx_net_sek,
-           coalesce(sum(rc_sek(vat_cents, rate)) FILTER (WHERE side = 'fortnox'), 0) AS fx_vat_sek,
-           coalesce(sum(n_rows + 2) FILTER (WHERE side = 'fortnox'), 0) AS bound_rows
-    FROM rc_buckets GROUP BY ALL
-)
-SELECT (SELECT shop FROM map_settings) AS shop, day, currency, vat_rate, woo_docs, fx_docs,
-       rc_amount(woo_net) AS woo_net, rc_amount(woo_vat) AS woo_vat, rc_amount(woo_net + woo_vat) AS woo_gross,
-       rc_amount(fx_net) AS fx_net, rc_amount(fx_vat) AS fx_vat, rc_amount(fx_net + fx_vat) AS fx_gross,
-       rc_amount(fx_net - woo_net) AS net_diff, rc_amount(fx_vat - woo_vat) AS vat_diff,
-       rc_amount(fx_net + fx_vat - woo_net - woo_vat) AS gross_diff,
-       rc_amount(fx_vat_rounding) AS fx_vat_rounding,
-       -- |x| <= (rows + 2) x 100 / (2 r) öre per document and rate (the VAT rounding row's bound, _orders.sql step 3)
-       rc_amount(CASE WHEN vat_rate IS NULL OR vat_rate = 0 THEN 0
-                      ELSE rc_div_ceil(bound_rows * 100 * 10000, 2 * rc_rate_units(vat_rate)) END) AS net_bound,
-       rc_amount(woo_net_sek) AS woo_net_sek, rc_amount(woo_vat_sek) AS woo_vat_sek,
-       rc_amount(fx_net_sek) AS fx_net_sek, rc_amount(fx_vat_sek) AS fx_vat_sek,
-       rc_amount(fx_vat_sek - woo_vat_sek) AS vat_diff_sek,
-       rc_amount(fx_net_sek + fx_vat_sek - woo_net_sek - woo_vat_sek) AS gross_diff_sek
-FROM agg
-ORDER BY day, currency, vat_rate NULLS LAST;
-
--- Per day and currency: the document totals (WooCommerce order totals minus refunds; Fortnox Total of invoices
--- minus credit invoices).
-CREATE OR REPLACE TABLE reconciliation.by_day_currency AS
-WITH w AS (
-    SELECT day, currency, sum(gross_cents) AS cur, sum(rc_sek(gross_cents, rate)) AS sek FROM rc_woo_docs_sek GROUP BY ALL
-),
-f AS (
-    SELECT b.book_day AS day, currency, sum(total_cents) AS cur, sum(rc_sek(total_cents, rate)) AS sek,
-           sum(roundoff_cents) AS roundoff
-    FROM rc_fx_docs x JOIN rc_fx_book_day b ON b.number = x.number WHERE NOT cancelled GROUP BY ALL
-)
-SELECT (SELECT shop FROM map_settings) AS shop, coalesce(w.day, f.day) AS day, coalesce(w.currency, f.currency) AS currency,
-       rc_amount(coalesce(w.cur, 0)) AS woo_gross, rc_amount(coalesce(f.cur, 0)) AS fx_gross,
-       rc_amount(coalesce(f.cur, 0) - coalesce(w.cur, 0)) AS difference,
-       rc_amount(coalesce(w.sek, 0)) AS woo_gross_sek, rc_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
-       rc_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
-       rc_amount(coalesce(f.roundoff, 0)) AS fx_roundoff
-FROM w FULL OUTER JOIN f ON w.day = f.day AND w.currency = f.currency
-ORDER BY 2, 3;
+-- Per document, for the per-day tables (_days.sql): WooCommerce's documents (set aside or not), Fortnox's live
+-- documents on their book day, and the orders deltas.invoice_exclusions lists, on their order date.
+CREATE OR REPLACE TEMP TABLE rc_new_day_documents AS
+SELECT (SELECT shop FROM map_settings) AS shop, 'woocommerce' AS side, d.doc_key AS doc, d.kind, d.order_id, d.day,
+       d.currency, d.rate, CAST(d.gross_cents AS HUGEINT) AS gross_cents, d.set_aside IS NOT NULL AS is_set_aside,
+       CAST(0 AS HUGEINT) AS roundoff_cents
+FROM rc_woo_docs_all d
+UNION ALL
+SELECT (SELECT shop FROM map_settings), 'fortnox', x.number, CASE WHEN x.credit THEN 'credit' ELSE 'invoice' END,
+       x.order_id, b.book_day, x.currency, x.rate, x.total_cents, false, x.roundoff_cents
+FROM rc_fx_docs x JOIN rc_fx_book_day b ON b.number = x.number
+WHERE NOT x.cancelled
+UNION ALL
+SELECT e.shop, 'excluded', NULL, NULL, e.order_id, e.order_date, NULL, NULL, 0, false, 0
+FROM deltas.invoice_exclusions e, map_settings m
+WHERE e.shop = m.shop AND ($full OR e.order_id IN (SELECT order_id FROM rc_scope));
 
 -- Every staged order: invoiced once, excluded with its reason, or a problem.
 --   live invoice = a customer invoice (not a credit), not cancelled, not cancelled out by credit invoices
 --   (Total + the credits that reference it <> 0, or Total 0).
-CREATE OR REPLACE TABLE reconciliation.orders AS
+CREATE OR REPLACE TEMP TABLE rc_new_orders AS
 WITH inv AS (
     SELECT x.order_id, x.number, x.total_cents,
            coalesce((SELECT sum(c.total_cents) FROM rc_fx_docs c
@@ -147,7 +110,7 @@ ORDER BY i.order_id;
 
 -- Payments per order, in the document currency: WooCommerce's paid total (when date_paid is set) minus refunds
 -- paid back through the gateway, against Fortnox's payments on the order's invoice and credit invoices.
-CREATE OR REPLACE TABLE reconciliation.payments AS
+CREATE OR REPLACE TEMP TABLE rc_new_payments AS
 WITH expected AS (
     SELECT s.order_id, s.currency, s.set_aside,
            CASE WHEN s.date_paid IS NOT NULL THEN s.gross_cents ELSE 0 END
@@ -155,13 +118,10 @@ WITH expected AS (
     FROM rc_sales s
 ),
 fx AS (
-    SELECT x.order_id, count(*) AS n_payments,
-           sum(rc_cents(CAST(coalesce(json_extract_string(p.document, '$.AmountCurrency'),
-                                      json_extract_string(p.document, '$.Amount')) AS DECIMAL(18, 4)))) AS cents
-    FROM ledger.fortnox_documents p
-    JOIN map_settings m ON p.shop = m.shop
-    JOIN rc_fx_docs x ON x.number = json_extract_string(p.document, '$.InvoiceNumber') AND NOT x.cancelled
-    WHERE p.kind = 'invoice_payment' AND x.order_id IS NOT NULL
+    SELECT x.order_id, count(*) AS n_payments, sum(p.cents) AS cents
+    FROM rc_fx_payments p
+    JOIN rc_fx_docs x ON x.number = p.invoice_number AND NOT x.cancelled
+    WHERE x.order_id IS NOT NULL
     GROUP BY x.order_id
 ),
 excl AS (
@@ -190,7 +150,7 @@ ORDER BY 2;
 
 -- Fortnox documents whose totals woofort did not choose: Fortnox's own RoundOff (the tenant's öresavrundning is
 -- on), or a document whose per-rate VAT does not add up to its TotalVAT.
-CREATE OR REPLACE TABLE reconciliation.fortnox_document_problems AS
+CREATE OR REPLACE TEMP TABLE rc_new_fortnox_document_problems AS
 SELECT (SELECT shop FROM map_settings) AS shop, x.number, x.order_id, x.day, x.currency,
        rc_amount(x.total_cents) AS total, rc_amount(x.roundoff_cents) AS fortnox_roundoff,
        rc_amount(x.total_vat_cents) AS total_vat, rc_amount(dt.vat_sum_cents) AS vat_by_rate_sum,
@@ -203,33 +163,6 @@ SELECT (SELECT shop FROM map_settings) AS shop, x.number, x.order_id, x.day, x.c
 FROM rc_fx_docs x JOIN rc_fx_doc_totals dt ON dt.number = x.number, rc_vat_model m
 WHERE NOT x.cancelled AND (x.roundoff_cents <> 0 OR x.total_vat_cents <> dt.vat_sum_cents)
 ORDER BY x.day, x.number;
-
--- The per-day summary the demo prints (SEK).
-CREATE OR REPLACE TABLE reconciliation.by_day AS
-WITH days AS (
-    SELECT day FROM rc_woo_docs UNION SELECT book_day FROM rc_fx_book_day
-    UNION SELECT order_date FROM deltas.invoice_exclusions e, map_settings m WHERE e.shop = m.shop
-),
-w AS (SELECT day, count(*) FILTER (WHERE kind = 'invoice' AND set_aside IS NULL) AS orders,
-             count(*) FILTER (WHERE kind = 'credit' AND set_aside IS NULL) AS refunds,
-             count(*) FILTER (WHERE set_aside IS NOT NULL) AS set_aside,
-             sum(rc_sek(gross_cents, rate)) FILTER (WHERE set_aside IS NULL) AS sek,
-             sum(rc_sek(gross_cents, rate)) FILTER (WHERE set_aside IS NOT NULL) AS set_aside_sek
-      FROM rc_woo_docs_all GROUP BY day),
-f AS (SELECT b.book_day AS day, count(*) FILTER (WHERE NOT credit) AS invoiced, count(*) FILTER (WHERE credit) AS credits,
-             sum(rc_sek(total_cents, rate)) AS sek, sum(rc_sek(roundoff_cents, rate)) AS roundoff
-      FROM rc_fx_docs x JOIN rc_fx_book_day b ON b.number = x.number WHERE NOT cancelled GROUP BY b.book_day),
-e AS (SELECT order_date AS day, count(*) AS excluded FROM deltas.invoice_exclusions x, map_settings m
-      WHERE x.shop = m.shop GROUP BY ALL)
-SELECT (SELECT shop FROM map_settings) AS shop, d.day, coalesce(w.orders, 0) AS orders,
-       coalesce(f.invoiced, 0) AS invoiced, coalesce(e.excluded, 0) AS excluded,
-       coalesce(w.refunds, 0) AS refunds, coalesce(f.credits, 0) AS credits,
-       rc_amount(coalesce(w.sek, 0)) AS woo_gross_sek, rc_amount(coalesce(f.sek, 0)) AS fx_gross_sek,
-       rc_amount(coalesce(f.sek, 0) - coalesce(w.sek, 0)) AS difference_sek,
-       rc_amount(coalesce(f.roundoff, 0)) AS fx_roundoff_sek,
-       coalesce(w.set_aside, 0) AS set_aside, rc_amount(coalesce(w.set_aside_sek, 0)) AS set_aside_gross_sek
-FROM days d LEFT JOIN w ON w.day = d.day LEFT JOIN f ON f.day = d.day LEFT JOIN e ON e.day = d.day
-ORDER BY d.day;
 
 -- Per order, in the document currency: what WooCommerce kept against Fortnox's live revenue, VAT per rate and
 -- open balance (docs/accounting.md §12 "Per order"). Every order in the books (rc_woo_orders) and every staged
@@ -256,7 +189,7 @@ SELECT coalesce(w.order_id, f.order_id) AS order_id, coalesce(w.vat_rate, f.vat_
        coalesce(w.vat_cents, 0) AS woo_vat_cents, coalesce(f.vat_cents, 0) AS fx_vat_cents
 FROM w FULL OUTER JOIN f ON f.order_id = w.order_id AND f.vat_rate IS NOT DISTINCT FROM w.vat_rate;
 
-CREATE OR REPLACE TABLE reconciliation.order_balances AS
+CREATE OR REPLACE TEMP TABLE rc_new_order_balances AS
 WITH fx AS (
     SELECT x.order_id, any_value(x.currency) AS currency, count(DISTINCT x.currency) AS n_currencies,
            sum(x.total_cents) AS revenue_cents, sum(coalesce(x.balance_cents, 0)) AS balance_cents,
@@ -265,13 +198,9 @@ WITH fx AS (
     FROM rc_fx_order_docs x GROUP BY x.order_id
 ),
 paid AS (
-    SELECT x.order_id,
-           sum(rc_cents(CAST(coalesce(json_extract_string(p.document, '$.AmountCurrency'),
-                                      json_extract_string(p.document, '$.Amount')) AS DECIMAL(18, 4)))) AS cents
-    FROM ledger.fortnox_documents p
-    JOIN map_settings m ON p.shop = m.shop
-    JOIN rc_fx_order_docs x ON x.number = json_extract_string(p.document, '$.InvoiceNumber')
-    WHERE p.kind = 'invoice_payment'
+    SELECT x.order_id, sum(p.cents) AS cents
+    FROM rc_fx_payments p
+    JOIN rc_fx_order_docs x ON x.number = p.invoice_number
     GROUP BY x.order_id
 ),
 vat AS (
@@ -338,7 +267,7 @@ FROM b LEFT JOIN rc_orders o ON o.order_id = b.order_id
 ORDER BY b.order_id;
 
 -- Per order and VAT rate (the detail behind order_balances.vat_diff).
-CREATE OR REPLACE TABLE reconciliation.order_vat AS
+CREATE OR REPLACE TEMP TABLE rc_new_order_vat AS
 SELECT (SELECT shop FROM map_settings) AS shop, order_id, vat_rate, rc_amount(woo_vat_cents) AS woo_vat,
        rc_amount(fx_vat_cents) AS fx_vat, rc_amount(fx_vat_cents - woo_vat_cents) AS vat_diff
 FROM rc_vat_per_order

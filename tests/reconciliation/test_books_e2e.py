@@ -43,6 +43,11 @@ def test_2000_orders_30_days_reconcile(books_env, tmp_path, monkeypatch):
 
     staged = duckdb_rows("SELECT count(*) FROM staging.orders")[0][0]
     assert staged >= 1500                # orders last modified after 2026-10-30 are outside the synced days
+    (books,) = [e.event_specific_data.materialization.metadata for e in result.all_events
+                if e.event_type_value == "ASSET_MATERIALIZATION"
+                and e.event_specific_data.materialization.asset_key.path == ["reconciliation", "books"]]
+    # the first reconciliation of this database: every order (defs/reconciliation/scope.py)
+    assert books["full_build"].value is True and books["orders_reconciled"].value >= staged
     outcomes = dict(duckdb_rows("SELECT outcome, count(*) FROM reconciliation.orders GROUP BY ALL"))
     assert sum(outcomes.values()) == staged and set(outcomes) <= {"invoiced", "excluded"}
     reasons = dict(duckdb_rows("SELECT reason, count(*) FROM deltas.invoice_exclusions GROUP BY ALL"))

@@ -20,9 +20,9 @@ import pytest
 from tests.accounting import factory as f
 from tests.accounting.helpers import START, default_mapping
 from woofort_assets.defs.reconciliation import build as rbuild
-from woofort_assets.defs.reconciliation.build import HELPERS, build_reconciliation, evaluate
+from woofort_assets.defs.reconciliation import scope as rscope
+from woofort_assets.defs.reconciliation.build import HELPERS, build_reconciliation, evaluate, reconcile
 from woofort_assets.lib.mapping import register_mapping
-from woofort_assets.lib.sql import run_sql_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = ROOT / "sql" / "reconciliation"
@@ -46,10 +46,12 @@ def test_reconciliation_sql_reads_nothing_the_deltas_produce():
 
 def test_build_runs_only_the_reconciliations_own_sql():
     assert all(name.startswith("reconciliation/") for name in HELPERS), HELPERS
-    source = _code(Path(rbuild.__file__).read_text().replace("#", "--"))
-    for helper in ("_orders.sql", "_articles.sql", "deltas/_macros.sql"):
-        assert helper not in source
-    assert "defs.deltas" not in source            # no delta code imported either
+    for module in (rbuild, rscope):          # the build and its own change detection
+        source = _code(Path(module.__file__).read_text().replace("#", "--"))
+        for helper in ("_orders.sql", "_articles.sql", "deltas/_macros.sql", "deltas/"):
+            assert helper not in source, (module.__name__, helper)
+        assert "defs.deltas" not in source        # no delta code imported either
+        assert not re.search(r"\bdeltas\s*\.\s*(order_inputs|customer_inputs|delta_builds)\b", source)
 
 
 # ------------------------------------------------------------------------------------------- 2. per order, by hand
@@ -162,8 +164,7 @@ def test_manual_refund_mode_read_defensively(hand):
         register_mapping(hand, mapping, "default", START)
         if alter:
             hand.execute(alter)
-        for name in HELPERS:
-            run_sql_file(hand, name, {})
+        reconcile(hand, "default")
         return balances(hand)[2001]
 
     assert run(None)[4:] == (D("0.00"), D("0.00"), "ok")

@@ -36,7 +36,8 @@ def reconciliation_books(context: dg.AssetExecutionContext, config: MirrorConfig
     shop = shop_key()
     with connect(context.resources.duckdb.database) as con:
         try:
-            build_reconciliation(con, mapping, shop, start_date())
+            scope = build_reconciliation(con, mapping, shop, start_date())
+            reconciled = scope.orders()
         except RuntimeError as exc:
             raise dg.Failure(description=str(exc)) from None
         outcomes = evaluate(con, shop)
@@ -54,7 +55,8 @@ def reconciliation_books(context: dg.AssetExecutionContext, config: MirrorConfig
                                           description=description, metadata=metadata))
     failed = [o.name for o in outcomes if not o.passed]
     context.log.info(f"reconciliation: {figures['orders']} orders, difference {figures['difference_sek']} SEK; "
-                     f"failed checks: {failed or 'none'}")
+                     f"failed checks: {failed or 'none'}; {reconciled} order(s) reconciled "
+                     f"({'every order' if scope.full else 'those whose inputs changed'})")
     return dg.MaterializeResult(
         metadata={
             "by_day": dg.MetadataValue.md(by_day),
@@ -67,6 +69,9 @@ def reconciliation_books(context: dg.AssetExecutionContext, config: MirrorConfig
             "order_outcomes": dg.MetadataValue.json(figures["order_outcomes"]),
             "exclusion_reasons": dg.MetadataValue.json(figures["exclusion_reasons"]),
             "failed_checks": dg.MetadataValue.json(failed),
+            # how many orders this build reconciled, and whether all of them (defs/reconciliation/scope.py)
+            "orders_reconciled": dg.MetadataValue.int(reconciled),
+            "full_build": dg.MetadataValue.bool(scope.full),
         },
         check_results=checks,
     )

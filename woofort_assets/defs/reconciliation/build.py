@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from woofort_assets.defs.reconciliation.scope import Scope
 from woofort_assets.lib.mapping import Mapping, register_mapping
 from woofort_assets.lib.sql import run_sql_file
 
@@ -12,8 +13,8 @@ from woofort_assets.lib.sql import run_sql_file
 # deltas/_orders.sql, _articles.sql or _macros.sql; issue #13 item 8, tests/reconciliation/test_independence.py).
 # It reads WooCommerce's figures from staging.*, Fortnox's from ledger.fortnox_documents, the mapping tables
 # (configuration), and deltas.invoice_exclusions / payment_exclusions only to classify an order as excluded.
-HELPERS = ("reconciliation/_macros.sql", "reconciliation/_woocommerce.sql", "reconciliation/_fortnox.sql",
-           "reconciliation/reconcile.sql", "reconciliation/oss.sql")
+# HELPERS build the scope's rows (rc_new_<table>) after _macros.sql and _scope.sql (scope.py).
+HELPERS = ("reconciliation/_woocommerce.sql", "reconciliation/_fortnox.sql", "reconciliation/reconcile.sql")
 NEEDED = (("deltas", "invoice_exclusions"), ("deltas", "payment_exclusions"), ("staging", "orders"))
 MAX_ROWS = 50
 
@@ -24,15 +25,29 @@ def missing_inputs(con) -> list[str]:
                                "table_name = ?", [s, t]).fetchone()[0]]
 
 
-def build_reconciliation(con, mapping: Mapping, shop: str, start_date: str) -> None:
-    """Rebuilds reconciliation.* (the helpers run as TEMP tables on this connection; each table is replaced
-    atomically on its own, as the deltas are, see deltas/build.py)."""
+def build_reconciliation(con, mapping: Mapping, shop: str, start_date: str, full: bool = False) -> Scope:
+    """Brings reconciliation.* up to date: the rows of the orders whose inputs changed, or every row when `full`
+    is asked or the shared inputs changed (scope.py). Each table is replaced on its own, as the deltas are."""
     missing = missing_inputs(con)
     if missing:
         raise RuntimeError(f"reconciliation needs {', '.join(missing)}: materialize the deltas first")
     register_mapping(con, mapping, shop, start_date)
+    return reconcile(con, shop, full)
+
+
+def reconcile(con, shop: str, full: bool = False) -> Scope:
+    """build_reconciliation on a connection whose mapping tables are registered (map_*)."""
+    run_sql_file(con, "reconciliation/_macros.sql", {})
+    scope = Scope.choose(con, shop, full)
+    params = {"full": scope.full, "shop": shop}
     for name in HELPERS:
-        run_sql_file(con, name, {})
+        run_sql_file(con, name, params)
+    scope.merge_orders()
+    run_sql_file(con, "reconciliation/_days.sql", params)
+    scope.merge_days()
+    run_sql_file(con, "reconciliation/oss.sql", params)
+    scope.record()
+    return scope
 
 
 @dataclass

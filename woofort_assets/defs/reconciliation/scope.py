@@ -1,0 +1,103 @@
+"""Which orders a reconciliation build replaces (issue #16): only those whose inputs changed since the tables were
+last complete, so that a 15-minute sync costs in proportion to the change, not to the shop's history.
+
+The reconciliation audits the deltas, so it detects change on its own (sql/reconciliation/_scope.sql), never
+through the deltas' digests: an order's staged rows, ledger documents, open dead letters and exclusion rows, and
+its Fortnox documents. What every order may read (the mapping, tax rates, the VAT model, customer and article dead
+letters, the reconciliation's code) is the shared digest: when it changed, a table is missing, or the last build did
+not finish, every order is reconciled. Per-order tables get the scope's rows replaced; per-day tables are
+aggregated again, from the per-document rows kept in reconciliation.day_buckets / day_documents, for the days the
+scope's documents were or are on. The tables then hold exactly what a build of every order would
+(tests/reconciliation/test_incremental_reconciliation.py checks it)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from woofort_assets.lib.duckdb import transaction
+from woofort_assets.lib.sql import load_sql, run_sql_file, sql_dir, sql_files
+
+# reconcile.sql's tables (rc_new_<table>) whose rows belong to an order (or to a Fortnox document without one), and
+# _days.sql's, whose rows belong to a day
+PER_ORDER = ("orders", "payments", "fortnox_document_problems", "order_balances", "order_vat", "day_documents",
+             "day_buckets")
+PER_DAY = ("by_day_rate", "by_day_currency", "by_day")
+# the Python code the tables depend on besides the SQL files: a new version reconciles every order again
+_CODE = (Path(__file__).with_name("build.py"), Path(__file__))
+# the days whose per-day rows change: those the scope's documents were on, and those they are on now
+_TOUCHED_DAYS = ("CREATE OR REPLACE TEMP TABLE rc_days AS SELECT day FROM reconciliation.day_documents WHERE shop = ? "
+                 "AND (order_id IS NULL OR order_id IN (SELECT order_id FROM rc_scope)) "
+                 "UNION SELECT day FROM rc_new_day_documents")
+
+
+def shared_digest(con, shop: str) -> str:
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for name in sql_files("reconciliation"):
+        digest.update((sql_dir() / name).read_bytes())
+    for path in _CODE:
+        digest.update(path.read_bytes())
+    mapping = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'map_') "
+        "ORDER BY table_name").fetchall()]
+    for table in mapping:
+        digest.update(repr((table, con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone())).encode())
+    digest.update(repr(con.execute(load_sql("reconciliation/_shared_inputs.sql"), {"shop": shop}).fetchall()).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Scope:
+    """The orders of one build (TEMP table rc_scope, which the reconciliation SQL reads unless `full`), and how
+    each table it writes (rc_new_<table>) becomes reconciliation.<table>."""
+
+    con: duckdb.DuckDBPyConnection
+    shop: str
+    full: bool
+    shared: str
+
+    @classmethod
+    def choose(cls, con, shop: str, full: bool) -> Scope:
+        shared = shared_digest(con, shop)
+        built = con.execute("SELECT shared_digest FROM reconciliation.builds WHERE shop = ?", [shop]).fetchone()
+        existing = {row[0] for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'reconciliation'").fetchall()}
+        full = full or built is None or built[0] != shared or not {*PER_ORDER, *PER_DAY} <= existing
+        # until this build records its inputs, the next one reconciles every order: a build that fails half-way
+        # leaves no table claiming to be complete
+        con.execute("DELETE FROM reconciliation.builds WHERE shop = ?", [shop])
+        run_sql_file(con, "reconciliation/_scope.sql", {"full": full})
+        return cls(con, shop, full, shared)
+
+    def orders(self) -> int:
+        return self.con.execute("SELECT count(*) FROM rc_scope").fetchone()[0]
+
+    def merge_orders(self) -> None:
+        """Each per-order table := its rows of the orders outside the scope, and rc_new_<table> (the scope's)."""
+        if self.full:      # every day
+            self.con.execute("CREATE OR REPLACE TEMP TABLE rc_days AS SELECT DISTINCT day FROM rc_new_day_documents")
+        else:
+            self.con.execute(_TOUCHED_DAYS, [self.shop])
+        for table in PER_ORDER:
+            self._merge(table, "order_id IS NULL OR order_id IN (SELECT order_id FROM rc_scope)")
+
+    def merge_days(self) -> None:
+        """Each per-day table := its rows of the days outside rc_days, and rc_new_<table> (those days')."""
+        for table in PER_DAY:
+            self._merge(table, "day IN (SELECT day FROM rc_days)")
+
+    def _merge(self, table: str, replaced: str) -> None:
+        if self.full:
+            self.con.execute(f"CREATE OR REPLACE TABLE reconciliation.{table} AS FROM rc_new_{table}")
+            return
+        with transaction(self.con):
+            self.con.execute(f"DELETE FROM reconciliation.{table} WHERE shop = ? AND ({replaced})", [self.shop])
+            self.con.execute(f"INSERT INTO reconciliation.{table} BY NAME FROM rc_new_{table}")
+
+    def record(self) -> None:
+        """After every table is written, the next build replaces only what changes from here."""
+        run_sql_file(self.con, "reconciliation/_record_scope.sql",
+                     {"shop": self.shop, "shared_digest": self.shared, "full": self.full})
