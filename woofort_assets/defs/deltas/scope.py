@@ -10,16 +10,15 @@ each order, exactly what a build of every order would (tests/accounting/test_inc
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from woofort_assets.lib import buyers, fx_rates
+from woofort_assets.lib import build_digest, buyers, fx_rates
 from woofort_assets.lib.duckdb import transaction
 from woofort_assets.lib.settings import value
-from woofort_assets.lib.sql import load_sql, run_sql_file, sql_dir, sql_files
+from woofort_assets.lib.sql import run_sql_file
 
 # the tables each order delta's file writes, as wf_new_<table> for the orders of the build's scope, in dependency
 # order
@@ -30,25 +29,15 @@ WRITES = {"customer_delta": ("customer_delta",),
 # rows of a delta table that belong to the scope besides those of its orders: the cards of its customers
 _ALSO_REPLACED = {"customer_delta": "source_key IN (SELECT customer_number FROM wf_scope_customers)"}
 # the Python code the deltas' results depend on besides the SQL files: a new version prices every order again
-_CODE = (Path(buyers.__file__), Path(fx_rates.__file__), Path(__file__).with_name("build.py"), Path(__file__))
+_CODE = (Path(build_digest.__file__), Path(buyers.__file__), Path(fx_rates.__file__),
+         Path(__file__).with_name("build.py"), Path(__file__))
 
 
 def shared_digest(con, shop: str) -> str:
-    digest = hashlib.sha256(duckdb.__version__.encode())
-    for name in sql_files("deltas"):
-        digest.update((sql_dir() / name).read_bytes())
-    for path in _CODE:
-        digest.update(path.read_bytes())
     rate_file = value("WOOFORT_FX_RATE_FILE")
-    if rate_file and Path(rate_file).is_file():     # a missing file: register_rates says so
-        digest.update(Path(rate_file).read_bytes())
-    mapping = [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'map_') "
-        "ORDER BY table_name").fetchall()]
-    for table in mapping:
-        digest.update(repr((table, con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone())).encode())
-    digest.update(repr(con.execute(load_sql("deltas/_shared_inputs.sql"), {"shop": shop}).fetchall()).encode())
-    return digest.hexdigest()
+    # a missing rate file: register_rates says so
+    rates = [Path(rate_file)] if rate_file and Path(rate_file).is_file() else []
+    return build_digest.shared_digest(con, shop, "deltas", _CODE, rates)
 
 
 @dataclass

@@ -12,14 +12,14 @@ scope's documents were or are on. The tables then hold exactly what a build of e
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from woofort_assets.lib import build_digest
 from woofort_assets.lib.duckdb import transaction
-from woofort_assets.lib.sql import load_sql, run_sql_file, sql_dir, sql_files
+from woofort_assets.lib.sql import run_sql_file
 
 # reconcile.sql's tables (rc_new_<table>) whose rows belong to an order (or to a Fortnox document without one), and
 # _days.sql's, whose rows belong to a day
@@ -27,7 +27,7 @@ PER_ORDER = ("orders", "payments", "fortnox_document_problems", "order_balances"
              "day_buckets")
 PER_DAY = ("by_day_rate", "by_day_currency", "by_day")
 # the Python code the tables depend on besides the SQL files: a new version reconciles every order again
-_CODE = (Path(__file__).with_name("build.py"), Path(__file__))
+_CODE = (Path(build_digest.__file__), Path(__file__).with_name("build.py"), Path(__file__))
 # the days whose per-day rows change: those the scope's documents were on, and those they are on now
 _TOUCHED_DAYS = ("CREATE OR REPLACE TEMP TABLE rc_days AS SELECT day FROM reconciliation.day_documents WHERE shop = ? "
                  "AND (order_id IS NULL OR order_id IN (SELECT order_id FROM rc_scope)) "
@@ -35,18 +35,7 @@ _TOUCHED_DAYS = ("CREATE OR REPLACE TEMP TABLE rc_days AS SELECT day FROM reconc
 
 
 def shared_digest(con, shop: str) -> str:
-    digest = hashlib.sha256(duckdb.__version__.encode())
-    for name in sql_files("reconciliation"):
-        digest.update((sql_dir() / name).read_bytes())
-    for path in _CODE:
-        digest.update(path.read_bytes())
-    mapping = [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'map_') "
-        "ORDER BY table_name").fetchall()]
-    for table in mapping:
-        digest.update(repr((table, con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone())).encode())
-    digest.update(repr(con.execute(load_sql("reconciliation/_shared_inputs.sql"), {"shop": shop}).fetchall()).encode())
-    return digest.hexdigest()
+    return build_digest.shared_digest(con, shop, "reconciliation", _CODE)
 
 
 @dataclass
