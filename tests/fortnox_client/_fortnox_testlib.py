@@ -92,9 +92,11 @@ def client_kwargs(sb, data_dir, **kw) -> dict:
     return args
 
 
-def run_workers(n: int, args: dict, timeout: float = 60.0) -> list[dict]:
-    procs = [subprocess.Popen([sys.executable, str(WORKER), json.dumps(args)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(n)]
+def run_workers(n: int, args: dict | list[dict], timeout: float = 60.0) -> list[dict]:
+    """`n` worker processes (_worker.py) with the same `args`, or each with its own."""
+    each = args if isinstance(args, list) else [args] * n
+    procs = [subprocess.Popen([sys.executable, str(WORKER), json.dumps(a)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for a in each]
     out = []
     for p in procs:
         stdout, stderr = p.communicate(timeout=timeout)

@@ -60,3 +60,25 @@ def test_a_sequential_sender_sees_no_429_from_the_strict_mode_with_jitter(make_s
     share = 25 / (sum(spans) / len(spans)) / 5.0  # of the limit, sustained: 25 per span
     # 5 s + 0.01 s margin + the answer (jitter averages 0.1 s) per 25: about 97 %; leave room for a loaded machine
     assert share >= 0.93, share
+
+
+def test_workers_sharing_no_disk_share_the_limit_through_postgresql(make_sandbox, tmp_path, monkeypatch,
+                                                                    postgres_database):
+    """Two processes with data directories of their own (machines sharing no disk): with WOOFORT_SHARED_STATE_URL
+    the window lives in PostgreSQL (lib/ratelimit_pg.py), stamped by its clock, and the strict mode with jitter
+    still sees no 429."""
+    db = postgres_database
+    monkeypatch.setenv("WOOFORT_SHARED_STATE_URL",
+                       f"postgresql://{db['user']}:{db['password']}@{db['host']}:{db['port']}/{db['dbname']}")
+    sandbox = make_sandbox(rate_mode="strict", rate_jitter_seconds=JITTER)
+    start_at = time.time() + 4.0
+    args = [{"client": client_kwargs(sandbox, tmp_path / f"machine-{n}", tenant_id=TENANT), "mode": "load",
+             "threads": 4, "duration": DURATION, "start_at": start_at} for n in (1, 2)]
+    results = run_workers(2, args)
+    counters = sandbox.counters_snapshot()
+    done = sum(r["ok"] for r in results)
+    assert [r["errors"] for r in results] == [[], []]
+    assert counters.get("429_sent", 0) == 0
+    assert done >= 25 * 3, done
+    assert not list(tmp_path.glob("machine-*/fortnox_ratelimit_*"))      # no window on either disk
+

@@ -21,10 +21,10 @@ def _unused_refresh_tokens(sb) -> list[str]:
 
 @pytest.fixture(params=["file", "postgresql"])
 def store_kind(request, monkeypatch) -> str:
-    """The token file, or PostgreSQL (WOOFORT_TOKEN_STORE_URL) as workers on several machines share it."""
+    """The token file, or PostgreSQL (WOOFORT_SHARED_STATE_URL) as workers on several machines share it."""
     if request.param == "postgresql":
         db = request.getfixturevalue("postgres_database")
-        monkeypatch.setenv("WOOFORT_TOKEN_STORE_URL", f"postgresql://{db['user']}:{db['password']}@{db['host']}:"
+        monkeypatch.setenv("WOOFORT_SHARED_STATE_URL", f"postgresql://{db['user']}:{db['password']}@{db['host']}:"
                                                       f"{db['port']}/{db['dbname']}")
     return request.param
 

@@ -1,6 +1,6 @@
 """The Fortnox tokens in PostgreSQL, for workers on several machines (issue #18 item 3), and the choice of store.
 
-With `WOOFORT_TOKEN_STORE_URL` set, every process of every machine keeps the shop's tokens in one row of
+With `WOOFORT_SHARED_STATE_URL` set, every process of every machine keeps the shop's tokens in one row of
 `woofort_fortnox_tokens` in that database (the Dagster instance's own database does), keyed by `WOOFORT_SHOP`;
 unset, the token file of lib/fortnox_token.py. The rules of that module hold unchanged: a refresh token is
 recorded as spent, durably, before it is presented, and the rotated one before the access token is handed out.
@@ -27,7 +27,7 @@ _CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, data JSON
 
 def token_store(data_dir) -> Sections:
     """Where this installation keeps its Fortnox tokens."""
-    url = value("WOOFORT_TOKEN_STORE_URL")
+    url = value("WOOFORT_SHARED_STATE_URL")
     return PostgresTokenStore(url, shop_key()) if url else TokenStore(data_dir)
 
 

@@ -34,10 +34,13 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from pyrate_limiter import Duration, Rate, RateItem, SQLiteBucket
+
+from woofort_assets.lib.settings import value
 
 DEFAULT_MARGIN_SECONDS = 0.01
 IN_FLIGHT_SECONDS = 60.0  # a request out longer than this (timeouts are 30 s) is dated as if answered then
@@ -46,6 +49,12 @@ POLL_SECONDS = 0.25  # re-check this often while every counted slot is still in 
 
 class RateLimitTimeout(TimeoutError):
     """No slot became free within the caller's timeout."""
+
+
+class RequestSlots(Protocol):
+    """A shared window of requests: this module's file, or PostgreSQL's (lib/ratelimit_pg.py)."""
+
+    def slot(self, timeout: float = 300.0) -> AbstractContextManager[float]: ...
 
 
 class SharedRateLimiter:
@@ -137,7 +146,7 @@ class SharedRateLimiter:
         conn.commit()
 
 
-_cache: dict[tuple, SharedRateLimiter] = {}
+_cache: dict[tuple, RequestSlots] = {}
 _cache_guard = threading.Lock()
 
 
@@ -147,10 +156,20 @@ def shared_limiter(
     limit: int,
     window_seconds: float,
     margin_seconds: float = DEFAULT_MARGIN_SECONDS,
-) -> SharedRateLimiter:
+) -> RequestSlots:
     """One limiter per (state file, settings) per process (re-created after fork: SQLite connections
-    must not cross a fork). `key` names the budget (e.g. api url + client id + tenant)."""
+    must not cross a fork). `key` names the budget (e.g. api url + client id + tenant). With
+    `WOOFORT_SHARED_STATE_URL` the window is kept in PostgreSQL instead (lib/ratelimit_pg.py)."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    shared = value("WOOFORT_SHARED_STATE_URL")
+    if shared:
+        from woofort_assets.lib.ratelimit_pg import PostgresRateLimiter
+
+        cache_key = (os.getpid(), shared, digest, limit, window_seconds, margin_seconds)
+        with _cache_guard:
+            if cache_key not in _cache:
+                _cache[cache_key] = PostgresRateLimiter(shared, digest, limit, window_seconds, margin_seconds)
+            return _cache[cache_key]
     state_file = Path(data_dir) / f"fortnox_ratelimit_{digest}.sqlite"
     cache_key = (os.getpid(), str(state_file), limit, window_seconds, margin_seconds)
     with _cache_guard:

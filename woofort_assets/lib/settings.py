@@ -127,10 +127,11 @@ SETTINGS: tuple[Setting, ...] = (
             "how often `sync_today` runs: 1–59, or a multiple of 60 up to 720"),
     Setting("WOOFORT_ALERT_WEBHOOK_URL", url, None, "Slack-compatible webhook for alerts",
             shown_default="none (alerts logged only)", secret=True),
-    Setting("WOOFORT_TOKEN_STORE_URL", postgres_url, None,
+    Setting("WOOFORT_SHARED_STATE_URL", postgres_url, None,
             "a PostgreSQL database (the Dagster instance's will do) where every worker, on any machine, keeps the "
-            "Fortnox tokens, one row per `WOOFORT_SHOP` under a lock (docs/deployment.md)",
-            shown_default="none: the file `fortnox_token.json` in the data directory", secret=True),
+            "Fortnox tokens (one row per `WOOFORT_SHOP`, under a lock) and the Fortnox rate-limit window "
+            "(docs/deployment.md)",
+            shown_default="none: both are files in the data directory", secret=True),
     Setting("WOOFORT_TOKEN_WARN_DAYS", days, 10.0, "warn when the Fortnox refresh token has fewer days left",
             shown_default="`10`"),
     Setting("WOOFORT_PII_RETENTION_DAYS", integer(0, what=" of days"), 90,

@@ -26,7 +26,7 @@ from urllib3.util.retry import Retry
 
 from woofort_assets.lib.errors import host_of
 from woofort_assets.lib.fortnox_token_pg import token_store
-from woofort_assets.lib.ratelimit import SharedRateLimiter, shared_limiter
+from woofort_assets.lib.ratelimit import RequestSlots, shared_limiter
 from woofort_assets.lib.settings import DEFAULT_FORTNOX_API_URL as DEFAULT_API_URL
 from woofort_assets.lib.settings import DEFAULT_FORTNOX_AUTH_URL as DEFAULT_AUTH_URL
 from woofort_assets.lib.settings import ConfigError
@@ -131,7 +131,7 @@ class FortnoxClient:
                               float(rate_window_seconds)) + ((margin,) if margin is not None else ())
 
     @property
-    def limiter(self) -> SharedRateLimiter:
+    def limiter(self) -> RequestSlots:
         return shared_limiter(*self._limiter_args)  # per process (safe after fork)
 
     def __repr__(self) -> str:
