@@ -27,6 +27,12 @@ def require(condition: bool, reason: str) -> None:
 
 
 # ----------------------------------------------------------------------------------------- PostgreSQL
+def postgres_url(database: dict) -> str:
+    """The URL of a `postgres_database` (WOOFORT_SHARED_STATE_URL's form)."""
+    return (f"postgresql://{database['user']}:{database['password']}@{database['host']}:{database['port']}/"
+            f"{database['dbname']}")
+
+
 @pytest.fixture
 def postgres_database():
     """A fresh, empty database on the test PostgreSQL server (WOOFORT_TEST_POSTGRES_URL, else

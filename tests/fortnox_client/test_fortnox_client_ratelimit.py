@@ -9,6 +9,7 @@ import time
 import pytest
 from _fortnox_testlib import TENANT, client_kwargs, run_workers
 
+from tests.conftest import postgres_url
 from woofort_assets.resources.fortnox import FortnoxClient
 
 DURATION = 15.0
@@ -21,15 +22,20 @@ def test_two_processes_never_see_a_429_at_the_real_limit(mode, request, tmp_path
         sandbox = request.getfixturevalue("sandbox")
     else:
         sandbox = request.getfixturevalue("make_sandbox")(rate_mode="strict", rate_jitter_seconds=JITTER)
-    args = {"client": client_kwargs(sandbox, tmp_path, tenant_id=TENANT), "mode": "load", "threads": 4,
-            "duration": DURATION, "start_at": time.time() + 4.0}
-    results = run_workers(2, args)
+    _two_processes_at_full_pace(sandbox, [tmp_path, tmp_path])
+
+
+def _two_processes_at_full_pace(sandbox, data_dirs) -> None:
+    """Two processes x four threads send for DURATION s: no error, no 429, and not over-cautious either."""
+    start_at = time.time() + 4.0
+    results = run_workers(2, [{"client": client_kwargs(sandbox, data_dir, tenant_id=TENANT), "mode": "load",
+                               "threads": 4, "duration": DURATION, "start_at": start_at} for data_dir in data_dirs])
     counters = sandbox.counters_snapshot()
     done = sum(r["ok"] for r in results)
     assert [r["errors"] for r in results] == [[], []]
     assert counters.get("429_sent", 0) == 0
-    # Not over-cautious either: a burst of 25, then 25 more every 5 s + one answer's time (each slot is dated by
-    # its answer), so 15 s hold three full windows (the threads still waiting at the end add up to 8 more).
+    # A burst of 25, then 25 more every 5 s + one answer's time (each slot is dated by its answer), so 15 s hold
+    # three full windows (the threads still waiting at the end add up to 8 more).
     assert done >= 25 * 3, done
     assert counters["GET /3/companyinformation"] == done
 
@@ -67,18 +73,8 @@ def test_workers_sharing_no_disk_share_the_limit_through_postgresql(make_sandbox
     """Two processes with data directories of their own (machines sharing no disk): with WOOFORT_SHARED_STATE_URL
     the window lives in PostgreSQL (lib/ratelimit_pg.py), stamped by its clock, and the strict mode with jitter
     still sees no 429."""
-    db = postgres_database
-    monkeypatch.setenv("WOOFORT_SHARED_STATE_URL",
-                       f"postgresql://{db['user']}:{db['password']}@{db['host']}:{db['port']}/{db['dbname']}")
+    monkeypatch.setenv("WOOFORT_SHARED_STATE_URL", postgres_url(postgres_database))
     sandbox = make_sandbox(rate_mode="strict", rate_jitter_seconds=JITTER)
-    start_at = time.time() + 4.0
-    args = [{"client": client_kwargs(sandbox, tmp_path / f"machine-{n}", tenant_id=TENANT), "mode": "load",
-             "threads": 4, "duration": DURATION, "start_at": start_at} for n in (1, 2)]
-    results = run_workers(2, args)
-    counters = sandbox.counters_snapshot()
-    done = sum(r["ok"] for r in results)
-    assert [r["errors"] for r in results] == [[], []]
-    assert counters.get("429_sent", 0) == 0
-    assert done >= 25 * 3, done
+    _two_processes_at_full_pace(sandbox, [tmp_path / "machine-1", tmp_path / "machine-2"])
     assert not list(tmp_path.glob("machine-*/fortnox_ratelimit_*"))      # no window on either disk
 

@@ -10,6 +10,7 @@ import time
 import pytest
 from _fortnox_testlib import CLIENT_ID, TENANT, client_kwargs, run_workers
 
+from tests.conftest import postgres_url
 from woofort_assets.lib.fortnox_token import TOKEN_FILENAME, TokenStore
 from woofort_assets.lib.fortnox_token_pg import PostgresTokenStore, token_store
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxClient
@@ -23,9 +24,7 @@ def _unused_refresh_tokens(sb) -> list[str]:
 def store_kind(request, monkeypatch) -> str:
     """The token file, or PostgreSQL (WOOFORT_SHARED_STATE_URL) as workers on several machines share it."""
     if request.param == "postgresql":
-        db = request.getfixturevalue("postgres_database")
-        monkeypatch.setenv("WOOFORT_SHARED_STATE_URL", f"postgresql://{db['user']}:{db['password']}@{db['host']}:"
-                                                      f"{db['port']}/{db['dbname']}")
+        monkeypatch.setenv("WOOFORT_SHARED_STATE_URL", postgres_url(request.getfixturevalue("postgres_database")))
     return request.param
 
 
