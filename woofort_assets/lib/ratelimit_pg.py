@@ -37,10 +37,11 @@ class PostgresRateLimiter:
     def _connection(self):
         con = getattr(self._local, "con", None)
         if con is None or con.closed:
-            import psycopg2
             import psycopg2.errors
 
-            con = self._local.con = psycopg2.connect(self._url, connect_timeout=10)
+            from woofort_assets.lib.fortnox_token_pg import shared_state_connection
+
+            con = self._local.con = shared_state_connection(self._url)
             try:
                 with con, con.cursor() as cur:
                     cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT NOT NULL, name TEXT NOT NULL, "
