@@ -25,25 +25,32 @@ documents AS (
            ON d.entity = 'invoice' AND d.money_hash IS NULL AND f.shop = d.shop AND f.kind = 'invoice'
           AND f.number = d.fortnox_number
     WHERE d.entity IN ('invoice', 'credit_invoice', 'invoice_payment', 'invoice_reissue')
+),
+-- Every row is hashed with its table's name and the hashes of an order are XORed in one aggregation (one pass,
+-- not a join per table).
+parts AS (
+    SELECT o.order_id, hash(o) AS h FROM staging.orders o, map_settings s WHERE o.shop = s.shop
+    UNION ALL
+    SELECT x.order_id, hash('line', x) FROM staging.order_lines x, map_settings s WHERE x.shop = s.shop
+    UNION ALL
+    SELECT x.order_id, hash('coupon_line', x) FROM staging.order_coupon_lines x, map_settings s
+    WHERE x.shop = s.shop
+    UNION ALL
+    SELECT x.order_id, hash('tax_line', x) FROM staging.order_tax_lines x, map_settings s WHERE x.shop = s.shop
+    UNION ALL
+    SELECT x.order_id, hash('refund', x) FROM staging.refunds x, map_settings s WHERE x.shop = s.shop
+    UNION ALL
+    SELECT x.order_id, hash('refund_line', x) FROM staging.refund_lines x, map_settings s WHERE x.shop = s.shop
+    UNION ALL
+    SELECT order_id, hash('ledger', h) FROM documents
+    UNION ALL
+    SELECT TRY_CAST(q.source_key AS BIGINT), hash('reissue_request', q.fortnox_number, q.requested_at)
+    FROM ledger.reissue_requests q, map_settings s WHERE q.shop = s.shop
 )
-SELECT o.order_id, o.customer_id, o.billing_email,
-       hash(hash(o), l.h, c.h, t.h, r.h, rl.h, d.h, q.h) AS digest
-FROM staging.orders o
-JOIN map_settings s ON o.shop = s.shop
-LEFT JOIN (SELECT x.order_id, bit_xor(hash(x)) AS h FROM staging.order_lines x, map_settings s
-           WHERE x.shop = s.shop GROUP BY x.order_id) l ON l.order_id = o.order_id
-LEFT JOIN (SELECT x.order_id, bit_xor(hash(x)) AS h FROM staging.order_coupon_lines x, map_settings s
-           WHERE x.shop = s.shop GROUP BY x.order_id) c ON c.order_id = o.order_id
-LEFT JOIN (SELECT x.order_id, bit_xor(hash(x)) AS h FROM staging.order_tax_lines x, map_settings s
-           WHERE x.shop = s.shop GROUP BY x.order_id) t ON t.order_id = o.order_id
-LEFT JOIN (SELECT x.order_id, bit_xor(hash(x)) AS h FROM staging.refunds x, map_settings s
-           WHERE x.shop = s.shop GROUP BY x.order_id) r ON r.order_id = o.order_id
-LEFT JOIN (SELECT x.order_id, bit_xor(hash(x)) AS h FROM staging.refund_lines x, map_settings s
-           WHERE x.shop = s.shop GROUP BY x.order_id) rl ON rl.order_id = o.order_id
-LEFT JOIN (SELECT order_id, bit_xor(h) AS h FROM documents GROUP BY order_id) d ON d.order_id = o.order_id
-LEFT JOIN (SELECT TRY_CAST(q.source_key AS BIGINT) AS order_id, bit_xor(hash(q.fortnox_number, q.requested_at)) AS h
-           FROM ledger.reissue_requests q, map_settings s WHERE q.shop = s.shop GROUP BY ALL) q
-       ON q.order_id = o.order_id;
+SELECT o.order_id, o.customer_id, o.billing_email, d.digest
+FROM (SELECT order_id, bit_xor(h) AS digest FROM parts GROUP BY order_id) d
+JOIN staging.orders o ON o.order_id = d.order_id
+JOIN map_settings s ON o.shop = s.shop;
 
 -- 2. Per customer: its ledger row and, for a registered customer, its staged profile (customer_delta reads both).
 CREATE OR REPLACE TEMP TABLE wf_customer_digests AS

@@ -5,6 +5,8 @@ living-shop scenarios of test_shop_changes.py and a shop where one order of many
 from __future__ import annotations
 
 import inspect
+from decimal import Decimal as D
+
 import pytest
 
 import tests.accounting.test_shop_changes as scenarios
@@ -87,6 +89,29 @@ def test_one_changed_order_of_many_is_the_only_one_priced(con):
     incremental = snapshot(con)
     build_all(con, mapping, f.SHOP, START, full=True)
     assert snapshot(con) == incremental
+
+
+# a text column of each staged table an order's deltas read
+STAGED_COLUMNS = {"orders": "billing_city", "order_lines": "name", "order_coupon_lines": "code",
+                  "order_tax_lines": "label", "refunds": "reason", "refund_lines": "name"}
+
+
+@pytest.mark.parametrize("table,column", STAGED_COLUMNS.items())
+def test_a_change_to_one_staged_table_alone_prices_the_order_again(con, table, column):
+    mapping = parse_mapping(scenarios.MAPPING_TEXT)
+    changed = order(5000, status="completed", coupons=[("HOST", D("10.00"))])
+    changed.refunds.append(f.refund_of(changed, 6000, [(2, D(1))]))
+    f.insert_order(con, changed)
+    f.insert_order(con, order(5001, status="completed", email="bo@example.se"))
+    build_all(con, mapping, f.SHOP, START)
+    sink(con)
+    build_all(con, mapping, f.SHOP, START)
+    build_all(con, mapping, f.SHOP, START)
+    assert last_build(con) == (0, False)
+    assert con.execute(f"SELECT count(*) FROM staging.{table} WHERE order_id = 5000").fetchone()[0] > 0
+    con.execute(f"UPDATE staging.{table} SET {column} = {column} || ' (ändrad)' WHERE order_id = 5000")
+    build_all(con, mapping, f.SHOP, START)
+    assert con.execute("SELECT order_id FROM wf_scope").fetchall() == [(5000,)]
 
 
 def test_a_build_that_did_not_finish_makes_the_next_one_price_every_order(con, monkeypatch):

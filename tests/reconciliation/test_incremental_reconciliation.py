@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from decimal import Decimal as D
 
 import pytest
 
@@ -74,6 +75,26 @@ def test_each_living_shop_scenario_reconciles_incrementally_what_a_full_build_do
     assert any(not full for _, full in builds.builds[1:]), builds.builds
 
 
+# a text column of each staged table the reconciliation reads of an order
+STAGED_COLUMNS = {"orders": "billing_city", "order_lines": "name", "order_tax_lines": "label", "refunds": "reason",
+                  "refund_lines": "name"}
+
+
+@pytest.mark.parametrize("table,column", STAGED_COLUMNS.items())
+def test_a_change_to_one_staged_table_alone_reconciles_the_order_again(con, table, column):
+    mapping = parse_mapping(scenarios.MAPPING_TEXT)
+    changed = order(5000, status="completed")
+    changed.refunds.append(f.refund_of(changed, 6000, [(2, D(1))]))
+    f.insert_order(con, changed)
+    f.insert_order(con, order(5001, status="completed"))
+    build_all(con, mapping, "default", START)
+    assert verified(con, mapping) == (2, True)
+    assert verified(con, mapping) == (0, False)
+    assert con.execute(f"SELECT count(*) FROM staging.{table} WHERE order_id = 5000").fetchone()[0] > 0
+    con.execute(f"UPDATE staging.{table} SET {column} = {column} || ' (ändrad)' WHERE order_id = 5000")
+    assert verified(con, mapping) == (1, False)
+
+
 @pytest.fixture
 def hand():
     """test_independence's three orders with the Fortnox documents that book them (invoices, credits, payments)."""
@@ -135,6 +156,12 @@ def test_a_changed_fortnox_document_reconciles_only_its_order(hand):
                  "'{\"InvoiceDate\": \"2026-10-20\"}') WHERE kind = 'invoice' AND number = '4'")
     hand.execute("UPDATE staging.orders SET date_created = date_created + INTERVAL 3 DAY WHERE order_id = 2002")
     assert verified(hand, mapping) == (2, False)
+    assert hand.execute("SELECT invoiced FROM reconciliation.by_day WHERE day = '2026-10-20'").fetchone() == (1,)
+    # ... and a day that its last document leaves has no row any more
+    hand.execute("UPDATE ledger.fortnox_documents SET document = json_merge_patch(document, "
+                 "'{\"InvoiceDate\": \"2026-10-21\"}') WHERE kind = 'invoice' AND number = '4'")
+    assert verified(hand, mapping) == (1, False)
+    assert hand.execute("SELECT count(*) FROM reconciliation.by_day WHERE day = '2026-10-20'").fetchone() == (0,)
     # a customer's dead letter may set aside any of the shop's orders: every order
     hand.execute("INSERT INTO ledger.dead_letter (shop, entity, source_key, error_code, error_message, http_status) "
                  "VALUES ('default', 'customer', 'x', 1, 'no', 400)")

@@ -5,9 +5,10 @@ The reconciliation audits the deltas, so it detects change on its own (sql/recon
 through the deltas' digests: an order's staged rows, ledger documents, open dead letters and exclusion rows, and
 its Fortnox documents. What every order may read (the mapping, tax rates, the VAT model, customer and article dead
 letters, the reconciliation's code) is the shared digest: when it changed, a table is missing, or the last build did
-not finish, every order is reconciled. Per-order tables get the scope's rows replaced; per-day tables are
-aggregated again, from the per-document rows kept in reconciliation.day_buckets / day_documents, for the days the
-scope's documents were or are on. The tables then hold exactly what a build of every order would
+not finish, every order is reconciled. Per-order tables get the scope's rows replaced; the per-day tables of the
+days the scope's documents were or are on come from running sums per day, to which a build adds the scope's
+per-document rows as they are now and from which it subtracts them as they were (sql/reconciliation/_days.sql).
+The tables then hold exactly what a build of every order would
 (tests/reconciliation/test_incremental_reconciliation.py checks it)."""
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from woofort_assets.lib.duckdb import transaction
 from woofort_assets.lib.sql import run_sql_file
 
 # reconcile.sql's tables (rc_new_<table>) whose rows belong to an order (or to a Fortnox document without one), and
-# _days.sql's, whose rows belong to a day
+# _days.sql's, whose rows belong to a day: the running sums and the tables derived from them
 PER_ORDER = ("orders", "payments", "fortnox_document_problems", "order_balances", "order_vat", "day_documents",
              "day_buckets")
-PER_DAY = ("by_day_rate", "by_day_currency", "by_day")
+PER_DAY = ("day_rate_sums", "day_currency_sums", "day_sums", "by_day_rate", "by_day_currency", "by_day")
 # the Python code the tables depend on besides the SQL files: a new version reconciles every order again
 _CODE = (Path(build_digest.__file__), Path(__file__).with_name("build.py"), Path(__file__))
 # the days whose per-day rows change: those the scope's documents were on, and those they are on now
@@ -64,12 +65,15 @@ class Scope:
     def orders(self) -> int:
         return self.con.execute("SELECT count(*) FROM rc_scope").fetchone()[0]
 
-    def merge_orders(self) -> None:
-        """Each per-order table := its rows of the orders outside the scope, and rc_new_<table> (the scope's)."""
+    def mark_days(self) -> None:
+        """rc_days: the days whose per-day rows this build replaces; read before the per-order tables are merged."""
         if self.full:      # every day
             self.con.execute("CREATE OR REPLACE TEMP TABLE rc_days AS SELECT DISTINCT day FROM rc_new_day_documents")
         else:
             self.con.execute(_TOUCHED_DAYS, [self.shop])
+
+    def merge_orders(self) -> None:
+        """Each per-order table := its rows of the orders outside the scope, and rc_new_<table> (the scope's)."""
         for table in PER_ORDER:
             self._merge(table, "order_id IS NULL OR order_id IN (SELECT order_id FROM rc_scope)")
 
@@ -79,8 +83,9 @@ class Scope:
             self._merge(table, "day IN (SELECT day FROM rc_days)")
 
     def _merge(self, table: str, replaced: str) -> None:
-        if self.full:
-            self.con.execute(f"CREATE OR REPLACE TABLE reconciliation.{table} AS FROM rc_new_{table}")
+        if self.full:    # in order of the key an incremental build reads by, so a scan can skip row groups
+            key = "order_id" if table in PER_ORDER else "day"
+            self.con.execute(f"CREATE OR REPLACE TABLE reconciliation.{table} AS FROM rc_new_{table} ORDER BY {key}")
             return
         with transaction(self.con):
             self.con.execute(f"DELETE FROM reconciliation.{table} WHERE shop = ? AND ({replaced})", [self.shop])
