@@ -156,3 +156,17 @@ def test_a_bad_record_is_quarantined_with_its_reason_and_the_rest_proceeds(woofo
     assert staged_order_ids() == good
     staged = metadata(result, "staging/orders")
     assert (staged["fetched"], staged["staged"], staged["quarantined"]) == (len(good) + 1, len(good), 1)
+
+
+def test_landing_more_than_the_connections_memory_bound_in_one_call(tmp_path):
+    """The landing connection is bounded to LANDING_MEMORY_LIMIT (32MB); an operator tool or a benchmark may land
+    thousands of records at once: 2,000 records of 20 KB each are about 40 MB, more than one insert can hold."""
+    from woofort_assets.defs.woocommerce.landing import land
+    from woofort_assets.lib.duckdb import connect
+
+    db = str(tmp_path / "woofort.duckdb")
+    records = [{"id": n, "customer_note": "x" * 20_000} for n in range(2_000)]
+    assert land(db, "orders", "default", "run-1", records) == 2_000
+    with connect(db) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT payload->>'$.id') FROM raw.orders").fetchone() == (
+            2_000, 2_000)

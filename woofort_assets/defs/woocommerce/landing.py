@@ -24,6 +24,7 @@ from woofort_assets.lib.duckdb import HeldConnection
 
 RAW_ENTITIES = frozenset({"orders", "refunds", "products", "variations", "customers", "tax_rates", "tax_classes"})
 LANDING_MEMORY_LIMIT = "32MB"
+LANDING_CHUNK_RECORDS = 200
 
 
 def bound_for_appending(con: duckdb.DuckDBPyConnection) -> None:
@@ -58,10 +59,13 @@ class RawLanding:
             }
         )
         con = self._connection.get()
-        con.register("landing_batch", batch)
-        con.execute(f"INSERT INTO raw.{entity} (shop, fetched_at, run_id, payload) "
-                    "SELECT shop, fetched_at, run_id, payload::JSON FROM landing_batch")
-        con.unregister("landing_batch")
+        # a crawl's page is at most 100 records; an operator tool or a test may land thousands at once, which in one
+        # insert outgrow the connection's memory bound
+        for chunk in batch.to_batches(max_chunksize=LANDING_CHUNK_RECORDS):
+            con.register("landing_batch", pa.Table.from_batches([chunk]))
+            con.execute(f"INSERT INTO raw.{entity} (shop, fetched_at, run_id, payload) "
+                        "SELECT shop, fetched_at, run_id, payload::JSON FROM landing_batch")
+            con.unregister("landing_batch")
         return len(records)
 
 
