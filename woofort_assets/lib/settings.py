@@ -118,8 +118,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WOOFORT_VIES_URL", url, DEFAULT_VIES_URL, "the VIES REST API"),
     Setting("WOOFORT_DUCKDB_MEMORY_LIMIT", memory_size, None,
             "DuckDB's memory limit (e.g. `1GB`): beyond it DuckDB spills to `woofort.duckdb.tmp/`; set it on a "
-            "small host or for a large history (1,000,000 orders stage and build their deltas with `1GB`, about "
-            "1.8 GB resident; at `500MB` the full build runs out of memory since issue 14: docs/performance.md)",
+            "small host or for a large history (1,000,000 orders stage and build their deltas with `1GB`, at most "
+            "1.7 GB resident (B2, 2026-12-07); at `500MB` the full build runs out of memory since issue 14: "
+            "docs/performance.md)",
             shown_default="DuckDB's default, 80 % of RAM"),
     Setting("WOOFORT_SHOP", shop_name, DEFAULT_SHOP,
             "shop key stored on every row, so several shops into several Fortnox companies need no rewrite"),
