@@ -31,6 +31,9 @@ def main() -> None:
         except FortnoxError as exc:
             with lock:
                 results["errors"].append(str(exc))
+        except Exception as exc:  # anything else would end the thread silently: the test must see it
+            with lock:
+                results["errors"].append(f"{type(exc).__name__}: {exc}")
 
     def rounds_thread():
         for r in range(args["rounds"]):

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from woofort_assets.lib.fortnox_token import FILE_VERSION, Sections, TokenStore, thread_lock
-from woofort_assets.lib.settings import ConfigError, shop_key, value
+from woofort_assets.lib.settings import shop_key, value
+from woofort_assets.lib.shared_state import connect, ensure_table
 
 TABLE = "woofort_fortnox_tokens"
 _CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, data JSONB NOT NULL, "
@@ -48,7 +49,7 @@ class PostgresTokenStore(Sections):
         return f"PostgreSQL {url.hostname}:{url.port or 5432}{url.path}, table {TABLE}, key {self.key!r}"
 
     def _connect(self):
-        con = shared_state_connection(self._url)
+        con = connect(self._url)
         con.autocommit = True           # every write is committed, durably, before the caller goes on
         return con
 
@@ -77,7 +78,7 @@ class PostgresTokenStore(Sections):
                 with con.cursor() as cur:
                     cur.execute("SET lock_timeout = %s", [f"{int(self.lock_timeout_seconds * 1000)}ms"])
                     cur.execute("SELECT pg_advisory_lock(hashtext(%s))", [f"{TABLE}:{self.key}"])
-                    _create_table(cur)
+                ensure_table(con, _CREATE)
                 self._held, self._holder = con, threading.get_ident()
                 try:
                     yield
@@ -106,24 +107,3 @@ class PostgresTokenStore(Sections):
 
     def exists(self) -> bool:
         return self.read() != {"version": FILE_VERSION}
-
-
-def shared_state_connection(url: str):
-    """A connection to WOOFORT_SHARED_STATE_URL; one it cannot make is a ConfigError naming the setting."""
-    import psycopg2
-
-    try:
-        return psycopg2.connect(url, connect_timeout=10)
-    except psycopg2.OperationalError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ConfigError(f"WOOFORT_SHARED_STATE_URL: cannot connect: {reason}") from None
-
-
-def _create_table(cur) -> None:
-    """Two shops' first locks may create the table at once: the loser finds it made."""
-    import psycopg2.errors
-
-    try:
-        cur.execute(_CREATE)
-    except (psycopg2.errors.UniqueViolation, psycopg2.errors.DuplicateTable):
-        pass

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from woofort_assets.lib.ratelimit import IN_FLIGHT_SECONDS, POLL_SECONDS, RateLimitTimeout
+from woofort_assets.lib.shared_state import connect, ensure_table
 
 TABLE = "woofort_fortnox_requests"
 _NOW = "extract(epoch FROM clock_timestamp())::float8"
@@ -37,17 +38,9 @@ class PostgresRateLimiter:
     def _connection(self):
         con = getattr(self._local, "con", None)
         if con is None or con.closed:
-            import psycopg2.errors
-
-            from woofort_assets.lib.fortnox_token_pg import shared_state_connection
-
-            con = self._local.con = shared_state_connection(self._url)
-            try:
-                with con, con.cursor() as cur:
-                    cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT NOT NULL, name TEXT NOT NULL, "
-                                "stamp FLOAT8 NOT NULL, PRIMARY KEY (key, name))")
-            except (psycopg2.errors.UniqueViolation, psycopg2.errors.DuplicateTable):
-                pass                            # another worker created it at the same moment
+            con = self._local.con = connect(self._url)
+            ensure_table(con, f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT NOT NULL, name TEXT NOT NULL, "
+                              "stamp FLOAT8 NOT NULL, PRIMARY KEY (key, name))")
         return con
 
     @contextmanager
