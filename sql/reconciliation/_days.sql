@@ -1,6 +1,6 @@
 -- The per-day tables (docs/accounting.md §12 "Per-day rule") for the days the scope's documents were or are on
--- (rc_days, woofort_assets/defs/reconciliation/scope.py; every day in a full build), written as rc_new_<table>
--- (TEMP) that scope.py puts in place of those days' rows. Each is derived from running sums per day (and currency,
+-- (rc_days; every day in a full build), written as rc_new_<table> (TEMP) that
+-- woofort_assets/defs/reconciliation/scope.py puts in place of those days' rows. Each is derived from running sums per day (and currency,
 -- and VAT rate) kept in reconciliation.day_rate_sums, day_currency_sums and day_sums: a build adds what the
 -- scope's per-document rows are now (rc_new_day_buckets, rc_new_day_documents, reconcile.sql) and subtracts what
 -- they were (reconciliation.day_buckets / day_documents of the scope's orders, read before scope.py replaces
@@ -27,6 +27,8 @@ WHERE NOT $full AND d.shop = m.shop AND d.order_id IN (SELECT order_id FROM rc_s
 UNION ALL BY NAME
 SELECT -1 AS sign, d.* FROM reconciliation.day_documents d, map_settings m
 WHERE NOT $full AND d.shop = m.shop AND d.order_id IS NULL;
+
+CREATE OR REPLACE TEMP TABLE rc_days AS SELECT DISTINCT day FROM rc_day_document_changes;
 
 -- Per day, currency and VAT rate, in cents.
 CREATE OR REPLACE TEMP TABLE rc_new_day_rate_sums AS

@@ -42,7 +42,6 @@ def reconcile(con, shop: str, full: bool = False) -> Scope:
     params = {"full": scope.full, "shop": shop}
     for name in HELPERS:
         run_sql_file(con, name, params)
-    scope.mark_days()
     run_sql_file(con, "reconciliation/_days.sql", params)    # reads the scope's per-document rows as they were
     scope.merge_orders()
     scope.merge_days()

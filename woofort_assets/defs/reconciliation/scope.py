@@ -29,10 +29,6 @@ PER_ORDER = ("orders", "payments", "fortnox_document_problems", "order_balances"
 PER_DAY = ("day_rate_sums", "day_currency_sums", "day_sums", "by_day_rate", "by_day_currency", "by_day")
 # the Python code the tables depend on besides the SQL files: a new version reconciles every order again
 _CODE = (Path(build_digest.__file__), Path(__file__).with_name("build.py"), Path(__file__))
-# the days whose per-day rows change: those the scope's documents were on, and those they are on now
-_TOUCHED_DAYS = ("CREATE OR REPLACE TEMP TABLE rc_days AS SELECT day FROM reconciliation.day_documents WHERE shop = ? "
-                 "AND (order_id IS NULL OR order_id IN (SELECT order_id FROM rc_scope)) "
-                 "UNION SELECT day FROM rc_new_day_documents")
 
 
 def shared_digest(con, shop: str) -> str:
@@ -65,20 +61,13 @@ class Scope:
     def orders(self) -> int:
         return self.con.execute("SELECT count(*) FROM rc_scope").fetchone()[0]
 
-    def mark_days(self) -> None:
-        """rc_days: the days whose per-day rows this build replaces; read before the per-order tables are merged."""
-        if self.full:      # every day
-            self.con.execute("CREATE OR REPLACE TEMP TABLE rc_days AS SELECT DISTINCT day FROM rc_new_day_documents")
-        else:
-            self.con.execute(_TOUCHED_DAYS, [self.shop])
-
     def merge_orders(self) -> None:
         """Each per-order table := its rows of the orders outside the scope, and rc_new_<table> (the scope's)."""
         for table in PER_ORDER:
             self._merge(table, "order_id IS NULL OR order_id IN (SELECT order_id FROM rc_scope)")
 
     def merge_days(self) -> None:
-        """Each per-day table := its rows of the days outside rc_days, and rc_new_<table> (those days')."""
+        """Each per-day table := its rows of the days outside rc_days (_days.sql), and rc_new_<table> (those days')."""
         for table in PER_DAY:
             self._merge(table, "day IN (SELECT day FROM rc_days)")
 
