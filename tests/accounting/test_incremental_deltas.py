@@ -4,13 +4,14 @@ living-shop scenarios of test_shop_changes.py and a shop where one order of many
 
 from __future__ import annotations
 
-import inspect
 from decimal import Decimal as D
 
 import pytest
 
 import tests.accounting.test_shop_changes as scenarios
 from tests.accounting import factory as f
+from tests.accounting.incremental import SCENARIOS, START
+from tests.accounting.incremental import snapshot as schema_snapshot
 from tests.accounting.test_shop_changes import connect_shop, order, sink
 from woofort_assets.defs.deltas.build import build_all
 from woofort_assets.defs.deltas.scope import WRITES
@@ -18,7 +19,6 @@ from woofort_assets.lib.mapping import parse_mapping
 
 # the delta tables, and what the next build compares its inputs with
 TABLES = [t for tables in WRITES.values() for t in tables] + ["order_inputs", "customer_inputs"]
-START = "2026-10-01"
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def con():
 
 
 def snapshot(con) -> dict[str, list[tuple]]:
-    return {t: con.execute(f"FROM deltas.{t} ORDER BY ALL").fetchall() for t in TABLES}
+    return schema_snapshot(con, "deltas", TABLES)
 
 
 def last_build(con) -> tuple[int, bool]:
@@ -48,11 +48,6 @@ class Verified:
         build_all(con, mapping, shop, start_date, full=True)
         assert snapshot(con) == incremental
         return counts
-
-
-SCENARIOS = [name for name, fn in inspect.getmembers(scenarios, inspect.isfunction)
-             if name.startswith("test_") and list(inspect.signature(fn).parameters) == ["con"]
-             and inspect.getsource(fn).count("build_everything(") >= 2]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -5,7 +5,6 @@ tests/accounting/test_incremental_deltas.py runs them for the deltas) and throug
 
 from __future__ import annotations
 
-import inspect
 import json
 from decimal import Decimal as D
 
@@ -14,6 +13,8 @@ import pytest
 import tests.accounting.test_shop_changes as scenarios
 import tests.reconciliation.test_independence as hand_built
 from tests.accounting import factory as f
+from tests.accounting.incremental import SCENARIOS, START
+from tests.accounting.incremental import snapshot as schema_snapshot
 from tests.accounting.test_shop_changes import connect_shop, order
 from woofort_assets.defs.deltas.build import build_all
 from woofort_assets.defs.reconciliation import scope as rscope
@@ -21,7 +22,6 @@ from woofort_assets.defs.reconciliation.build import build_reconciliation
 from woofort_assets.lib.mapping import parse_mapping
 
 TABLES = [*rscope.PER_ORDER, *rscope.PER_DAY, "oss_documents"]
-START = "2026-10-01"
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def con():
 
 
 def snapshot(con) -> dict[str, list[tuple]]:
-    return {t: con.execute(f"FROM reconciliation.{t} ORDER BY ALL").fetchall() for t in TABLES}
+    return schema_snapshot(con, "reconciliation", TABLES)
 
 
 def last_build(con) -> tuple[int, bool]:
@@ -58,11 +58,6 @@ class Verified:
         counts = build_all(con, mapping, shop, start_date, full=full)
         self.builds.append(verified(con, mapping, shop, start_date))
         return counts
-
-
-SCENARIOS = [name for name, fn in inspect.getmembers(scenarios, inspect.isfunction)
-             if name.startswith("test_") and list(inspect.signature(fn).parameters) == ["con"]
-             and inspect.getsource(fn).count("build_everything(") >= 2]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
