@@ -1,7 +1,7 @@
 -- The per-day tables (docs/accounting.md §12 "Per-day rule") for the days the scope's documents were or are on
--- (rc_days; every day in a full build), written as rc_new_<table> (TEMP) that
--- woofort_assets/defs/reconciliation/scope.py puts in place of those days' rows. Each is derived from running sums per day (and currency,
--- and VAT rate) kept in reconciliation.day_rate_sums, day_currency_sums and day_sums: a build adds what the
+-- (rc_days, below; every day in a full build), written as rc_new_<table> (TEMP) that
+-- woofort_assets/defs/reconciliation/scope.py puts in place of those days' rows. Each is derived from running
+-- sums per day (and currency, and VAT rate) kept in reconciliation.day_rate_sums, day_currency_sums and day_sums: a build adds what the
 -- scope's per-document rows are now (rc_new_day_buckets, rc_new_day_documents, reconcile.sql) and subtracts what
 -- they were (reconciliation.day_buckets / day_documents of the scope's orders, read before scope.py replaces
 -- them), so a batch costs in proportion to itself, not to the days it touches. A document belongs to one order,
