@@ -1,12 +1,12 @@
 -- The per-day tables (docs/accounting.md §12 "Per-day rule") for the days the scope's documents were or are on
 -- (rc_days, below; every day in a full build), written as rc_new_<table> (TEMP) that
--- woofort_assets/defs/reconciliation/scope.py puts in place of those days' rows. Each is derived from running
--- sums per day (and currency, and VAT rate) kept in reconciliation.day_rate_sums, day_currency_sums and day_sums: a build adds what the
--- scope's per-document rows are now (rc_new_day_buckets, rc_new_day_documents, reconcile.sql) and subtracts what
--- they were (reconciliation.day_buckets / day_documents of the scope's orders, read before scope.py replaces
--- them), so a batch costs in proportion to itself, not to the days it touches. A document belongs to one order,
--- so the documents counted inside and outside the scope are disjoint and a count of distinct documents adds up
--- too. A group whose rows all went (n = 0) is dropped, as an aggregation of the rows would not have it. The
+-- woofort_assets/defs/reconciliation/scope.py puts in place of those days' rows. Each is derived from running sums
+-- per day (and currency, and VAT rate) kept in reconciliation.day_rate_sums, day_currency_sums and day_sums: a build
+-- adds what the scope's per-document rows are now (rc_new_day_buckets, rc_new_day_documents, reconcile.sql) and
+-- subtracts what they were (reconciliation.day_buckets / day_documents of the scope's orders, read before scope.py
+-- replaces them), so a batch costs in proportion to itself, not to the days it touches. A document belongs to one
+-- order, so the documents counted inside and outside the scope are disjoint and a count of distinct documents adds
+-- up too. A group whose rows all went (n = 0) is dropped, as an aggregation of the rows would not have it. The
 -- scope's old rows are read with a semi join of their own (an OR with `order_id IS NULL` would read every row
 -- group), which skips the row groups outside the scope's order ids (scope.py keeps the tables in order_id order).
 
