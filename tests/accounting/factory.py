@@ -90,6 +90,7 @@ class Order:
     coupons: list[tuple[str, Decimal]] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     number: str | None = None
+    meta: dict[str, object] = field(default_factory=dict)   # further meta_data entries (payment plugins' keys)
 
     @property
     def total(self) -> Decimal:
@@ -189,7 +190,8 @@ def insert_order(con, o: Order, shop: str = SHOP) -> None:
          o.customer_id, o.first_name, o.last_name, o.company, "Storgatan 1", "Stockholm", "11122", o.country,
          o.email, json.dumps([{"id": i, "key": key, "value": value} for i, (key, value) in enumerate(
              ((o.vat_meta_key, o.vat_number), ("_billing_org_number", o.org_number),
-              o.rate_meta or ("_base_currency_exchange_rate", o.currency_rate and str(o.currency_rate)))) if value]),
+              o.rate_meta or ("_base_currency_exchange_rate", o.currency_rate and str(o.currency_rate)),
+              *o.meta.items())) if value]),
          o.country, o.payment_method, o.currency_rate])
     country = o.country if o.country in ("SE", "DE") else "SE"
     tax_lines: dict[Decimal, list[Decimal]] = {}

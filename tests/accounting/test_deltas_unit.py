@@ -106,7 +106,8 @@ def test_rerun_with_ledger_filled_gives_empty_deltas(con):
     f.insert_order(con, o)
     f.insert_order(con, simple(1002, email=None, customer_id=0))
     counts = build_all(con, default_mapping(), f.SHOP, "2026-10-01")
-    assert all(counts[n] > 0 for n in DELTAS), counts
+    # the default mapping books no provider fees (their rerun: tests/fortnox_sink/test_fee_vouchers.py)
+    assert all(counts[n] > 0 for n in DELTAS if n != "fee_voucher_delta"), counts
     f.fill_ledger_from_deltas(con)
     assert build_all(con, default_mapping(), f.SHOP, "2026-10-01") == {n: 0 for n in DELTAS}
 

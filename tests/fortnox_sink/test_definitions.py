@@ -10,7 +10,8 @@ from woofort_assets.resources.fortnox import FortnoxResource
 
 EXPECTED_DEPS = {
     "fortnox/preflight": {"deltas/article_delta", "deltas/price_delta", "deltas/stock_delta", "deltas/customer_delta",
-                          "deltas/invoice_delta", "deltas/credit_delta", "deltas/payment_delta"},
+                          "deltas/invoice_delta", "deltas/credit_delta", "deltas/payment_delta",
+                          "deltas/fee_voucher_delta"},
     "fortnox/articles": {"fortnox/preflight", "deltas/article_delta", "deltas/price_delta"},
     "fortnox/customers": {"fortnox/preflight", "deltas/customer_delta"},
     "fortnox/invoices": {"fortnox/preflight", "deltas/invoice_delta", "fortnox/articles", "fortnox/customers"},
@@ -18,6 +19,7 @@ EXPECTED_DEPS = {
     "fortnox/invoice_payments": {"fortnox/preflight", "deltas/payment_delta", "fortnox/invoices",
                                  "fortnox/credit_invoices"},
     "fortnox/stock": {"fortnox/preflight", "deltas/stock_delta", "fortnox/invoices"},
+    "fortnox/fee_vouchers": {"fortnox/preflight", "deltas/fee_voucher_delta"},
 }
 
 

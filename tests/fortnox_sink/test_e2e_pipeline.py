@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 import dagster as dg
 import pytest
+import requests
 
-from tests.conftest import SANDBOX_KEY, SANDBOX_SECRET  # noqa: F401  (the woo_sandbox fixture's credentials)
+from tests.conftest import SANDBOX_KEY, SANDBOX_SECRET  # the woo_sandbox fixture's credentials
+from woofort_assets.lib.settings import CHECKOUT_DIR
 
 pytest.importorskip("woofort_assets.defs.deltas.assets")
 
 
-@pytest.mark.slow
-def test_pipeline_books_the_shop_once(tmp_path, monkeypatch, woo_sandbox, sandbox):
+def pipeline(tmp_path, monkeypatch, woo_sandbox, sandbox):
+    """(harness, run): a job over every asset, WooCommerce sandbox to Fortnox sandbox, for 2026-10-01..10."""
     monkeypatch.setenv("WOOCOMMERCE_URL", woo_sandbox.url)
     monkeypatch.setenv("WOOCOMMERCE_CONSUMER_KEY", SANDBOX_KEY)
     monkeypatch.setenv("WOOCOMMERCE_CONSUMER_SECRET", SANDBOX_SECRET)
@@ -44,6 +47,12 @@ def test_pipeline_books_the_shop_once(tmp_path, monkeypatch, woo_sandbox, sandbo
             tags={"dagster/asset_partition_range_start": "2026-10-01",
                   "dagster/asset_partition_range_end": "2026-10-10"}, raise_on_error=False)
 
+    return h, run
+
+
+@pytest.mark.slow
+def test_pipeline_books_the_shop_once(tmp_path, monkeypatch, woo_sandbox, sandbox):
+    h, run = pipeline(tmp_path, monkeypatch, woo_sandbox, sandbox)
     result = run()
     failures = {e.step_key: e.event_specific_data.error for e in result.all_events
                 if e.event_type_value == "STEP_FAILURE"}
@@ -65,3 +74,54 @@ def test_pipeline_books_the_shop_once(tmp_path, monkeypatch, woo_sandbox, sandbo
     before = h.writes()
     assert run().success
     assert h.writes() == before, "a second sync must not write to Fortnox"
+
+
+@pytest.mark.slow
+def test_the_stripe_fees_the_shop_stored_are_booked_once_per_day(tmp_path, monkeypatch, woo_sandbox, sandbox):
+    """docs/accounting.md §15 end to end: the fee the Stripe plugin stored on each paid order, read from the shop
+    over its REST API by this test, equals per day what the day's voucher in Fortnox puts on 6570 against 1580."""
+    shipped = (CHECKOUT_DIR / "mapping" / "mapping.yaml").read_text(encoding="utf-8")
+    stripe = "stripe: {mode_of_payment: KORT, account: 1580, terms_of_payment: '0'}"
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(shipped.replace(stripe, stripe[:-1] + ", fee: {meta_keys: [_stripe_fee], "
+                                       "currency_meta_key: _stripe_currency}}")
+                       .replace("vouchers: {series: null}", "vouchers: {series: W}"), encoding="utf-8")
+    monkeypatch.setenv("WOOFORT_MAPPING", str(mapping))
+    sandbox.state.seed_reference({"voucherseries": [{"Code": "W", "Description": "woofort"}]})
+    h, run = pipeline(tmp_path, monkeypatch, woo_sandbox, sandbox)
+    result = run()
+    assert result.success
+
+    expected: dict[str, Decimal] = {}
+    for o in shop_orders(woo_sandbox):
+        fee = next((m["value"] for m in o["meta_data"] if m["key"] == "_stripe_fee"), None)
+        if o["payment_method"] == "stripe" and o["date_paid"] and fee is not None:
+            day = o["date_paid"][:10]
+            expected[day] = expected.get(day, Decimal(0)) + Decimal(fee)
+    with sandbox.state.lock:
+        vouchers = [v for (series, _, _), v in sandbox.state.docs["vouchers"].items() if series == "W"]
+    booked: dict[str, Decimal] = {}
+    for v in vouchers:
+        for row in v["VoucherRows"]:
+            if row["Account"] == 6570:
+                booked[v["TransactionDate"]] = (booked.get(v["TransactionDate"], Decimal(0))
+                                                + Decimal(str(row["Debit"])) - Decimal(str(row["Credit"])))
+    assert len(expected) >= 3 and booked == expected
+    assert len(vouchers) == len(expected), "one voucher per day"
+
+    before = h.writes()
+    assert run().success
+    assert h.writes() == before, "a second sync must not write to Fortnox"
+
+
+def shop_orders(woo_sandbox) -> list[dict]:
+    """Every order of the shop, through WooCommerce's REST API (not woofort's extractor)."""
+    out, page = [], 1
+    while True:
+        answer = requests.get(f"{woo_sandbox.url}/wp-json/wc/v3/orders", params={"per_page": 100, "page": page},
+                              auth=(SANDBOX_KEY, SANDBOX_SECRET), verify=str(woo_sandbox.ca_path), timeout=30)
+        answer.raise_for_status()
+        out.extend(answer.json())
+        if page >= int(answer.headers["X-WP-TotalPages"]):
+            return out
+        page += 1

@@ -26,7 +26,7 @@ from woofort_assets.lib.mapping import register_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = ROOT / "sql" / "reconciliation"
-ALLOWED_DELTAS = {"invoice_exclusions", "payment_exclusions"}
+ALLOWED_DELTAS = {"invoice_exclusions", "payment_exclusions", "fee_exclusions"}
 
 
 # ------------------------------------------------------------------------------------------------------ 1. static

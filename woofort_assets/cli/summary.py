@@ -2,7 +2,7 @@
 
 1. what was booked in Fortnox per day (invoices, credit notes, payments; count and SEK, from Fortnox's own
    answers in ledger.fortnox_documents: sql/operations/summary_booked.sql);
-2. what was left out and why (deltas.invoice_exclusions, deltas.payment_exclusions, and booked invoices kept
+2. what was left out and why (deltas.invoice_exclusions, payment_exclusions, fee_exclusions, and booked invoices kept
    although the mapping would now book them on other accounts, deltas.invoice_drift: each reason with its count
    and the first order ids: sql/operations/summary_exclusions.sql);
 3. what needs attention, each with the command or UI page that deals with it: quarantined records, dead letters,
@@ -63,7 +63,8 @@ def _booked(con, shop: str, since: datetime | None) -> dict:
 
 
 def _left_out(con, shop: str) -> list[dict]:
-    if not all(_exists(con, "deltas", t) for t in ("invoice_exclusions", "payment_exclusions", "invoice_drift")):
+    if not all(_exists(con, "deltas", t)
+               for t in ("invoice_exclusions", "payment_exclusions", "fee_exclusions", "invoice_drift")):
         return []
     return [{"what": what, "reason": reason, "orders": orders, "first_orders": list(first), "detail": detail}
             for what, reason, orders, first, detail

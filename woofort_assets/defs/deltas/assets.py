@@ -13,7 +13,7 @@ asset without a cycle; every delta re-reads it when it runs)."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from woofort_assets.defs.deltas.build import build_deltas
+from woofort_assets.defs.deltas.build import COMPANIONS, build_deltas
 from woofort_assets.defs.deltas.scope import WRITES
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import MappingError, load_mapping
@@ -49,6 +49,9 @@ SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
                      "Credit invoices for refunds and cancels of invoiced orders."),
     "payment_delta": (("orders", "refunds", "products", "customers", "tax_rates"), ("invoice_delta", "credit_delta"),
                       "Invoice payments of paid orders and refunds paid back."),
+    "fee_voucher_delta": (("orders",), (),
+                          "Payment-provider fees from the orders' meta: a voucher per day and payment method, and "
+                          "a correction voucher when a day's fees change; deltas.fee_exclusions lists the rest."),
 }
 
 PREVIEW_COLUMNS = "source_key, action, order_id, left(CAST(payload AS VARCHAR), 120) AS payload"
@@ -74,7 +77,7 @@ def _metadata(con, name: str, count: int, shop: str) -> dict[str, object]:
         "actions": dg.MetadataValue.json(actions),
         "preview": dg.MetadataValue.md(_markdown(con, name, shop)),
     }
-    for extra in (table for table in WRITES.get(name, ()) if table.endswith("_exclusions")):
+    for extra in (t for t in (*WRITES.get(name, ()), *COMPANIONS.get(name, ())) if t.endswith("_exclusions")):
         reasons = con.execute(f"SELECT reason, count(*) FROM deltas.{extra} WHERE shop = ? GROUP BY ALL "
                               "ORDER BY 2 DESC", [shop]).fetchall()
         metadata[f"{extra}_count"] = dg.MetadataValue.int(sum(n for _, n in reasons))

@@ -24,7 +24,10 @@ DELTAS: dict[str, tuple[str, ...]] = {
     "invoice_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
     "credit_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
     "payment_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
+    "fee_voucher_delta": (),
 }
+# tables a delta's SQL writes besides deltas.<name>, other than the order deltas' (scope.WRITES)
+COMPANIONS: dict[str, tuple[str, ...]] = {"fee_voucher_delta": ("fee_voucher_orders", "fee_exclusions")}
 # DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):
 # measured: 1,000,000 orders build within memory_limit 500MB in 3 slices, within 1GB in 2
 MEMORY_PER_ORDER_BYTES = 1_500

@@ -1,8 +1,8 @@
 """Fortnox sink assets: one per Fortnox entity, fed by the delta tables, exactly once through the ledger.
 
 Each asset runs document kinds (`kinds/`) on the engine (`engine/`). Order (asset deps): preflight -> articles
-(+ prices), customers -> invoices -> credit_invoices -> invoice_payments; stock after invoices. All in pool
-"fortnox" (one writer against the company's rate limit)."""
+(+ prices), customers -> invoices -> credit_invoices -> invoice_payments; stock after invoices; fee_vouchers after
+preflight. All in pool "fortnox" (one writer against the company's rate limit)."""
 
 from collections.abc import Callable
 
@@ -17,6 +17,7 @@ from woofort_assets.defs.fortnox.kinds.master import ARTICLE, CUSTOMER, sync_mas
 from woofort_assets.defs.fortnox.kinds.payments import sync_payments
 from woofort_assets.defs.fortnox.kinds.prices import sync_prices
 from woofort_assets.defs.fortnox.kinds.stock import sync_stock
+from woofort_assets.defs.fortnox.kinds.vouchers import sync_fee_vouchers
 from woofort_assets.lib.mapping import MappingError, load_mapping
 from woofort_assets.lib.settings import ConfigError, mapping_path, shop_key
 
@@ -129,5 +130,13 @@ def fortnox_stock(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) 
                     lambda sink, deltas: sync_stock(sink, deltas["stock_delta"]))
 
 
+@dg.asset(key=sink_key("fee_vouchers"), deps=[PREFLIGHT, delta_key("fee_voucher_delta")],
+          description="The payment providers' fees in Fortnox: a voucher per day and payment method, and a "
+                      "correction voucher when a day's fees change, from deltas.fee_voucher_delta.", **_COMMON)
+def fortnox_fee_vouchers(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) -> dg.MaterializeResult:
+    return run_sink(context, config, ("fee_voucher_delta",),
+                    lambda sink, deltas: sync_fee_vouchers(sink, deltas["fee_voucher_delta"]))
+
+
 sink_assets = [fortnox_articles, fortnox_customers, fortnox_invoices, fortnox_credit_invoices,
-               fortnox_invoice_payments, fortnox_stock]
+               fortnox_invoice_payments, fortnox_stock, fortnox_fee_vouchers]

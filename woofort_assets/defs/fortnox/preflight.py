@@ -39,7 +39,7 @@ from woofort_assets.defs.fortnox.preflight_checks import (
 from woofort_assets.lib.mapping import load_mapping
 from woofort_assets.lib.settings import mapping_path, shop_key, value
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxError
-from woofort_assets.resources.fortnox.endpoints import ACCOUNTS
+from woofort_assets.resources.fortnox.endpoints import ACCOUNTS, VOUCHER_SERIES
 
 CHECK_NAME = "fortnox_ready"
 
@@ -61,6 +61,7 @@ TABLE_SCOPES = {
     "invoice_delta": ("invoice",),
     "credit_delta": ("invoice",),
     "payment_delta": ("payment", "settings"),
+    "fee_voucher_delta": ("bookkeeping",),
 }
 
 
@@ -70,6 +71,19 @@ def _mapping():
         return load_mapping(mapping_path()), None
     except Exception as err:  # noqa: BLE001 - reported as a preflight problem
         return None, f"mapping: {err}"
+
+
+def series_problems(client, mapping, vouchers: list[DeltaRow], checked: dict) -> list[str]:
+    """5. The voucher series the mapping books in exists (vouchers in a missing series are refused one by one)."""
+    series = mapping.vouchers.series if mapping is not None else None
+    if series is None:
+        return []
+    checked["voucher_series"] = series
+    if VOUCHER_SERIES.get_or_none(client, series) is not None:
+        return []
+    return [f"voucher series {series} (mapping vouchers.series) does not exist in Fortnox"
+            f"{f' ({len(vouchers)} voucher(s) wait for it)' if vouchers else ''}: create it under "
+            "Inställningar > Bokföring > Verifikationsserier"]
 
 
 def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_problem: str | None,
@@ -172,6 +186,7 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
                             "Fortnox; no pending payment uses it yet")
 
     problems.extend(terms_problems(client, mapping, deltas.get("invoice_delta") or [], checked))
+    problems.extend(series_problems(client, mapping, deltas.get("fee_voucher_delta") or [], checked))
     # 6. EU distance sales
     warnings.extend(distance_sales_warnings(client, deltas.get("invoice_delta") or [], mapping, checked))
     return problems, warnings, checked

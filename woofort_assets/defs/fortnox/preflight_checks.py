@@ -14,7 +14,8 @@ from woofort_assets.lib.settings import shop_key, value
 from woofort_assets.lib.unmapped import unmapped_values
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxError
 
-DATE_FIELDS = {"invoice_delta": "InvoiceDate", "credit_delta": "InvoiceDate", "payment_delta": "PaymentDate"}
+DATE_FIELDS = {"invoice_delta": "InvoiceDate", "credit_delta": "InvoiceDate", "payment_delta": "PaymentDate",
+               "fee_voucher_delta": "TransactionDate"}
 
 
 def mapped_accounts(mapping) -> dict[int, list[str]]:
@@ -29,6 +30,13 @@ def mapped_accounts(mapping) -> dict[int, list[str]]:
     for method, spec in (mapping.payments.methods or {}).items():
         if spec is not None:
             out[int(spec.account)].append(f"payments.methods.{method}.account")
+            fee = spec.fee
+            if fee is not None:
+                out[fee.account].append(f"payments.methods.{method}.fee.account")
+                if fee.vat != "exempt":
+                    out[fee.deductible_vat_account].append(f"payments.methods.{method}.fee.input_vat_account")
+                if fee.vat == "reverse_charge":
+                    out[fee.output_vat_account].append(f"payments.methods.{method}.fee.output_vat_account")
     return out
 
 
@@ -60,6 +68,9 @@ def payload_refs(deltas: dict[str, list[DeltaRow]]):
             for item in inner.get("InvoiceRows") or []:
                 if isinstance(item, dict) and str(item.get("AccountNumber") or "").isdigit():
                     accounts[int(item["AccountNumber"])].add(f"{row.entity} {row.source_key}")
+            for item in inner.get("VoucherRows") or []:
+                if isinstance(item, dict) and str(item.get("Account") or "").isdigit():
+                    accounts[int(item["Account"])].add(f"{row.entity} {row.source_key}")
             if inner.get("ModeOfPayment"):
                 modes[str(inner["ModeOfPayment"])].add(f"{row.entity} {row.source_key}")
             field = DATE_FIELDS.get(table)

@@ -12,7 +12,8 @@ from woofort_assets.lib.sql import run_sql_file
 # The reconciliation runs only its own SQL: it must not share a mistake with the deltas it checks (no
 # deltas/_orders.sql, _articles.sql or _macros.sql; issue #13 item 8, tests/reconciliation/test_independence.py).
 # It reads WooCommerce's figures from staging.*, Fortnox's from ledger.fortnox_documents, the mapping tables
-# (configuration), and deltas.invoice_exclusions / payment_exclusions only to classify an order as excluded.
+# (configuration), and deltas.invoice_exclusions / payment_exclusions / fee_exclusions only to classify an order as
+# excluded.
 # HELPERS build the scope's rows (rc_new_<table>) after _macros.sql and _scope.sql (scope.py).
 HELPERS = ("reconciliation/_woocommerce.sql", "reconciliation/_fortnox.sql", "reconciliation/reconcile.sql")
 NEEDED = (("deltas", "invoice_exclusions"), ("deltas", "payment_exclusions"), ("staging", "orders"))
@@ -46,6 +47,7 @@ def reconcile(con, shop: str, full: bool = False) -> Scope:
     scope.merge_orders()
     scope.merge_days()
     run_sql_file(con, "reconciliation/oss.sql", params)
+    run_sql_file(con, "reconciliation/fees.sql", params)
     scope.record()
     return scope
 
@@ -136,6 +138,13 @@ CHECKS: dict[str, tuple[str, str, str]] = {
         "orders whose payment method is not mapped are listed in deltas.payment_exclusions and not counted.",
         "SELECT order_id, currency, woo_paid, fx_paid, fx_payments, difference FROM reconciliation.payments "
         "WHERE shop = ? AND outcome = 'difference' ORDER BY order_id"),
+    "fees_booked": (
+        "ERROR",
+        "Per paid day and payment method with a fee mapping, the fees the payment plugin stored on WooCommerce's "
+        "orders equal what Fortnox's fee vouchers take off the method's account (docs/accounting.md §15); orders "
+        "listed in deltas.fee_exclusions are not counted.",
+        "SELECT day, payment_method, orders, vouchers, woo_fee, fx_fee, difference FROM reconciliation.fee_days "
+        "WHERE shop = ? AND difference <> 0 ORDER BY day, payment_method"),
 }
 
 

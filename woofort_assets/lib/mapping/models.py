@@ -230,6 +230,49 @@ class Invoicing(_Strict):
         return self
 
 
+class ProviderFee(_Strict):
+    """The fee a payment provider keeps from each payment, as its WooCommerce plugin stores it on the order, and
+    how it is booked: a voucher per day and method, the fee account against the method's clearing account
+    (docs/accounting.md §15)."""
+
+    meta_keys: list[str] = Field(min_length=1)     # tried in this order; the first present holds the fee
+    currency_meta_key: str | None = None           # the fee's currency when the provider settles in another one
+    account: int = 6570                            # Bankkostnader
+    # exempt: a financial service without VAT; swedish: the fee includes Swedish VAT (deductible on
+    # input_vat_account, default 2641); reverse_charge: a foreign provider's taxable service, the buyer accounts for
+    # the VAT (input_vat_account, default 2645, against output_vat_account 2614)
+    vat: Literal["exempt", "swedish", "reverse_charge"] = "exempt"
+    vat_rate: Decimal = Decimal(25)
+    input_vat_account: int | None = None
+    output_vat_account: int = 2614
+
+    @field_validator("meta_keys")
+    @classmethod
+    def _keys(cls, v: list[str]) -> list[str]:
+        for key in v:     # plugins' keys may hold spaces: "Stripe Fee", "PayPal Transaction Fee"
+            _check_format(key, r"[A-Za-z0-9_. -]{1,255}", f"meta key {key!r}: 1-255 letters, digits, ' ', '_', '.', '-'")
+        return v
+
+    @field_validator("account")
+    @classmethod
+    def _expense(cls, v: int) -> int:
+        return _check_account(v, 4000, 8999, "BAS expense account (classes 4-8, e.g. 6570)")
+
+    @field_validator("input_vat_account", "output_vat_account")
+    @classmethod
+    def _vat_account(cls, v: int | None) -> int | None:
+        return v if v is None else _check_account(v, 2600, 2699, "BAS VAT account (26xx, e.g. 2641)")
+
+    @field_validator("vat_rate")
+    @classmethod
+    def _rate(cls, v: Decimal) -> Decimal:
+        return _check_rate(v)
+
+    @property
+    def deductible_vat_account(self) -> int:
+        return self.input_vat_account or (2641 if self.vat == "swedish" else 2645)
+
+
 class PaymentMethod(_Strict):
     mode_of_payment: str
     account: int
@@ -239,6 +282,7 @@ class PaymentMethod(_Strict):
     terms_of_payment: str | None = None
     due_days: int | None = None
     email_invoice: bool = False
+    fee: ProviderFee | None = None
 
     @field_validator("mode_of_payment")
     @classmethod
@@ -277,6 +321,17 @@ class Payments(_Strict):
     # offsetting a credit note against the invoice of the same order when Fortnox leaves both open (a payment in
     # and out on the customer ledger account itself, so no money moves); None: both stay open and are listed
     clearing: PaymentMethod | None = None
+
+
+class Vouchers(_Strict):
+    # the voucher series woofort books in; one the company creates for it (e.g. W), not a standard series
+    series: str | None = None
+
+    @field_validator("series")
+    @classmethod
+    def _series(cls, v: str | None) -> str | None:
+        return v if v is None else _check_format(
+            v, r"[A-Z0-9]{1,10}", f"series {v!r}: a Fortnox voucher series code, upper-case letters and digits, e.g. W")
 
 
 class RuleWhen(_Strict):
@@ -374,6 +429,7 @@ class Mapping(_Strict):
     invoicing: Invoicing = Invoicing()
     accounts: Accounts
     payments: Payments = Payments()
+    vouchers: Vouchers = Vouchers()
     dimensions: Dimensions = Dimensions()
     customers: Customers = Customers()
     articles: Articles = Articles()
@@ -390,6 +446,14 @@ class Mapping(_Strict):
         if self.home_country in self.accounts.eu_consumer.countries:
             raise ValueError(f"accounts.eu_consumer.countries lists the home country {self.home_country}: "
                              "home-country sales belong under accounts.sweden")
+        return self
+
+    @model_validator(mode="after")
+    def _fees_have_a_series(self) -> "Mapping":
+        with_fee = [m for m, p in self.payments.methods.items() if p.fee is not None]
+        if with_fee and self.vouchers.series is None:
+            raise ValueError(f"payments.methods.{with_fee[0]}.fee is booked on vouchers: set vouchers.series "
+                             "(a series the Fortnox company has, e.g. W)")
         return self
 
     # ---- derived lookups -------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ class Endpoint:
     def iterate(self, client, params: dict | None = None) -> Iterator[dict]:
         return client.iterate(self.path, self.plural, params)
 
+    def iterate_path(self, client, sub_path: str, params: dict | None = None) -> Iterator[dict]:
+        """A listing under the resource (/3/vouchers/sublist/W)."""
+        return client.iterate(f"{self.path}/{sub_path}", self.plural, params)
+
 
 ARTICLES = Endpoint("/3/articles", "Article", "Articles", "ArticleNumber")
 CUSTOMERS = Endpoint("/3/customers", "Customer", "Customers", "CustomerNumber")
@@ -51,4 +55,6 @@ PRICES = Endpoint("/3/prices", "Price", "Prices", "ArticleNumber")   # keyed by 
 INVOICES = Endpoint("/3/invoices", "Invoice", "Invoices", "DocumentNumber")   # invoices and credit invoices
 INVOICE_PAYMENTS = Endpoint("/3/invoicepayments", "InvoicePayment", "InvoicePayments", "Number")
 ACCOUNTS = Endpoint("/3/accounts", "Account", "Accounts", "Number")
+VOUCHERS = Endpoint("/3/vouchers", "Voucher", "Vouchers", "VoucherNumber")   # paths: series/number?financialyear
+VOUCHER_SERIES = Endpoint("/3/voucherseries", "VoucherSeries", "VoucherSeriesCollection", "Code")
 ORDERS = Endpoint("/3/orders", "Order", "Orders", "DocumentNumber")   # used for calibration probes (reference §5.6)

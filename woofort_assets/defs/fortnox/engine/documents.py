@@ -18,9 +18,17 @@ PAYMENT_FIELDS = ("Number", "InvoiceNumber", "Amount", "AmountCurrency", "Curren
                   "CurrencyUnit", "PaymentDate", "ModeOfPayment", "ModeOfPaymentAccount", "Booked", "Source",
                   "ExternalInvoiceReference1", "LastModified")
 
+VOUCHER_FIELDS = ("VoucherSeries", "VoucherNumber", "Year", "TransactionDate", "Description", "ReferenceType")
+VOUCHER_ROW_FIELDS = ("Account", "Debit", "Credit", "Removed")
+
 # ledger entity -> mirrored kind
 KIND_OF_ENTITY = {"invoice": "invoice", "credit_invoice": "invoice", "invoice_reissue": "invoice",
-                  "invoice_payment": "invoice_payment"}
+                  "invoice_payment": "invoice_payment", "fee_voucher": "voucher"}
+
+
+def voucher_number(doc: dict) -> str:
+    """A voucher's key in the ledger: series, number and financial year (numbers restart every year)."""
+    return f"{doc['VoucherSeries']}-{doc['VoucherNumber']}-{doc['Year']}"
 
 
 def slim(kind: str, doc: dict) -> tuple[str, dict] | None:
@@ -38,6 +46,12 @@ def slim(kind: str, doc: dict) -> tuple[str, dict] | None:
         if doc.get("Number") in (None, "") or "AmountCurrency" not in doc:
             return None
         return str(doc["Number"]), {k: doc.get(k) for k in PAYMENT_FIELDS if k in doc}
+    if kind == "voucher":
+        if doc.get("VoucherNumber") in (None, "") or not isinstance(doc.get("VoucherRows"), list):
+            return None
+        out = {k: doc.get(k) for k in VOUCHER_FIELDS if k in doc}
+        out["VoucherRows"] = [{k: r.get(k) for k in VOUCHER_ROW_FIELDS if k in r} for r in doc["VoucherRows"]]
+        return voucher_number(doc), out
     return None
 
 

@@ -17,7 +17,7 @@ from woofort_assets.lib.duckdb import HeldConnection, transaction
 from woofort_assets.lib.sql import load_sql
 
 DELTA_TABLES = ("article_delta", "price_delta", "stock_delta", "customer_delta", "invoice_delta", "credit_delta",
-                "payment_delta")
+                "payment_delta", "fee_voucher_delta")
 
 DONE = ("synced", "adopted")
 # A dead letter also waits for the documents it names: an invoice rejected because its customer or article was

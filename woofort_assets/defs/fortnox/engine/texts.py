@@ -40,6 +40,7 @@ FIELDS: dict[str, dict[str, int]] = {
                 "City": 1024, "ZipCode": 1024, "Remarks": 1024, "Comments": 1024, "Phone1": 1024,   # [SPEC]
                 "YourReference": 50, "OurReference": 50, "YourOrderNumber": 75, "DeliveryName": 1024,
                 "DeliveryAddress1": 1024, "DeliveryAddress2": 1024, "DeliveryCity": 1024, "DeliveryZipCode": 1024},
+    "Voucher": {"Description": 200, "Comments": 1000},                                               # [SPEC]
 }
 ROW_FIELDS = {"InvoiceRows": {"Description": 255}}           # [SPEC] Invoice_InvoiceRow, [VCR] row_description_limit
 LENGTH_ONLY = frozenset({"Email"})

@@ -1,0 +1,48 @@
+-- reconciliation.fee_days: per paid day and payment method with a fee mapping, the fees the payment plugins
+-- stored on WooCommerce's orders against what Fortnox's fee vouchers hold (docs/accounting.md §15). Its own SQL:
+-- nothing of sql/deltas/fee_voucher_delta.sql is shared, so that a mistake there shows here.
+--   woocommerce  Σ of each order's fee: the value under the first of the mapping's meta keys that the order has
+--                (configuration), for the orders paid on or after the start date, except those
+--                deltas.fee_exclusions lists with a reason
+--   fortnox      Σ (credit − debit) on the method's account of the vouchers Fortnox answered
+--                (ledger.fortnox_documents, kind voucher) whose Description names the day and the method
+CREATE OR REPLACE TEMP TABLE rc_fee_orders AS
+WITH entries AS (
+    SELECT o.order_id, o.payment_method, CAST(o.date_paid AS DATE) AS day,
+           unnest(json_extract(o.meta_data, '$[*]')) AS e
+    FROM staging.orders o JOIN map_settings s ON o.shop = s.shop
+    WHERE o.date_paid IS NOT NULL AND CAST(o.date_paid AS DATE) >= s.start_date AND json_type(o.meta_data) = 'ARRAY'
+)
+SELECT e.order_id, any_value(e.payment_method) AS payment_method, any_value(e.day) AS day,
+       TRY_CAST(arg_min(json_extract_string(e.e, '$.value'), k.priority) AS DECIMAL(18, 2)) AS fee
+FROM entries e
+JOIN map_payment_fees k ON k.payment_method = e.payment_method AND k.meta_key = json_extract_string(e.e, '$.key')
+WHERE e.order_id NOT IN (SELECT x.order_id FROM deltas.fee_exclusions x, map_settings s WHERE x.shop = s.shop)
+GROUP BY e.order_id;
+
+CREATE OR REPLACE TABLE reconciliation.fee_days AS
+WITH woo AS (
+    SELECT day, payment_method, count(*) AS orders, sum(fee) AS fee FROM rc_fee_orders GROUP BY ALL
+), vouchers AS (
+    SELECT CAST(regexp_extract(d.description, '^woofort fee (\S+) ', 1) AS DATE) AS day,
+           regexp_extract(d.description, '^woofort fee \S+ (.+) \d+$', 1) AS payment_method, d.number,
+           unnest(json_extract(d.document, '$.VoucherRows[*]')) AS r
+    FROM (SELECT f.number, f.document, json_extract_string(f.document, '$.Description') AS description
+          FROM ledger.fortnox_documents f JOIN map_settings s ON f.shop = s.shop WHERE f.kind = 'voucher') d
+    WHERE d.description LIKE 'woofort fee %'
+), fx AS (
+    SELECT v.day, v.payment_method, count(DISTINCT v.number) AS vouchers,
+           sum(CAST(json_extract_string(v.r, '$.Credit') AS DECIMAL(18, 2))
+               - CAST(json_extract_string(v.r, '$.Debit') AS DECIMAL(18, 2))) AS fee
+    FROM vouchers v
+    JOIN (SELECT DISTINCT payment_method, clearing_account FROM map_payment_fees) m
+      ON m.payment_method = v.payment_method
+     AND m.clearing_account = CAST(json_extract_string(v.r, '$.Account') AS INTEGER)
+    GROUP BY ALL
+)
+SELECT (SELECT shop FROM map_settings) AS shop, coalesce(w.day, f.day) AS day,
+       coalesce(w.payment_method, f.payment_method) AS payment_method, coalesce(w.orders, 0) AS orders,
+       coalesce(f.vouchers, 0) AS vouchers, coalesce(w.fee, 0) AS woo_fee, coalesce(f.fee, 0) AS fx_fee,
+       coalesce(f.fee, 0) - coalesce(w.fee, 0) AS difference
+FROM woo w FULL JOIN fx f ON f.day = w.day AND f.payment_method = w.payment_method
+ORDER BY day, payment_method;
