@@ -108,6 +108,9 @@ def test_the_stripe_fees_the_shop_stored_are_booked_once_per_day(tmp_path, monke
                                                 + Decimal(str(row["Debit"])) - Decimal(str(row["Credit"])))
     assert len(expected) >= 3 and booked == expected
     assert len(vouchers) == len(expected), "one voucher per day"
+    with sandbox.state.lock:
+        connected = {(c["VoucherSeries"], c["VoucherNumber"]) for c in sandbox.state.docs["voucherfileconnections"].values()}
+    assert connected == {("W", str(v["VoucherNumber"])) for v in vouchers}, "each voucher has its order list"
 
     before = h.writes()
     assert run().success

@@ -221,3 +221,33 @@ def test_a_mapping_with_fees_needs_a_voucher_series():
     text = SHIPPED.replace(STRIPE, STRIPE[:-1] + ", fee: {meta_keys: [_stripe_fee]}}")
     with pytest.raises(MappingError, match="vouchers.series"):
         parse_mapping(text)
+
+
+def attachments(h) -> dict[str, str]:
+    """Voucher number -> the text of the file connected to it, as the Fortnox sandbox holds them."""
+    with h.sb.state.lock:
+        files = h.sb.state.docs["inbox"]
+        return {f"{c['VoucherSeries']}-{c['VoucherNumber']}": files[fid]["_content"].decode()
+                for fid, c in h.sb.state.docs["voucherfileconnections"].items()}
+
+
+def test_each_voucher_gets_its_order_list_attached_once(h):
+    shop = Shop(h)
+    shop.put(order(1001, "3.25"), order(1002, "4.10"), order(1003, "2.90", day=16))
+    h.sb.faults.configure(seed=2)
+    h.sb.add_fault("commit_then_drop", "/3/inbox", methods=["POST"], probability=0.5)
+    h.sb.add_fault("commit_then_drop", "/3/voucherfileconnections", methods=["POST"], probability=0.5)
+    shop.sync()
+    h.sb.clear_faults()
+    shop.sync()          # what stayed pending is looked up: no second file, no second connection
+    files = attachments(h)
+    assert set(files) == {"W-1", "W-2"}
+    first = files["W-1"].splitlines()
+    assert first[0].startswith("woofort fee 2026-10-15 stripe 1; voucher W-1-")
+    assert first[1:] == ["order;fee_sek", "1001;3.25", "1002;4.10", "total;7.35"]
+    with h.sb.state.lock:
+        assert len(h.sb.state.docs["inbox"]) == 2, "one file per voucher, whatever was lost"
+    assert h.sb.counters_snapshot().get("dropped_after_commit", 0) >= 2      # the faults fired
+    before = h.writes()
+    shop.sync()
+    assert h.writes() == before

@@ -47,7 +47,8 @@ from woofort_assets.resources.fortnox import (
 )
 
 SCOPES = ("article", "customer", "invoice", "payment", "price", "bookkeeping", "settings", "companyinformation",
-          "currency", "order")   # order: the probe order of `woofort fortnox calibrate`
+          "currency", "order",   # order: the probe order of `woofort fortnox calibrate`
+          "inbox", "connectfile")   # a voucher's underlying record: upload, then connect (docs/accounting.md §15)
 WAREHOUSE_SCOPE = "warehouse"
 DEFAULT_PORT = 8765
 CALLBACK_PATH = "/callback"

@@ -52,6 +52,8 @@ PROBES = {
     "payment": ("/3/invoicepayments", "InvoicePayments"),
     "bookkeeping": ("/3/financialyears", "FinancialYears"),
     "settings": ("/3/modesofpayments", "ModesOfPayments"),
+    "inbox": ("/3/inbox", "Folder"),
+    "connectfile": ("/3/voucherfileconnections", "VoucherFileConnections"),
 }
 TABLE_SCOPES = {
     "article_delta": ("article",),
@@ -61,7 +63,7 @@ TABLE_SCOPES = {
     "invoice_delta": ("invoice",),
     "credit_delta": ("invoice",),
     "payment_delta": ("payment", "settings"),
-    "fee_voucher_delta": ("bookkeeping",),
+    "fee_voucher_delta": ("bookkeeping", "inbox", "connectfile"),
 }
 
 

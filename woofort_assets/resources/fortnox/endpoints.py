@@ -57,4 +57,7 @@ INVOICE_PAYMENTS = Endpoint("/3/invoicepayments", "InvoicePayment", "InvoicePaym
 ACCOUNTS = Endpoint("/3/accounts", "Account", "Accounts", "Number")
 VOUCHERS = Endpoint("/3/vouchers", "Voucher", "Vouchers", "VoucherNumber")   # paths: series/number?financialyear
 VOUCHER_SERIES = Endpoint("/3/voucherseries", "VoucherSeries", "VoucherSeriesCollection", "Code")
+INBOX = Endpoint("/3/inbox", "File", "Files", "Id")    # a folder's listing is {"Folder": {"Files": [...]}}
+VOUCHER_FILE_CONNECTIONS = Endpoint("/3/voucherfileconnections", "VoucherFileConnection",
+                                    "VoucherFileConnections", "FileId")
 ORDERS = Endpoint("/3/orders", "Order", "Orders", "DocumentNumber")   # used for calibration probes (reference §5.6)

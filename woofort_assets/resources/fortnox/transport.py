@@ -147,6 +147,10 @@ class FortnoxClient:
     def put(self, path: str, body: dict | None = None) -> dict:
         return self._request("PUT", path, body=body)
 
+    def upload(self, path: str, name: str, content: bytes, params: dict | None = None) -> dict:
+        """A file as multipart/form-data part `file` (POST /3/inbox): a write like any other."""
+        return self._request("POST", path, params=params, files={"file": (name, content)})
+
     def act(self, path: str) -> dict:
         """A GET that acts (an invoice's /email sends it): as for a write, a lost answer is FortnoxOutcomeUnknown."""
         return self._request("GET", path, acts=True)
@@ -223,22 +227,24 @@ class FortnoxClient:
                             method=method, path=path, attempts=attempts) from None
 
     def _request(self, method: str, path: str, params: dict | None = None, body: dict | None = None,
-                 acts: bool = False) -> dict:
+                 acts: bool = False, files: dict | None = None) -> dict:
         if not path.startswith("/"):
             path = "/" + path
         log_path = path.split("?", 1)[0]
         return self._with_retries(method, log_path,
-                                  lambda: self._attempt(method, path, log_path, params, body, acts=acts))
+                                  lambda: self._attempt(method, path, log_path, params, body, acts=acts,
+                                                        files=files))
 
     def _attempt(self, method: str, path: str, log_path: str, params: dict | None, body: dict | None,
-                 reauthenticated: bool = False, rejected: str | None = None, acts: bool = False) -> dict:
+                 reauthenticated: bool = False, rejected: str | None = None, acts: bool = False,
+                 files: dict | None = None) -> dict:
         is_write = acts or method != "GET"
         token = self._tokens.access_token(rejected)
         with self.limiter.slot() as waited:  # held until the answer, then dated by it (lib/ratelimit.py)
             started = time.monotonic()
             try:
                 response = self.session.request(
-                    method, f"{self.api_url}{path}", params=params, json=body,
+                    method, f"{self.api_url}{path}", params=params, json=body, files=files,
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                     timeout=self.timeout_seconds, allow_redirects=False,
                 )
@@ -281,7 +287,7 @@ class FortnoxClient:
             if not reauthenticated:  # expired or revoked access token: a request with a 401 was not executed
                 log.info("%s %s -> 401; renewing the access token once", method, log_path)
                 return self._attempt(method, path, log_path, params, body, reauthenticated=True, rejected=token,
-                                     acts=acts)
+                                     acts=acts, files=files)
             raise FortnoxAuthError(401, code, f"{message}: a freshly issued access token was refused. "
                                    f"{CONNECT_HINT}", method=method, path=log_path)
         if status == 429:

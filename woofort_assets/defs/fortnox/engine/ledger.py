@@ -143,6 +143,11 @@ class Ledger:
         result = self.con().execute(_sql("ledger_select_entity"), [self.shop, entity]).fetchall()
         return {r[0]: LedgerRow(r[0], r[1], r[2], r[3], bool(r[4]), int(r[5]), r[6]) for r in result}
 
+    def fee_orders(self, day: str, method: str) -> list[tuple]:
+        """(order id, fee) behind a fee voucher's day and method (deltas.fee_voucher_orders), for its file."""
+        self.flush()
+        return self.con().execute(_sql("fee_voucher_orders"), [self.shop, day, method]).fetchall()
+
     def unbooked(self, entity: str) -> list[tuple[str, str]]:
         self.flush()
         return self.con().execute(_sql("ledger_unbooked"), [self.shop, entity]).fetchall()

@@ -46,6 +46,7 @@ class Write:
     prepare: Callable[[dict], dict] | None = None     # finishes what woofort created, before it is booked
     refusal: Callable[[], str | None] | None = None   # why Fortnox cannot take it, known before anything is sent
     before_sending: Callable[[], None] | None = None  # what Fortnox needs first (a credit's original booked)
+    upload: tuple[str, bytes] | None = None      # a file sent instead of a body (POST /3/inbox): name, content
 
 
 def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: Write) -> str | None:
@@ -80,7 +81,10 @@ def send(sink: Sink, kind_entity: str, row: DeltaRow, led: LedgerRow | None, w: 
             return _record(sink, entity, key, row, w, found, recovered=recovering,
                            outcome="created" if recovering else "adopted")
     client = sink.client
-    if w.method == "POST":
+    if w.upload is not None:
+        def call() -> dict:
+            return w.endpoint.unwrap(client.upload(w.path, *w.upload))
+    elif w.method == "POST":
         def call() -> dict:
             return w.endpoint.unwrap(client.post(w.path, w.body))
     elif w.method == "GET":         # an action Fortnox offers as a GET (an invoice's e-mail): a write all the same
