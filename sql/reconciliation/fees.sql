@@ -12,6 +12,7 @@ WITH entries AS (
            unnest(json_extract(o.meta_data, '$[*]')) AS e
     FROM staging.orders o JOIN map_settings s ON o.shop = s.shop
     WHERE o.date_paid IS NOT NULL AND CAST(o.date_paid AS DATE) >= s.start_date AND json_type(o.meta_data) = 'ARRAY'
+      AND o.payment_method IN (SELECT payment_method FROM map_payment_fees)    -- no fee mapping: nothing is read
 )
 SELECT e.order_id, any_value(e.payment_method) AS payment_method, any_value(e.day) AS day,
        TRY_CAST(arg_min(json_extract_string(e.e, '$.value'), k.priority) AS DECIMAL(18, 2)) AS fee
