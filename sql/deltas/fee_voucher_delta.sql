@@ -9,16 +9,21 @@
 -- vouchers in Fortnox, so a voucher whose outcome is unknown keeps its key and is looked up before it is sent
 -- again; one Fortnox refused keeps its key and waits in the dead letter until its amounts change.
 
--- 1. Per order paid through a method with a fee mapping: the fee under the first of its meta keys, and its
--- currency (the currency meta key's value, else the order's).
+-- 1. Per order paid through a method with a fee mapping, on or after the start date and the method's from_date:
+-- the fee under the first of its meta keys, and its currency (the currency meta key's value, else the order's).
+CREATE OR REPLACE TEMP VIEW wf_fee_paid AS
+SELECT o.* FROM staging.orders o
+JOIN map_settings s ON o.shop = s.shop
+JOIN (SELECT DISTINCT payment_method, from_date FROM map_payment_fees) f ON f.payment_method = o.payment_method
+WHERE o.date_paid IS NOT NULL
+  AND CAST(o.date_paid AS DATE) >= greatest(s.start_date, coalesce(f.from_date, s.start_date));
+
 CREATE OR REPLACE TEMP TABLE wf_fee_meta AS
 WITH meta AS (
     SELECT o.order_id, o.payment_method, CAST(o.date_paid AS DATE) AS fee_date, upper(o.currency) AS order_currency,
            unnest(json_extract(o.meta_data, '$[*]')) AS m
-    FROM staging.orders o JOIN map_settings s ON o.shop = s.shop
-    WHERE o.date_paid IS NOT NULL AND CAST(o.date_paid AS DATE) >= s.start_date
-      AND o.payment_method IN (SELECT payment_method FROM map_payment_fees)
-      AND json_type(o.meta_data) = 'ARRAY'
+    FROM wf_fee_paid o
+    WHERE json_type(o.meta_data) = 'ARRAY'
 ), entries AS (
     SELECT m.order_id, m.payment_method, m.fee_date, m.order_currency, json_extract_string(m.m, '$.key') AS key,
            nullif(trim(json_extract_string(m.m, '$.value')), '') AS value
@@ -39,11 +44,8 @@ SELECT o.order_id, o.payment_method, CAST(o.date_paid AS DATE) AS fee_date, m.fe
             WHEN TRY_CAST(m.fee_text AS DECIMAL(18, 6)) IS NULL THEN 'fee_not_a_number'
             WHEN TRY_CAST(m.fee_text AS DECIMAL(18, 6)) < 0 THEN 'fee_negative'
             WHEN coalesce(m.fee_currency, upper(o.currency)) <> 'SEK' THEN 'fee_currency_not_sek' END AS reason
-FROM staging.orders o
-JOIN map_settings s ON o.shop = s.shop
-LEFT JOIN wf_fee_meta m ON m.order_id = o.order_id
-WHERE o.date_paid IS NOT NULL AND CAST(o.date_paid AS DATE) >= s.start_date
-  AND o.payment_method IN (SELECT payment_method FROM map_payment_fees);
+FROM wf_fee_paid o
+LEFT JOIN wf_fee_meta m ON m.order_id = o.order_id;
 
 CREATE OR REPLACE TABLE deltas.fee_exclusions AS
 SELECT (SELECT shop FROM map_settings) AS shop, order_id, payment_method, fee_date, reason,

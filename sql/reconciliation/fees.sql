@@ -2,7 +2,8 @@
 -- stored on WooCommerce's orders against what Fortnox's fee vouchers hold (docs/accounting.md §15). Its own SQL:
 -- nothing of sql/deltas/fee_voucher_delta.sql is shared, so that a mistake there shows here.
 --   woocommerce  Σ of each order's fee: the value under the first of the mapping's meta keys that the order has
---                (configuration), for the orders paid on or after the start date, except those
+--                (configuration), for the orders paid on or after the start date and the method's from_date,
+--                except those
 --                deltas.fee_exclusions lists with a reason
 --   fortnox      Σ (credit − debit) on the method's account of the vouchers Fortnox answered
 --                (ledger.fortnox_documents, kind voucher) whose Description names the day and the method
@@ -10,9 +11,12 @@ CREATE OR REPLACE TEMP TABLE rc_fee_orders AS
 WITH entries AS (
     SELECT o.order_id, o.payment_method, CAST(o.date_paid AS DATE) AS day,
            unnest(json_extract(o.meta_data, '$[*]')) AS e
-    FROM staging.orders o JOIN map_settings s ON o.shop = s.shop
-    WHERE o.date_paid IS NOT NULL AND CAST(o.date_paid AS DATE) >= s.start_date AND json_type(o.meta_data) = 'ARRAY'
-      AND o.payment_method IN (SELECT payment_method FROM map_payment_fees)    -- no fee mapping: nothing is read
+    FROM staging.orders o
+    JOIN map_settings s ON o.shop = s.shop
+    JOIN (SELECT DISTINCT payment_method, from_date FROM map_payment_fees) f    -- no fee mapping: nothing is read
+      ON f.payment_method = o.payment_method
+    WHERE o.date_paid IS NOT NULL AND json_type(o.meta_data) = 'ARRAY'
+      AND CAST(o.date_paid AS DATE) >= greatest(s.start_date, coalesce(f.from_date, s.start_date))
 )
 SELECT e.order_id, any_value(e.payment_method) AS payment_method, any_value(e.day) AS day,
        TRY_CAST(arg_min(json_extract_string(e.e, '$.value'), k.priority) AS DECIMAL(18, 2)) AS fee

@@ -22,9 +22,9 @@ STRIPE = "stripe: {mode_of_payment: KORT, account: 1580, terms_of_payment: '0'}"
 CENT = Decimal("0.01")
 
 
-def mapping_text(vat: str = "exempt") -> str:
+def mapping_text(vat: str = "exempt", more: str = "") -> str:
     fee = ("{meta_keys: [_stripe_fee, Stripe Fee], currency_meta_key: _stripe_currency, account: 6570, "
-           f"vat: {vat}}}")
+           f"vat: {vat}{more}}}")
     return SHIPPED.replace(STRIPE, STRIPE[:-1] + f", fee: {fee}}}").replace("vouchers: {series: null}",
                                                                           "vouchers: {series: W}")
 
@@ -38,8 +38,8 @@ def order(order_id: int, fee: object, day: int = 15, **meta) -> f.Order:
 class Shop:
     """The test's DuckDB file with staged orders; the deltas built from it; the sink run against the sandbox."""
 
-    def __init__(self, h, vat: str = "exempt", series: bool = True):
-        self.h, self.mapping = h, parse_mapping(mapping_text(vat))
+    def __init__(self, h, vat: str = "exempt", series: bool = True, more: str = ""):
+        self.h, self.mapping = h, parse_mapping(mapping_text(vat, more))
         if series:
             h.sb.state.seed_reference({"voucherseries": [{"Code": "W", "Description": "woofort"}]})
 
@@ -213,6 +213,16 @@ def test_the_preflight_checks_the_series_and_the_fee_accounts_before_any_voucher
     (check,) = shop.sync(preflight=True).get_asset_check_evaluations()
     assert check.passed, check.metadata["problems"].value
     assert len(shop.vouchers()) == 1
+
+
+def test_fees_paid_before_the_methods_from_date_are_left_to_the_books_before(h):
+    shop = Shop(h, more=", from_date: 2026-10-15")
+    shop.put(order(1001, "3.25", day=14), order(1002, "4.10", day=15))
+    shop.sync()
+    assert [(v["TransactionDate"], balance(v)) for v in shop.vouchers()] == [
+        ("2026-10-15", {6570: Decimal("4.10"), 1580: Decimal("-4.10")})]
+    assert h.sql("SELECT count(*) FROM deltas.fee_exclusions") == [(0,)]
+    assert fee_differences(h, shop) == []
 
 
 def test_a_mapping_with_fees_needs_a_voucher_series():

@@ -245,6 +245,8 @@ class ProviderFee(_Strict):
     vat_rate: Decimal = Decimal(25)
     input_vat_account: int | None = None
     output_vat_account: int = 2614
+    # orders paid before it are left out: fees were booked another way until then (default: WOOFORT_START_DATE)
+    from_date: date | None = None
 
     @field_validator("meta_keys")
     @classmethod

@@ -63,10 +63,10 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE map_payment_fees (payment_method VARCHAR, meta_key VARCHAR, "
                 "priority INTEGER, currency_meta_key VARCHAR, clearing_account INTEGER, fee_account INTEGER, "
                 "vat VARCHAR, vat_rate DECIMAL(9, 4), input_vat_account INTEGER, output_vat_account INTEGER, "
-                "series VARCHAR)")
+                "series VARCHAR, from_date DATE)")
     _insert(con, "map_payment_fees", [
         [m, key, i, p.fee.currency_meta_key, p.account, p.fee.account, p.fee.vat, str(p.fee.vat_rate),
-         p.fee.deductible_vat_account, p.fee.output_vat_account, mapping.vouchers.series]
+         p.fee.deductible_vat_account, p.fee.output_vat_account, mapping.vouchers.series, p.fee.from_date]
         for m, p in mapping.payments.methods.items() if p.fee is not None for i, key in enumerate(p.fee.meta_keys)])
     con.execute("CREATE OR REPLACE TEMP TABLE map_country_names (country VARCHAR, name VARCHAR)")
     _insert(con, "map_country_names", [[code, name] for code, name in COUNTRY_NAMES.items()])
