@@ -1,14 +1,11 @@
-"""The Fortnox REST API v3 transport: `FortnoxClient` with `get/post/put/iterate`.
+"""The Fortnox REST API v3 transport: `FortnoxClient` with `get/post/put/act/upload/iterate`.
 
-One `requests.Session` per client (TLS always verified; REQUESTS_CA_BUNDLE honoured through trust_env, no
-urllib3 retries), a rate limiter shared by every process of the tenant (lib/ratelimit.py), bounded retries with
-tenacity of what is safe to send again (nothing was sent, a 429, or a read), one renewal of the access token on a
-401, and `FortnoxOutcomeUnknown` for a write whose outcome is unknown. Design notes: docs/fortnox-client.md.
-
-A connection that cannot be made (refused, unreachable) has a connect timeout of its own and is retried within
-`CONNECT_BUDGET_SECONDS` only, so a wrong FORTNOX_API_URL or a Fortnox outage fails within 10 s instead of backing
-off for a minute; other transient failures are retried as before. The last error names the host and port.
-"""
+One `requests.Session` per client (TLS always verified, REQUESTS_CA_BUNDLE honoured, no urllib3 retries), a rate
+limiter shared by every process of the tenant (lib/ratelimit.py), tenacity's bounded retries of what is safe to send
+again (nothing was sent, a 429, a read), one renewal of the access token on a 401, `FortnoxOutcomeUnknown` for a
+write (an upload too) whose outcome is unknown, and a connect timeout of its own retried within
+`CONNECT_BUDGET_SECONDS` only: a wrong FORTNOX_API_URL fails within 10 s, naming the host and port. See
+docs/fortnox-client.md."""
 
 from __future__ import annotations
 
@@ -147,9 +144,8 @@ class FortnoxClient:
     def put(self, path: str, body: dict | None = None) -> dict:
         return self._request("PUT", path, body=body)
 
-    def upload(self, path: str, name: str, content: bytes, params: dict | None = None) -> dict:
-        """A file as multipart/form-data part `file` (POST /3/inbox): a write like any other."""
-        return self._request("POST", path, params=params, files={"file": (name, content)})
+    def upload(self, path: str, name: str, content: bytes) -> dict:     # multipart/form-data part `file`
+        return self._request("POST", path, files={"file": (name, content)})
 
     def act(self, path: str) -> dict:
         """A GET that acts (an invoice's /email sends it): as for a write, a lost answer is FortnoxOutcomeUnknown."""
@@ -231,13 +227,11 @@ class FortnoxClient:
         if not path.startswith("/"):
             path = "/" + path
         log_path = path.split("?", 1)[0]
-        return self._with_retries(method, log_path,
-                                  lambda: self._attempt(method, path, log_path, params, body, acts=acts,
-                                                        files=files))
+        return self._with_retries(method, log_path, lambda: self._attempt(method, path, log_path, params, body,
+                                                                              acts=acts, files=files))
 
     def _attempt(self, method: str, path: str, log_path: str, params: dict | None, body: dict | None,
-                 reauthenticated: bool = False, rejected: str | None = None, acts: bool = False,
-                 files: dict | None = None) -> dict:
+                 reauthenticated: bool = False, rejected: str | None = None, acts: bool = False, files=None) -> dict:
         is_write = acts or method != "GET"
         token = self._tokens.access_token(rejected)
         with self.limiter.slot() as waited:  # held until the answer, then dated by it (lib/ratelimit.py)
