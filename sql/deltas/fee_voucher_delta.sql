@@ -62,7 +62,8 @@ FROM wf_fee_orders WHERE reason IS NULL
 ORDER BY fee_date, payment_method, order_id;
 
 -- 2. What the day's vouchers must hold in all, per account (debit positive): the fee on the fee account against
--- the method's clearing account, with the VAT its treatment asks for (rounded once per day, half away from 0).
+-- the method's clearing account, with the VAT its treatment asks for (rounded once per day, half away from 0, in
+-- integer öre: DuckDB would divide the DECIMALs as DOUBLE and round 8.155 down).
 CREATE OR REPLACE TEMP TABLE wf_fee_target AS
 WITH days AS (
     SELECT o.fee_date, o.payment_method, sum(fee) AS fee, count(*) AS orders,
@@ -72,12 +73,14 @@ WITH days AS (
     SELECT DISTINCT ON (payment_method) * FROM map_payment_fees ORDER BY payment_method, priority
 ), vat AS (
     SELECT d.*, r.*,
-           CASE r.vat WHEN 'swedish' THEN round(d.fee * r.vat_rate / (100 + r.vat_rate), 2)
-                      WHEN 'reverse_charge' THEN round(d.fee * r.vat_rate / 100, 2)
-                      ELSE 0 END AS vat_amount
+           wf_amount(CASE r.vat WHEN 'swedish' THEN wf_div_half_up(wf_cents(d.fee) * wf_rate_units(r.vat_rate),
+                                                                   1000000 + wf_rate_units(r.vat_rate))
+                                WHEN 'reverse_charge' THEN wf_div_half_up(wf_cents(d.fee) * wf_rate_units(r.vat_rate),
+                                                                          1000000)
+                                ELSE 0 END) AS vat_amount
     FROM days d JOIN rules r USING (payment_method)
 )
-SELECT v.fee_date, v.payment_method, v.series, v.orders, v.first_order, v.last_order, a.account,
+SELECT v.fee_date, v.payment_method, v.orders, v.first_order, v.last_order, a.account,
        CAST(a.amount AS DECIMAL(18, 2)) AS amount
 FROM vat v,
      LATERAL (VALUES (v.fee_account, v.fee - CASE v.vat WHEN 'swedish' THEN v.vat_amount ELSE 0 END),
@@ -134,15 +137,15 @@ WITH diff AS (
     GROUP BY d.fee_date, d.payment_method, f.clearing_account
 ), v AS (
     SELECT d.*, 'fee ' || strftime(d.fee_date, '%Y-%m-%d') || ' ' || d.payment_method || ' ' || d.n AS source_key,
-           t.series, t.orders, t.first_order, t.last_order
+           t.orders, t.first_order, t.last_order
     FROM days d
-    LEFT JOIN (SELECT DISTINCT fee_date, payment_method, series, orders, first_order, last_order
+    LEFT JOIN (SELECT DISTINCT fee_date, payment_method, orders, first_order, last_order
                FROM wf_fee_target) t USING (fee_date, payment_method)
     WHERE NOT EXISTS (SELECT 1 FROM wf_fee_booked_vouchers b
                       WHERE b.fee_date = d.fee_date AND b.payment_method = d.payment_method AND b.document IS NULL)
 ), p AS (
     SELECT v.*, json_object('Voucher', json_object(
-               'VoucherSeries', coalesce(v.series, (SELECT any_value(series) FROM map_payment_fees)),
+               'VoucherSeries', (SELECT voucher_series FROM map_settings),
                'TransactionDate', strftime(v.fee_date, '%Y-%m-%d'),
                'Description', 'woofort ' || v.source_key,
                'Comments', CASE WHEN v.orders IS NULL THEN 'no order of the day has a fee any more'

@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.accounting import factory as f
@@ -60,6 +60,7 @@ def expected_rows(vat: str, fee: Decimal) -> dict[int, Decimal]:
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(vat=st.sampled_from(sorted(MAPPINGS)), first=orders, changes=orders)
+@example(vat="reverse_charge", first={1000: (1, Decimal("25.49"))}, changes={1001: (1, Decimal("7.13"))})
 def test_vouchers_balance_and_add_up_to_each_days_fees(con, vat, first, changes):
     f.reset(con)
     con.execute("DELETE FROM ledger.fortnox_documents")

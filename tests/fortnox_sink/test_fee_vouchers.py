@@ -133,7 +133,11 @@ def test_a_changed_fee_gets_a_correction_voucher_and_the_first_stays_as_booked(h
     assert h.writes() == before
 
 
-def test_a_lost_answer_books_the_voucher_once(h):
+@pytest.mark.parametrize("date_filter", ["applies", "ignored"])
+def test_a_lost_answer_books_the_voucher_once(h, date_filter):
+    """Whether Fortnox's voucher list honours fromdate/todate is a GUESS: the look-up must find the voucher by
+    its Description either way, never another day's."""
+    h.sb.state.settings["voucher_date_filter"] = date_filter
     shop = Shop(h)
     shop.put(*(order(1000 + i, "1.00", day=1 + i) for i in range(12)))
     h.sb.faults.configure(seed=5)
@@ -229,7 +233,9 @@ def test_a_mapping_with_fees_needs_a_voucher_series():
     from woofort_assets.lib.mapping import MappingError
 
     text = SHIPPED.replace(STRIPE, STRIPE[:-1] + ", fee: {meta_keys: [_stripe_fee]}}")
-    with pytest.raises(MappingError, match="vouchers.series"):
+    line = text.splitlines().index("    " + STRIPE[:-1] + ", fee: {meta_keys: [_stripe_fee]}}") + 1
+    with pytest.raises(MappingError, match=rf"mapping.yaml:{line}: payments.methods.stripe.fee is booked on "
+                                           r"vouchers: set vouchers.series"):
         parse_mapping(text)
 
 

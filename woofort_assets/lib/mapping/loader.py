@@ -67,9 +67,18 @@ def _parse(text: str, source: str) -> _Located:
     return _Located(_construct(root, (), lines, source), lines)
 
 
+def _mentioned(msg: str, lines: dict[tuple[str, ...], int]) -> tuple[str, ...]:
+    """The setting a whole-file check names first (`payments.methods.stripe.fee ...`): the most specific path of the
+    file at the earliest place in the message, else () for the file itself."""
+    found = [(m.start(), -len(path), path) for path in lines if path
+             for m in [re.search(rf"(?<![\w.-]){re.escape('.'.join(path))}(?![\w-])", msg)] if m]
+    return min(found)[2] if found else ()
+
+
 def _line_for(loc: tuple, lines: dict[tuple[str, ...], int], msg: str = "") -> int:
     path = tuple(str(p) for p in loc if not (isinstance(p, str) and (p in ("int",)
                                                                         or p.startswith(("dict[", "function-", "list[")))))
+    path = path or _mentioned(msg, lines)
     while path:
         if path in lines:
             # a validator of a whole block that names one of its keys ('DX', guest_email_prefix): point at that key
@@ -86,7 +95,7 @@ def _line_for(loc: tuple, lines: dict[tuple[str, ...], int], msg: str = "") -> i
 def _clean_loc(loc: tuple) -> str:
     parts = [str(p) for p in loc if not (isinstance(p, str) and (p in ("int",) or p.startswith(("dict[", "function-",
                                                                                                "list["))))]
-    return ".".join(parts) or "(top level)"
+    return ".".join(parts)
 
 
 def parse_mapping(text: str, source: str = "mapping.yaml") -> Mapping:
@@ -106,7 +115,8 @@ def parse_mapping(text: str, source: str = "mapping.yaml") -> Mapping:
                 msg = "unknown setting (check the spelling; see docs/accounting.md)"
             elif err["type"] == "missing":
                 msg = "required setting is missing"
-            text_ = f"{source}:{line}: {_clean_loc(loc)}: {msg}"
+            where = _clean_loc(loc)
+            text_ = f"{source}:{line}: {where + ': ' if where else ''}{msg}"    # a whole-file check names its own
             if text_ not in seen:
                 seen.add(text_)
                 messages.append(text_)

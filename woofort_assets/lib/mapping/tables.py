@@ -28,13 +28,13 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
             ?::INTEGER AS description_max_length, ?::BOOLEAN AS article_prices_include_tax,
             ?::VARCHAR AS price_source, ?::VARCHAR AS manual_refund_mode, ?::INTEGER AS manual_refund_account,
             ?::VARCHAR AS clearing_mode, ?::INTEGER AS clearing_account, ?::VARCHAR AS text_reverse_charge,
-            ?::VARCHAR AS text_intra_eu_goods, ?::VARCHAR AS text_export""",
+            ?::VARCHAR AS text_intra_eu_goods, ?::VARCHAR AS text_export, ?::VARCHAR AS voucher_series""",
         [shop, start_date, mapping.home_country, inv.price_list, inv.invoice_date, inv.bookkeep,
          inv.skip_zero_total, mapping.accounts.round_off, cust.registered_prefix, cust.guest_email_prefix,
          cust.guest_order_prefix, art.sku_pattern, art.derived_prefix, art.description_max_length,
          art.prices_include_tax, art.price_source, manual and manual.mode_of_payment, manual and manual.account,
          clearing and clearing.mode_of_payment, clearing and clearing.account, inv.legal_texts.reverse_charge,
-         inv.legal_texts.intra_eu_goods, inv.legal_texts.export],
+         inv.legal_texts.intra_eu_goods, inv.legal_texts.export, mapping.vouchers.series],
     )
     con.execute("CREATE OR REPLACE TEMP TABLE map_trigger_statuses (status VARCHAR)")
     _insert(con, "map_trigger_statuses", [[s] for s in inv.trigger_statuses])
@@ -63,10 +63,10 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE map_payment_fees (payment_method VARCHAR, meta_key VARCHAR, "
                 "priority INTEGER, currency_meta_key VARCHAR, clearing_account INTEGER, fee_account INTEGER, "
                 "vat VARCHAR, vat_rate DECIMAL(9, 4), input_vat_account INTEGER, output_vat_account INTEGER, "
-                "series VARCHAR, from_date DATE)")
+                "from_date DATE)")
     _insert(con, "map_payment_fees", [
         [m, key, i, p.fee.currency_meta_key, p.account, p.fee.account, p.fee.vat, str(p.fee.vat_rate),
-         p.fee.deductible_vat_account, p.fee.output_vat_account, mapping.vouchers.series, p.fee.from_date]
+         p.fee.deductible_vat_account, p.fee.output_vat_account, p.fee.from_date]
         for m, p in mapping.payments.methods.items() if p.fee is not None for i, key in enumerate(p.fee.meta_keys)])
     con.execute("CREATE OR REPLACE TEMP TABLE map_country_names (country VARCHAR, name VARCHAR)")
     _insert(con, "map_country_names", [[code, name] for code, name in COUNTRY_NAMES.items()])

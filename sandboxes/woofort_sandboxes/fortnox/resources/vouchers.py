@@ -96,7 +96,9 @@ def read(ctx: Ctx, series: str, number: str):
 
 def list_(ctx: Ctx, series: str | None = None, current: bool = False):
     """GET /3/vouchers and /3/vouchers/sublist/{series}: every financial year unless `financialyear` or
-    `financialyeardate` names one (GUESS); /3/vouchers/sublist (`current`): today's year ([SPEC] summary)."""
+    `financialyeardate` names one (GUESS); /3/vouchers/sublist (`current`): today's year ([SPEC] summary).
+    `fromdate`/`todate` select on TransactionDate (reference §4; not in the spec's voucher paths, so GUESS: the
+    setting `voucher_date_filter: ignored` serves the other plausible behaviour, every date of the series)."""
     st = ctx.state
     with st.lock:
         year = _year_param(ctx)
@@ -115,7 +117,8 @@ def list_(ctx: Ctx, series: str | None = None, current: bool = False):
                                          "vouchernumber": lambda v: v["VoucherNumber"],
                                          "voucherseries": lambda v: v["VoucherSeries"]},
                       default_sort=lambda v: (v["Year"], v["VoucherSeries"], v["VoucherNumber"]),
-                      date_range=lambda v: v["TransactionDate"])
+                      date_range=(lambda v: v["TransactionDate"])
+                      if st.settings.get("voucher_date_filter", "applies") == "applies" else None)
         return 200, paginate(ctx.args, docs, "Vouchers", lambda v: {k: v[k] for k in LIST_ITEM})
 
 

@@ -143,10 +143,10 @@ class Ledger:
         result = self.con().execute(_sql("ledger_select_entity"), [self.shop, entity]).fetchall()
         return {r[0]: LedgerRow(r[0], r[1], r[2], r[3], bool(r[4]), int(r[5]), r[6]) for r in result}
 
-    def fee_orders(self, day: str, method: str) -> list[tuple]:
-        """(order id, fee) behind a fee voucher's day and method (deltas.fee_voucher_orders), for its file."""
+    def fee_orders(self, key: str) -> list[tuple]:
+        """(order id, fee) behind fee voucher `key` (deltas.fee_voucher_orders), for its file."""
         self.flush()
-        return self.con().execute(_sql("fee_voucher_orders"), [self.shop, day, method]).fetchall()
+        return self.con().execute(_sql("fee_voucher_orders"), [self.shop, key]).fetchall()
 
     def unbooked(self, entity: str) -> list[tuple[str, str]]:
         self.flush()

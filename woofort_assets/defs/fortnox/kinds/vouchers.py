@@ -63,14 +63,12 @@ def sync_fee_vouchers(sink: Sink, rows: list[DeltaRow]) -> None:
 
 def order_list(sink: Sink, key: str, number: str) -> tuple[str, bytes]:
     """The file behind voucher `key` (`fee <day> <method> <n>`): the day's orders and fees, no personal data."""
-    _, day, rest = key.split(" ", 2)
-    method, n = rest.rsplit(" ", 1)
-    orders = sink.ledger.fee_orders(day, method)
+    orders = sink.ledger.fee_orders(key)
     lines = [f"woofort {key}; voucher {number}", "order;fee_sek",
              *(f"{order_id};{fee}" for order_id, fee in orders),
              f"total;{sum((fee for _, fee in orders), 0):.2f}"]
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{day}-{method}-{n}")
-    return f"woofort-fee-{safe}.csv", ("\n".join(lines) + "\n").encode()
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in key.replace(" ", "-"))
+    return f"woofort-{safe}.csv", ("\n".join(lines) + "\n").encode()
 
 
 def attach_order_lists(sink: Sink) -> None:
