@@ -22,6 +22,9 @@ CREATE OR REPLACE TEMP MACRO wf_div_floor(n, d) AS CASE WHEN n >= 0 THEN n // d 
 -- amount times a DECIMAL(9, 4) rate overflows DECIMAL(18) from about 400,000 SEK.
 CREATE OR REPLACE TEMP MACRO wf_tax_at(amount, rate) AS round(CAST(amount AS DECIMAL(38, 6)) * rate * 0.01, 2);
 
+-- A rate or currency unit (at most 6 decimals) in millionths, for exact products and quotients of them.
+CREATE OR REPLACE TEMP MACRO wf_micro(x) AS CAST(CAST(x AS DECIMAL(38, 6)) * 1000000 AS HUGEINT);
+
 -- A VAT rate in units of 1/10000 percent: 25 -> 250000, 25.5 -> 255000.
 CREATE OR REPLACE TEMP MACRO wf_rate_units(r) AS CAST(CAST(r AS DECIMAL(18, 4)) * 10000 AS HUGEINT);
 
@@ -57,7 +60,7 @@ CREATE OR REPLACE TEMP MACRO wf_rate_vat(a, rv, x, ru, gross) AS
          ELSE wf_vat(a + x, ru, gross) END;
 
 -- The VAT rounding row `x` that makes wf_rate_vat equal `t` (first guess; the exact value is searched around it
--- in _orders.sql): per rate sum the sum a + x carries t, per row the row x alone carries t - rv.
+-- by wf_vat_rounding): per rate sum the sum a + x carries t, per row the row x alone carries t - rv.
 CREATE OR REPLACE TEMP MACRO wf_vat_base_guess(a, rv, t, ru, gross) AS
     CASE WHEN ru = 0 THEN 0
          WHEN (SELECT vat_rounding FROM wf_vat_model) = 'per_row'
@@ -65,6 +68,37 @@ CREATE OR REPLACE TEMP MACRO wf_vat_base_guess(a, rv, t, ru, gross) AS
                        ELSE wf_div_half_up((t - rv) * 1000000, ru) END
          WHEN gross THEN wf_div_half_up(t * (1000000 + ru), ru) - a
          ELSE wf_div_half_up(t * 1000000, ru) - a END;
+
+-- Per document and VAT rate of the rows in table `rows_table` (doc, vat_rate, rate_units, gross, amount_cents,
+-- tax_cents, account, type_order, line_id): Fortnox's VAT of the rows (wf_rate_vat) and the smallest VAT rounding
+-- amount x (cents) that makes it equal WooCommerce's tax at that rate (0 when it already does); the account of the
+-- rate's first row. Invoices (_orders.sql step 3) and credit notes (credit_delta.sql) round alike.
+CREATE OR REPLACE TEMP MACRO wf_vat_rounding(rows_table) AS TABLE
+WITH g AS (
+    SELECT doc, vat_rate, any_value(rate_units) AS ru, any_value(gross) AS gross,
+           sum(amount_cents) AS a, sum(wf_vat(amount_cents, rate_units, gross)) AS rv, sum(tax_cents) AS t,
+           count(*) AS n_rows,
+           arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account
+    FROM query_table(rows_table)
+    WHERE vat_rate IS NOT NULL
+    GROUP BY doc, vat_rate
+),
+-- only the groups whose VAT does not already match search the candidates around the guess
+need AS (
+    SELECT * FROM g WHERE wf_rate_vat(a, rv, 0, ru, gross) <> t
+),
+best AS (
+    SELECT n.doc, n.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
+    FROM need n,
+         LATERAL (SELECT wf_vat_base_guess(n.a, n.rv, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
+    WHERE n.ru > 0 AND wf_rate_vat(n.a, n.rv, c.x, n.ru, n.gross) = n.t
+      -- per-line rounding moves WooCommerce's tax by at most half an öre per row: a larger gap is a wrong rate
+      AND 2 * abs(c.x) * n.ru <= (n.n_rows + 2) * 1000000
+    GROUP BY ALL
+)
+SELECT g.*, coalesce(b.x, 0) AS x, wf_rate_vat(g.a, g.rv, 0, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
+       wf_rate_vat(g.a, g.rv, coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
+FROM g LEFT JOIN best b USING (doc, vat_rate);
 
 -- A normalised e-mail address (NULL when empty).
 CREATE OR REPLACE TEMP MACRO wf_email(e) AS nullif(lower(trim(e)), '');

@@ -218,35 +218,10 @@ LEFT JOIN wf_articles art
        ON a.line_type = 'line_item' AND art.product_id = a.product_id
       AND art.variation_id IS NOT DISTINCT FROM nullif(a.variation_id, 0);
 
--- 3. Per order and VAT rate: Fortnox's VAT of the rows (of their sum, or per row, as the measured model says:
--- wf_rate_vat), and the smallest VAT rounding amount x (cents) that
--- makes it equal WooCommerce's tax at that rate (0 when it already does).
+-- 3. Per order and VAT rate: Fortnox's VAT of the rows and the VAT rounding amount that makes it WooCommerce's tax.
+CREATE OR REPLACE TEMP VIEW wf_invoice_vat_rows AS SELECT order_id AS doc, * FROM wf_lines;
 CREATE OR REPLACE TEMP TABLE wf_rate_sums AS
-WITH g AS (
-    SELECT order_id, vat_rate, any_value(rate_units) AS ru, any_value(gross) AS gross,
-           sum(amount_cents) AS a, sum(wf_vat(amount_cents, rate_units, gross)) AS rv, sum(tax_cents) AS t,
-           count(*) AS n_rows,
-           arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account
-    FROM wf_lines
-    WHERE vat_rate IS NOT NULL
-    GROUP BY order_id, vat_rate
-),
--- only the groups whose VAT does not already match search the candidates around the guess
-need AS (
-    SELECT * FROM g WHERE wf_rate_vat(a, rv, 0, ru, gross) <> t
-),
-best AS (
-    SELECT n.order_id, n.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
-    FROM need n,
-         LATERAL (SELECT wf_vat_base_guess(n.a, n.rv, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
-    WHERE n.ru > 0 AND wf_rate_vat(n.a, n.rv, c.x, n.ru, n.gross) = n.t
-      -- per-line rounding moves WooCommerce's tax by at most half an öre per row: a larger gap is a wrong rate
-      AND 2 * abs(c.x) * n.ru <= (n.n_rows + 2) * 1000000
-    GROUP BY ALL
-)
-SELECT g.*, coalesce(b.x, 0) AS x, wf_rate_vat(g.a, g.rv, 0, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
-       wf_rate_vat(g.a, g.rv, coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
-FROM g LEFT JOIN best b USING (order_id, vat_rate);
+SELECT doc AS order_id, * EXCLUDE (doc) FROM wf_vat_rounding('wf_invoice_vat_rows');
 
 -- 4. One invoice per order: header and totals (4a), rows (4b: lines, VAT rounding rows, the round-off row),
 -- the payload (4c).

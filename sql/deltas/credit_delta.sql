@@ -158,29 +158,10 @@ SELECT c.*, wf_rate_units(c.vat_rate) AS rate_units,
             ELSE CAST(1 AS DECIMAL(18, 2)) END AS qty
 FROM wf_credit_lines c;
 
--- VAT rounding per credit and rate, as for invoices (_orders.sql step 3).
+-- VAT rounding per credit and rate, as for invoices.
+CREATE OR REPLACE TEMP VIEW wf_credit_vat_rows AS SELECT credit_key AS doc, * FROM wf_credit_rows;
 CREATE OR REPLACE TEMP TABLE wf_credit_rate_sums AS
-WITH g AS (
-    SELECT credit_key, vat_rate, any_value(rate_units) AS ru, any_value(gross) AS gross,
-           sum(amount_cents) AS a, sum(wf_vat(amount_cents, rate_units, gross)) AS rv, sum(tax_cents) AS t,
-           count(*) AS n_rows,
-           arg_min(account, CAST(type_order AS BIGINT) * 1000000000 + line_id) AS account
-    FROM wf_credit_rows WHERE vat_rate IS NOT NULL GROUP BY credit_key, vat_rate
-),
-need AS (
-    SELECT * FROM g WHERE wf_rate_vat(a, rv, 0, ru, gross) <> t
-),
-best AS (
-    SELECT n.credit_key, n.vat_rate, arg_min(c.x, abs(c.x) * 2 + CASE WHEN c.x < 0 THEN 1 ELSE 0 END) AS x
-    FROM need n,
-         LATERAL (SELECT wf_vat_base_guess(n.a, n.rv, n.t, n.ru, n.gross) + k.range AS x FROM range(-100, 101) k) c
-    WHERE n.ru > 0 AND wf_rate_vat(n.a, n.rv, c.x, n.ru, n.gross) = n.t
-      AND 2 * abs(c.x) * n.ru <= (n.n_rows + 2) * 1000000
-    GROUP BY ALL
-)
-SELECT g.*, coalesce(b.x, 0) AS x, wf_rate_vat(g.a, g.rv, 0, g.ru, g.gross) <> g.t AND b.x IS NULL AS vat_unmatched,
-       wf_rate_vat(g.a, g.rv, coalesce(b.x, 0), g.ru, g.gross) AS fortnox_vat
-FROM g LEFT JOIN best b USING (credit_key, vat_rate);
+SELECT doc AS credit_key, * EXCLUDE (doc) FROM wf_vat_rounding('wf_credit_vat_rows');
 
 CREATE OR REPLACE TEMP TABLE wf_credits AS
 WITH keys AS (

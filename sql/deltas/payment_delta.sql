@@ -71,15 +71,17 @@ WITH pay AS (
                json_object('InvoiceNumber', NULL,
                            'Amount', CASE WHEN NOT p.foreign_currency THEN wf_amount(p.amount_cents)
                                           WHEN p.fx_rate IS NOT NULL
-                                              THEN CAST(round(wf_amount(p.amount_cents) * p.fx_rate / p.fx_unit, 2)
-                                                        AS DECIMAL(18, 2)) END,
+                                              THEN wf_amount(wf_div_half_up(p.amount_cents * wf_micro(p.fx_rate),
+                                                                            wf_micro(p.fx_unit))) END,
                            'PaymentDate', strftime(p.payment_date, '%Y-%m-%d'),
                            'ModeOfPayment', p.mode_of_payment,
                            'ModeOfPaymentAccount', p.mode_account),
                json_object('AmountCurrency', CASE WHEN p.foreign_currency THEN wf_amount(p.amount_cents) END,
                            -- per the invoice's CurrencyUnit (the payment's is read-only: [SPEC], reference §5.5)
                            'CurrencyRate', CASE WHEN p.foreign_currency
-                                                THEN CAST(round(p.fx_rate * p.invoice_unit / p.fx_unit, 6)
+                                                THEN CAST(CAST(wf_div_half_up(
+                                                              wf_micro(p.fx_rate) * wf_micro(p.invoice_unit),
+                                                              wf_micro(p.fx_unit)) AS DECIMAL(38, 0)) * 0.000001
                                                           AS DECIMAL(18, 6)) END))) AS payload
     FROM wf_payments p
     WHERE p.mode_of_payment IS NOT NULL AND NOT p.no_rate

@@ -118,6 +118,20 @@ def test_payment_at_the_rate_of_its_day(con):
     assert reasons == {(1001, "no_rate_for_date"), (1002, "no_rate_for_date")}
 
 
+def test_a_payment_of_an_exact_half_ore_in_sek_rounds_up(con):
+    """10.90 EUR at 11.75 is 128.075 SEK: 128.08 (half away from zero), in integer arithmetic, never a DOUBLE
+    quotient (which gives 128.07)."""
+    order = f.Order(1001, [f.item(1, D("10.90"), 1, D(19), True)], country="DE", currency="EUR",
+                    rate_meta=("_base_currency_exchange_rate", "11.5"), date_paid=dt.datetime(2026, 10, 17, 14))
+    f.insert_order(con, order)
+    register(con, "EUR", dt.date(2026, 10, 17), "1175", unit="100")
+    for name in ("invoice_delta", "credit_delta", "payment_delta"):
+        build(con, name)
+    (pay,) = [r["payload"]["InvoicePayment"] for r in rows(con, "payment_delta")]
+    assert (D(str(pay["AmountCurrency"])), D(str(pay["Amount"])), D(str(pay["CurrencyRate"]))) \
+        == (D("10.90"), D("128.08"), D("11.75"))
+
+
 def test_a_booked_invoice_keeps_the_rate_it_was_sent_with(con):
     """Issue #13: an invoice booked before the rate sources or CurrencyUnit existed is not credited and re-issued:
     one sent with the pricing plugin's rate, one sent with none (Fortnox used its own)."""
