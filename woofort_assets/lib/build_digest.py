@@ -28,3 +28,14 @@ def shared_digest(con, shop: str, sql_folder: str, code: Iterable[Path], files: 
         digest.update(repr((table, con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone())).encode())
     digest.update(repr(con.execute(load_sql(f"{sql_folder}/_shared_inputs.sql"), {"shop": shop}).fetchall()).encode())
     return digest.hexdigest()
+
+
+def starts_over(con, shop: str, schema: str, builds_table: str, tables: Iterable[str], shared: str) -> bool:
+    """Whether this build must cover every order: the shared digest differs from the last complete build's, or
+    one of its `tables` is missing. Either way the last build's record is dropped first, so that a build which
+    fails half-way leaves no table claiming to be complete and the next one covers every order."""
+    built = con.execute(f"SELECT shared_digest FROM {schema}.{builds_table} WHERE shop = ?", [shop]).fetchone()
+    existing = {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema]).fetchall()}
+    con.execute(f"DELETE FROM {schema}.{builds_table} WHERE shop = ?", [shop])
+    return built is None or built[0] != shared or not set(tables) <= existing

@@ -6,6 +6,7 @@ from woofort_assets.lib.settings import ConfigError
 
 # Any fixed key: every woofort table creation in the database takes turns on it.
 _CREATE_LOCK = "woofort:create-table"
+_made: set[tuple[str, str]] = set()       # (database, DDL) this process has run
 
 
 def connect(url: str):
@@ -20,9 +21,12 @@ def connect(url: str):
 
 
 def ensure_table(con, ddl: str) -> None:
-    """Runs `CREATE TABLE IF NOT EXISTS …` under a transaction-level advisory lock. Two sessions creating the
-    same table at once collide on PostgreSQL's catalog (UniqueViolation, DuplicateTable or DuplicateObject on
-    the row type, depending on the moment): taking turns, the second finds the table made."""
+    """Runs `CREATE TABLE IF NOT EXISTS …` under a transaction-level advisory lock, once per process and database
+    (a token lock is taken for every refresh: it need not take this lock too). Two sessions creating the same
+    table at once collide on PostgreSQL's catalog (UniqueViolation, DuplicateTable or DuplicateObject on the row
+    type, depending on the moment): taking turns, the second finds the table made."""
+    if (con.dsn, ddl) in _made:
+        return
     autocommit = con.autocommit
     con.autocommit = False
     try:
@@ -31,3 +35,4 @@ def ensure_table(con, ddl: str) -> None:
             cur.execute(ddl)
     finally:
         con.autocommit = autocommit
+    _made.add((con.dsn, ddl))

@@ -57,13 +57,7 @@ class Scope:
         complete = deltas == list(WRITES)
         tables = {t for name in deltas for t in WRITES[name]}
         shared = shared_digest(con, shop)
-        built = con.execute("SELECT shared_digest FROM deltas.delta_builds WHERE shop = ?", [shop]).fetchone()
-        existing = {row[0] for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'deltas'").fetchall()}
-        full = full or not complete or built is None or built[0] != shared or not tables <= existing
-        # until this build records its inputs, the next one prices every order: a build that fails half-way
-        # leaves no table claiming to be complete
-        con.execute("DELETE FROM deltas.delta_builds WHERE shop = ?", [shop])
+        full = build_digest.starts_over(con, shop, "deltas", "delta_builds", tables, shared) or full or not complete
         run_sql_file(con, "deltas/_scope.sql", {"full": full})
         run_sql_file(con, "deltas/_staged.sql", {})
         return cls(con, shop, full, shared, complete)

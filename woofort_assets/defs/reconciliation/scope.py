@@ -48,13 +48,7 @@ class Scope:
     @classmethod
     def choose(cls, con, shop: str, full: bool) -> Scope:
         shared = shared_digest(con, shop)
-        built = con.execute("SELECT shared_digest FROM reconciliation.builds WHERE shop = ?", [shop]).fetchone()
-        existing = {row[0] for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'reconciliation'").fetchall()}
-        full = full or built is None or built[0] != shared or not {*PER_ORDER, *PER_DAY} <= existing
-        # until this build records its inputs, the next one reconciles every order: a build that fails half-way
-        # leaves no table claiming to be complete
-        con.execute("DELETE FROM reconciliation.builds WHERE shop = ?", [shop])
+        full = build_digest.starts_over(con, shop, "reconciliation", "builds", (*PER_ORDER, *PER_DAY), shared) or full
         run_sql_file(con, "reconciliation/_scope.sql", {"full": full})
         return cls(con, shop, full, shared)
 
