@@ -22,7 +22,7 @@ from woofort_assets.lib.settings import ConfigError
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_SET_ASIDE", "EXIT_USAGE", "UsageError", "build_parser", "main"]
 
-SUBCOMMAND_MODULES = ("sandbox", "sync", "demo", "fortnox", "ops", "forget")
+SUBCOMMAND_MODULES = ("sandbox", "sync", "demo", "fortnox", "ops", "forget", "shops")
 
 
 class _Parser(argparse.ArgumentParser):

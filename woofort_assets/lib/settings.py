@@ -124,6 +124,10 @@ SETTINGS: tuple[Setting, ...] = (
             shown_default="DuckDB's default, 80 % of RAM"),
     Setting("WOOFORT_SHOP", shop_name, DEFAULT_SHOP,
             "shop key stored on every row, so several shops into several Fortnox companies need no rewrite"),
+    Setting("WOOFORT_SHOPS_FILE", existing_file, None,
+            "a shops file listing several shops, each with its store, the names of the variables holding its keys, "
+            "its Fortnox company, mapping, timezone and start date (docs/deployment.md \"Many shops\"); "
+            "`woofort shops` checks it", shown_default="none: the variables here are the one shop"),
     Setting("WOOFORT_SYNC_INTERVAL_MINUTES", interval_minutes, 15,
             "how often `sync_today` runs: 1–59, or a multiple of 60 up to 720"),
     Setting("WOOFORT_ALERT_WEBHOOK_URL", url, None, "Slack-compatible webhook for alerts",
@@ -157,6 +161,11 @@ def _setting(name: str) -> Setting:
 def is_set(name: str) -> bool:
     """Whether the variable holds a value (for a secret Dagster resolves later: never reads it into anything)."""
     _setting(name)
+    return named_secret_is_set(name)
+
+
+def named_secret_is_set(name: str) -> bool:
+    """Whether a variable the shops file names for a shop's key (lib/shops.py) holds a value; never reads it."""
     raw = os.environ.get(name)
     return bool(raw and raw.strip())
 
