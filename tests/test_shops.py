@@ -151,3 +151,11 @@ def test_a_broken_shops_file_is_exit_2_with_every_mistake(folder, monkeypatch, c
     err = capsys.readouterr().err
     assert f"shops.yaml:{line_of(text, 'url: te.example')}: shops.te.woocommerce.url" in err
     assert f"shops.yaml:{line_of(text, 'soon')}: shops.kaffe.start_date" in err
+
+
+def test_a_shop_listed_twice_is_refused_at_its_second_line(folder):
+    text = TWO_SHOPS + TWO_SHOPS.split("shops:\n", 1)[1].split("  te:\n", 1)[0]     # kaffe again
+    message = error_of(folder, text)
+    second = [n for n, line in enumerate(text.splitlines(), 1) if line == "  kaffe:"][1]
+    assert message == f"{folder / 'shops.yaml'}:{second}: shops.kaffe: duplicate key (the earlier value would be " \
+                      "silently dropped)"

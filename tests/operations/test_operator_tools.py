@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import dagster as dg
 import pytest
 
 from tests.conftest import duckdb_rows, sync_range
