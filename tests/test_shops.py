@@ -159,3 +159,8 @@ def test_a_shop_listed_twice_is_refused_at_its_second_line(folder):
     second = [n for n, line in enumerate(text.splitlines(), 1) if line == "  kaffe:"][1]
     assert message == f"{folder / 'shops.yaml'}:{second}: shops.kaffe: duplicate key (the earlier value would be " \
                       "silently dropped)"
+
+
+def test_a_file_without_a_shop_says_so(folder):
+    assert error_of(folder, "shops: {}\n").endswith(
+        "shops.yaml:1: shops: no shop listed: give at least one (docs/deployment.md \"Many shops\")")

@@ -23,11 +23,13 @@ def _shops(args: argparse.Namespace) -> int:
         print(f"{shop.name}: {shop.woocommerce_url or '(WOOCOMMERCE_URL not set)'} -> Fortnox company "
               f"{shop.fortnox_company}; mapping {shop.mapping}; timezone {shop.timezone or 'asked of the store'}; "
               f"from {shop.start_date}")
+        if shop.woocommerce_url is None:    # the single-shop settings without WOOCOMMERCE_URL
+            missing.append(f"{shop.name}: WOOCOMMERCE_URL is not set (the shop's store)")
         missing += [f"{shop.name}: {name} is not set (the shop's {what})"
                     for name, what in ((shop.consumer_key_env, "consumer key"),
                                        (shop.consumer_secret_env, "consumer secret")) if not named_secret_is_set(name)]
     if missing:
-        print("woofort shops: " + "\n  ".join(["the keys of some shops are not in the environment:", *missing]),
+        print("woofort shops: " + "\n  ".join(["some shops lack settings in the environment:", *missing]),
               file=sys.stderr)
         return EXIT_USAGE
     print(f"{len(shops)} shop(s), each with its keys in the environment")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from woofort_assets.lib import located_yaml, settings
 from woofort_assets.lib.mapping import MappingError, load_mapping
@@ -103,11 +103,13 @@ class ShopEntry(_Strict):
 
 
 class ShopsFile(_Strict):
-    shops: dict[str, ShopEntry] = Field(min_length=1)
+    shops: dict[str, ShopEntry]
 
     @field_validator("shops")
     @classmethod
     def _names(cls, v: dict[str, ShopEntry]) -> dict[str, ShopEntry]:
+        if not v:
+            raise ValueError("no shop listed: give at least one (docs/deployment.md \"Many shops\")")
         for name in v:
             try:
                 shop_name(name)
