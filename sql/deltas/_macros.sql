@@ -182,3 +182,54 @@ CREATE OR REPLACE TEMP MACRO wf_oss_rate_valid(cc, rate, day) AS
                         WHERE v.country = cc AND v.vat_rate = rate
                           AND day BETWEEN coalesce(v.valid_from, DATE '0001-01-01')
                                       AND coalesce(v.valid_to, DATE '9999-12-31'));
+
+-- The vouchers woofort composes (fee_voucher_delta, daily_voucher_delta) are keyed `<word> <day> <method> <n>`:
+-- the books of a day and payment method are the sum of its vouchers in Fortnox, and the next voucher of the day
+-- books the difference. wf_ledger_vouchers: the ledger's vouchers of an entity, with the rows Fortnox answered
+-- (NULL: in the ledger but not mirrored); wf_voucher_sums: what they hold per account, debit positive.
+CREATE OR REPLACE TEMP MACRO wf_ledger_vouchers(entity_name) AS TABLE
+SELECT CAST(regexp_extract(d.source_key, '^\S+ (\d{4}-\d{2}-\d{2}) ', 1) AS DATE) AS voucher_date,
+       regexp_extract(d.source_key, '^\S+ \S+ (.+) \d+$', 1) AS payment_method,
+       d.source_key, d.fortnox_number, f.document
+FROM ledger.documents d
+JOIN map_settings s ON d.shop = s.shop
+LEFT JOIN ledger.fortnox_documents f ON f.shop = d.shop AND f.kind = 'voucher' AND f.number = d.fortnox_number
+WHERE d.entity = entity_name AND d.fortnox_number IS NOT NULL;
+
+CREATE OR REPLACE TEMP MACRO wf_voucher_sums(entity_name) AS TABLE
+SELECT voucher_date, payment_method, CAST(json_extract_string(r, '$.Account') AS INTEGER) AS account,
+       sum(CAST(json_extract_string(r, '$.Debit') AS DECIMAL(18, 2))
+           - CAST(json_extract_string(r, '$.Credit') AS DECIMAL(18, 2))) AS amount
+FROM (SELECT voucher_date, payment_method, unnest(json_extract(document, '$.VoucherRows[*]')) AS r
+      FROM wf_ledger_vouchers(entity_name) WHERE document IS NOT NULL)
+GROUP BY ALL;
+
+-- Per day and method whose vouchers in Fortnox differ from what they must hold in all (`target_table`: voucher_date,
+-- payment_method, account, amount): the next voucher's number of the day `n` and its `entries` (account, amount,
+-- debit positive). A day with a voucher not mirrored is not booked again (the delta lists it instead).
+CREATE OR REPLACE TEMP MACRO wf_voucher_corrections(target_table, entity_name) AS TABLE
+WITH vouchers AS (
+    FROM wf_ledger_vouchers(entity_name)
+), diff AS (
+    SELECT coalesce(t.voucher_date, b.voucher_date) AS voucher_date,
+           coalesce(t.payment_method, b.payment_method) AS payment_method, coalesce(t.account, b.account) AS account,
+           coalesce(t.amount, 0) - coalesce(b.amount, 0) AS amount
+    FROM (SELECT voucher_date, payment_method, account, sum(amount) AS amount
+          FROM query_table(target_table) GROUP BY ALL) t
+    FULL JOIN wf_voucher_sums(entity_name) b USING (voucher_date, payment_method, account)
+)
+SELECT d.voucher_date, d.payment_method,
+       1 + (SELECT count(*) FROM vouchers v
+            WHERE v.voucher_date = d.voucher_date AND v.payment_method = d.payment_method) AS n,
+       list({'account': d.account, 'amount': CAST(d.amount AS DECIMAL(18, 2))} ORDER BY d.account) AS entries
+FROM diff d
+WHERE d.amount <> 0
+  AND NOT EXISTS (SELECT 1 FROM vouchers v WHERE v.voucher_date = d.voucher_date
+                  AND v.payment_method = d.payment_method AND v.document IS NULL)
+GROUP BY d.voucher_date, d.payment_method;
+
+-- A voucher's rows from its entries: debit or credit by the sign.
+CREATE OR REPLACE TEMP MACRO wf_voucher_rows(entries) AS
+    list_transform(entries, e -> json_object('Account', e.account,
+                                             'Debit', CAST(greatest(e.amount, 0) AS DECIMAL(18, 2)),
+                                             'Credit', CAST(greatest(-e.amount, 0) AS DECIMAL(18, 2))));

@@ -95,16 +95,22 @@ WITH booked AS (
     WHERE d.shop = s.shop AND d.entity = 'invoice' AND d.fortnox_number IS NOT NULL AND d.booked
       AND d.status <> 'cancelled' AND d.source_key IN (SELECT CAST(order_id AS VARCHAR) FROM wf_scope)
 ),
+-- an invoice the sink has started (sent, refused or with its outcome unknown): the order stays on its invoice
+started AS (
+    SELECT CAST(d.source_key AS VARCHAR) AS source_key FROM ledger.documents d, map_settings s
+    WHERE d.shop = s.shop AND d.entity = 'invoice' AND d.status <> 'cancelled'
+      AND d.source_key IN (SELECT CAST(order_id AS VARCHAR) FROM wf_scope)
+),
 rated AS (
     SELECT o.*, upper(o.currency) <> 'SEK' AS foreign_currency,
            CAST(o.order_id AS VARCHAR) IN (SELECT source_key FROM booked) AS booked_before,
+           CAST(o.order_id AS VARCHAR) IN (SELECT source_key FROM started) AS invoice_started,
            m.rate AS meta_rate, fd.rate AS dated_rate, fd.unit AS dated_unit
     FROM wf_order_heads o
     LEFT JOIN wf_fx_meta m ON m.order_id = o.order_id
     LEFT JOIN wf_fx_dated fd ON fd.currency = upper(o.currency) AND fd.rate_date = o.invoice_date
 )
-SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, dated_unit, order_reason,
-                    order_reason_detail),
+SELECT r.* EXCLUDE (foreign_currency, booked_before, meta_rate, dated_rate, dated_unit, order_reason, order_reason_detail),
        CASE WHEN NOT r.foreign_currency THEN NULL
             WHEN r.booked_before THEN CASE WHEN r.currency_rate > 0 THEN CAST(r.currency_rate AS DECIMAL(18, 6)) END
             ELSE coalesce(r.meta_rate, r.dated_rate) END AS fx_rate,
@@ -223,6 +229,19 @@ CREATE OR REPLACE TEMP VIEW wf_invoice_vat_rows AS SELECT order_id AS doc, * FRO
 CREATE OR REPLACE TEMP TABLE wf_rate_sums AS
 SELECT doc AS order_id, * EXCLUDE (doc) FROM wf_vat_rounding('wf_invoice_vat_rows');
 
+-- 3b. invoicing.mode daily_vouchers (docs/accounting.md §13): the orders a day's voucher books instead of an
+-- invoice, when nothing else keeps them out: paid Swedish sales in SEK through a method with an account (the
+-- voucher's debit), with an invoice date on or after mode_from, whose invoice the sink has not started (a booked
+-- invoice is history). An order not paid when it is synced is invoiced: the buyer pays against the invoice.
+CREATE OR REPLACE TEMP TABLE wf_voucher_orders AS
+SELECT o.order_id, coalesce(pm.account, dm.account) AS payment_account
+FROM wf_orders o
+JOIN map_settings s ON s.invoicing_mode = 'daily_vouchers'
+LEFT JOIN map_payment_methods pm ON pm.payment_method = o.payment_method AND NOT pm.is_default
+LEFT JOIN map_payment_methods dm ON dm.is_default
+WHERE o.region = 'sweden' AND upper(o.currency) = 'SEK' AND o.invoice_date >= s.mode_from AND NOT o.invoice_started
+  AND o.date_paid IS NOT NULL AND coalesce(pm.account, dm.account) IS NOT NULL;
+
 -- 4. One invoice per order: header and totals (4a), rows (4b: lines, VAT rounding rows, the round-off row),
 -- the payload (4c).
 CREATE OR REPLACE TEMP TABLE wf_invoice_headers AS
@@ -253,15 +272,20 @@ hdr AS (
            coalesce(o.order_reason,
                     CASE WHEN coalesce(lc.n_lines, 0) = 0 THEN 'no_lines' END,
                     lr.line_reason,
-                    CASE WHEN coalesce(s.vat_unmatched, false) THEN 'vat_mismatch' END) AS reason,
+                    CASE WHEN coalesce(s.vat_unmatched, false) THEN 'vat_mismatch' END,
+                    CASE WHEN v.order_id IS NOT NULL THEN 'on_daily_voucher' END) AS reason,
            coalesce(o.order_reason_detail,
                     CASE WHEN coalesce(lc.n_lines, 0) = 0 THEN 'the order has no line items, shipping or fee lines' END,
                     lr.line_reason_detail,
                     CASE WHEN coalesce(s.vat_unmatched, false)
                          THEN 'the tax WooCommerce charged does not fit the VAT rate of its lines '
-                              || '(more than per-line rounding)' END) AS reason_detail
+                              || '(more than per-line rounding)' END,
+                    CASE WHEN v.order_id IS NOT NULL
+                         THEN 'booked on the daily voucher of ' || o.invoice_date || ' (deltas.voucher_lines)' END)
+               AS reason_detail
     FROM wf_orders o
     JOIN map_settings m ON true
+    LEFT JOIN wf_voucher_orders v ON v.order_id = o.order_id
     LEFT JOIN sums s ON s.order_id = o.order_id
     LEFT JOIN line_counts lc ON lc.order_id = o.order_id
     LEFT JOIN line_reasons lr ON lr.order_id = o.order_id

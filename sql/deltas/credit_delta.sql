@@ -41,8 +41,9 @@ WITH refunds AS (
     SELECT r.*, o.prices_include_tax AS gross, o.region, o.tax_country
     FROM wf_staged_refunds r
     JOIN wf_invoices o ON o.shop = r.shop AND o.order_id = r.order_id
-    JOIN wf_invoiced v ON v.order_id = r.order_id
-    WHERE NOT EXISTS (SELECT 1 FROM wf_reversals x WHERE x.order_id = r.order_id AND x.action = 'cancel')
+    -- a refund follows its order: a credit invoice, or (daily_voucher_delta reads these rows) the day's voucher
+    WHERE (r.order_id IN (SELECT order_id FROM wf_invoiced) OR o.reason = 'on_daily_voucher')
+      AND NOT EXISTS (SELECT 1 FROM wf_reversals x WHERE x.order_id = r.order_id AND x.action = 'cancel')
       AND r.amount <> 0  -- a restock-only refund moves no money: nothing to credit
 ),
 -- a shipping or fee line the invoice split over several rates (_line_rates.sql): a refund of it is split in the
@@ -166,6 +167,7 @@ SELECT doc AS credit_key, * EXCLUDE (doc) FROM wf_vat_rounding('wf_credit_vat_ro
 CREATE OR REPLACE TEMP TABLE wf_credits AS
 WITH keys AS (
     SELECT DISTINCT credit_key, order_id, refund_id, gross FROM wf_credit_rows
+    WHERE order_id NOT IN (SELECT order_id FROM wf_voucher_orders)
 ),
 target AS (
     SELECT k.credit_key, k.order_id, k.refund_id, bool_and(k.gross) AS gross,

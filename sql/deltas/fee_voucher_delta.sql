@@ -91,21 +91,7 @@ FROM vat v,
 -- 3. What the day's vouchers in Fortnox hold, per account, read from the vouchers as Fortnox answered them. A
 -- day with a voucher in the ledger but not in the mirror is not booked again: it is listed instead.
 CREATE OR REPLACE TEMP TABLE wf_fee_booked_vouchers AS
-SELECT CAST(regexp_extract(d.source_key, '^fee (\d{4}-\d{2}-\d{2}) ', 1) AS DATE) AS fee_date,
-       regexp_extract(d.source_key, '^fee \S+ (.+) \d+$', 1) AS payment_method,
-       d.source_key, d.fortnox_number, f.document
-FROM ledger.documents d
-JOIN map_settings s ON d.shop = s.shop
-LEFT JOIN ledger.fortnox_documents f ON f.shop = d.shop AND f.kind = 'voucher' AND f.number = d.fortnox_number
-WHERE d.entity = 'fee_voucher' AND d.fortnox_number IS NOT NULL;
-
-CREATE OR REPLACE TEMP TABLE wf_fee_booked AS
-SELECT b.fee_date, b.payment_method, CAST(json_extract_string(r, '$.Account') AS INTEGER) AS account,
-       sum(CAST(json_extract_string(r, '$.Debit') AS DECIMAL(18, 2))
-           - CAST(json_extract_string(r, '$.Credit') AS DECIMAL(18, 2))) AS amount
-FROM (SELECT fee_date, payment_method, unnest(json_extract(document, '$.VoucherRows[*]')) AS r
-      FROM wf_fee_booked_vouchers WHERE document IS NOT NULL) b
-GROUP BY ALL;
+SELECT voucher_date AS fee_date, * EXCLUDE (voucher_date) FROM wf_ledger_vouchers('fee_voucher');
 
 INSERT INTO deltas.fee_exclusions
 SELECT DISTINCT (SELECT shop FROM map_settings), o.order_id, o.payment_method, o.fee_date,
@@ -117,32 +103,20 @@ JOIN deltas.fee_voucher_orders o ON o.fee_date = b.fee_date AND o.payment_method
 WHERE b.document IS NULL;
 
 -- 4. One voucher per day and method whose accounts differ: the difference, debit or credit by its sign.
+CREATE OR REPLACE TEMP VIEW wf_fee_target_sums AS
+SELECT fee_date AS voucher_date, payment_method, account, amount FROM wf_fee_target;
+
 CREATE OR REPLACE TABLE deltas.fee_voucher_delta AS
-WITH diff AS (
-    SELECT coalesce(t.fee_date, b.fee_date) AS fee_date, coalesce(t.payment_method, b.payment_method) AS payment_method,
-           coalesce(t.account, b.account) AS account,
-           coalesce(t.amount, 0) - coalesce(b.amount, 0) AS amount
-    FROM wf_fee_target t
-    FULL JOIN wf_fee_booked b USING (fee_date, payment_method, account)
-), days AS (
-    SELECT d.fee_date, d.payment_method,
-           1 + (SELECT count(*) FROM wf_fee_booked_vouchers v
-                WHERE v.fee_date = d.fee_date AND v.payment_method = d.payment_method) AS n,
-           list(json_object('Account', d.account,
-                            'Debit', CAST(greatest(d.amount, 0) AS DECIMAL(18, 2)),
-                            'Credit', CAST(greatest(-d.amount, 0) AS DECIMAL(18, 2))) ORDER BY d.account) AS rows,
-           sum(d.amount) FILTER (WHERE d.account = f.clearing_account) AS clearing
-    FROM diff d JOIN (SELECT DISTINCT payment_method, clearing_account FROM map_payment_fees) f USING (payment_method)
-    WHERE d.amount <> 0
-    GROUP BY d.fee_date, d.payment_method, f.clearing_account
-), v AS (
-    SELECT d.*, 'fee ' || strftime(d.fee_date, '%Y-%m-%d') || ' ' || d.payment_method || ' ' || d.n AS source_key,
+WITH v AS (
+    SELECT c.voucher_date AS fee_date, c.payment_method, c.n, wf_voucher_rows(c.entries) AS rows,
+           list_sum(list_transform(list_filter(c.entries, e -> e.account = f.clearing_account), e -> e.amount))
+               AS clearing,
+           'fee ' || strftime(c.voucher_date, '%Y-%m-%d') || ' ' || c.payment_method || ' ' || c.n AS source_key,
            t.orders, t.first_order, t.last_order
-    FROM days d
+    FROM wf_voucher_corrections('wf_fee_target_sums', 'fee_voucher') c
+    JOIN (SELECT DISTINCT payment_method, clearing_account FROM map_payment_fees) f USING (payment_method)
     LEFT JOIN (SELECT DISTINCT fee_date, payment_method, orders, first_order, last_order
-               FROM wf_fee_target) t USING (fee_date, payment_method)
-    WHERE NOT EXISTS (SELECT 1 FROM wf_fee_booked_vouchers b
-                      WHERE b.fee_date = d.fee_date AND b.payment_method = d.payment_method AND b.document IS NULL)
+               FROM wf_fee_target) t ON t.fee_date = c.voucher_date AND t.payment_method = c.payment_method
 ), p AS (
     SELECT v.*, json_object('Voucher', json_object(
                'VoucherSeries', (SELECT voucher_series FROM map_settings),

@@ -47,3 +47,16 @@ CREATE OR REPLACE TEMP MACRO rc_rate_vat(a, rv, ru, gross) AS
 
 -- SEK of a document-currency amount in cents at a document's rate, half-up to öre.
 CREATE OR REPLACE TEMP MACRO rc_sek(cents, rate) AS CAST(round(CAST(cents AS DECIMAL(38, 0)) * rate, 0) AS HUGEINT);
+
+-- The rows of the vouchers woofort composed, as Fortnox answered them (ledger.fortnox_documents), whose Description
+-- `woofort <word> <day> <method> <n>` names the day and the payment method; amount = debit − credit.
+CREATE OR REPLACE TEMP MACRO rc_voucher_rows(word) AS TABLE
+SELECT CAST(regexp_extract(v.description, '^woofort \S+ (\S+) ', 1) AS DATE) AS day,
+       regexp_extract(v.description, '^woofort \S+ \S+ (.+) \d+$', 1) AS payment_method, v.number,
+       CAST(json_extract_string(v.r, '$.Account') AS INTEGER) AS account,
+       CAST(json_extract_string(v.r, '$.Debit') AS DECIMAL(18, 2))
+           - CAST(json_extract_string(v.r, '$.Credit') AS DECIMAL(18, 2)) AS amount
+FROM (SELECT f.number, json_extract_string(f.document, '$.Description') AS description,
+             unnest(json_extract(f.document, '$.VoucherRows[*]')) AS r
+      FROM ledger.fortnox_documents f JOIN map_settings s ON f.shop = s.shop
+      WHERE f.kind = 'voucher' AND json_extract_string(f.document, '$.Description') LIKE 'woofort ' || word || ' %') v;

@@ -28,21 +28,11 @@ GROUP BY e.order_id;
 CREATE OR REPLACE TABLE reconciliation.fee_days AS
 WITH woo AS (
     SELECT day, payment_method, count(*) AS orders, sum(fee) AS fee FROM rc_fee_orders GROUP BY ALL
-), vouchers AS (
-    SELECT CAST(regexp_extract(d.description, '^woofort fee (\S+) ', 1) AS DATE) AS day,
-           regexp_extract(d.description, '^woofort fee \S+ (.+) \d+$', 1) AS payment_method, d.number,
-           unnest(json_extract(d.document, '$.VoucherRows[*]')) AS r
-    FROM (SELECT f.number, f.document, json_extract_string(f.document, '$.Description') AS description
-          FROM ledger.fortnox_documents f JOIN map_settings s ON f.shop = s.shop WHERE f.kind = 'voucher') d
-    WHERE d.description LIKE 'woofort fee %'
 ), fx AS (
-    SELECT v.day, v.payment_method, count(DISTINCT v.number) AS vouchers,
-           sum(CAST(json_extract_string(v.r, '$.Credit') AS DECIMAL(18, 2))
-               - CAST(json_extract_string(v.r, '$.Debit') AS DECIMAL(18, 2))) AS fee
-    FROM vouchers v
+    SELECT v.day, v.payment_method, count(DISTINCT v.number) AS vouchers, -sum(v.amount) AS fee
+    FROM rc_voucher_rows('fee') v
     JOIN (SELECT DISTINCT payment_method, clearing_account FROM map_payment_fees) m
-      ON m.payment_method = v.payment_method
-     AND m.clearing_account = CAST(json_extract_string(v.r, '$.Account') AS INTEGER)
+      ON m.payment_method = v.payment_method AND m.clearing_account = v.account
     GROUP BY ALL
 )
 SELECT (SELECT shop FROM map_settings) AS shop, coalesce(w.day, f.day) AS day,

@@ -27,7 +27,7 @@ def test_delta_assets_materialize_with_row_counts(tmp_path, monkeypatch):
     keys = {spec.key.to_user_string() for spec in deltas.specs}
     assert keys == {f"deltas/{n}" for n in ("article_delta", "price_delta", "stock_delta", "customer_delta",
                                             "invoice_delta", "credit_delta", "payment_delta",
-                                            "fee_voucher_delta")}
+                                            "daily_voucher_delta", "fee_voucher_delta")}
     for spec in deltas.specs:
         assert spec.group_name == "deltas" and set(spec.kinds) == {"duckdb"}
     assert deltas.op.pool == "duckdb" and deltas.can_subset

@@ -11,7 +11,7 @@ from woofort_assets.resources.fortnox import FortnoxResource
 EXPECTED_DEPS = {
     "fortnox/preflight": {"deltas/article_delta", "deltas/price_delta", "deltas/stock_delta", "deltas/customer_delta",
                           "deltas/invoice_delta", "deltas/credit_delta", "deltas/payment_delta",
-                          "deltas/fee_voucher_delta"},
+                          "deltas/fee_voucher_delta", "deltas/daily_voucher_delta"},
     "fortnox/articles": {"fortnox/preflight", "deltas/article_delta", "deltas/price_delta"},
     "fortnox/customers": {"fortnox/preflight", "deltas/customer_delta"},
     "fortnox/invoices": {"fortnox/preflight", "deltas/invoice_delta", "fortnox/articles", "fortnox/customers"},
@@ -20,6 +20,7 @@ EXPECTED_DEPS = {
                                  "fortnox/credit_invoices"},
     "fortnox/stock": {"fortnox/preflight", "deltas/stock_delta", "fortnox/invoices"},
     "fortnox/fee_vouchers": {"fortnox/preflight", "deltas/fee_voucher_delta"},
+    "fortnox/daily_vouchers": {"fortnox/preflight", "deltas/daily_voucher_delta"},
 }
 
 

@@ -8,14 +8,17 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import yaml
+
 from woofort_assets.cli.calibrate import calibrate_from_env
 from woofort_assets.cli.exits import EXIT_USAGE
 from woofort_assets.cli.report import print_reconciliation
 from woofort_assets.cli.sandbox import DEMO_DAYS, DEMO_START, running_sandboxes, sandboxes_installed
 from woofort_assets.cli.summary import print_summary
 from woofort_assets.cli.sync import exit_code, run_sync
+from woofort_assets.lib.mapping import load_mapping
 from woofort_assets.lib.setting_types import integer
-from woofort_assets.lib.settings import CHECKOUT_DIR, data_dir, value
+from woofort_assets.lib.settings import CHECKOUT_DIR, data_dir, mapping_path, value
 
 
 # The instance of a demo outside a checkout (no repo dagster.yaml to copy): what matters to the demo.
@@ -42,16 +45,29 @@ def demo_instance(demo_dir: Path) -> Path:
     return home
 
 
+def _use_daily_vouchers() -> dict:
+    """`--mode daily_vouchers`: the mapping in use switched to daily vouchers in series W with BAS's VAT accounts,
+    written as the demo's own mapping file; returns what the sandbox Fortnox must have for it."""
+    mapping = load_mapping(mapping_path()).model_dump(mode="json", by_alias=True, exclude_none=True)
+    mapping["invoicing"]["mode"] = "daily_vouchers"
+    mapping["vouchers"] = {**mapping["vouchers"], "series": "W", "vat_accounts": {25: 2611, 12: 2621, 6: 2631}}
+    path = data_dir() / "mapping-daily-vouchers.yaml"
+    path.write_text(yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    os.environ["WOOFORT_MAPPING"] = str(path)
+    return {"voucherseries": [{"Code": "W", "Description": "woofort"}]}
+
+
 def _handle(args: argparse.Namespace) -> int:
     if not sandboxes_installed("demo"):  # before the demo's data dir is wiped
         return EXIT_USAGE
     _fresh_data_dir()
+    reference = _use_daily_vouchers() if args.mode == "daily_vouchers" else {}
     with running_sandboxes(args.orders, args.seed, fortnox_rate_limit=args.fortnox_rate_limit) as sandboxes:
         os.environ.update(sandboxes.environment(), FORTNOX_RATE_LIMIT=str(args.fortnox_rate_limit))
         vat_rounding, half_rounding = args.fortnox_vat_model.split("/")
         with sandboxes.fortnox.state.lock:
-            sandboxes.fortnox.state.seed_reference({"settings": {"vat_rounding": vat_rounding,
-                                                                 "half_rounding": half_rounding}})
+            sandboxes.fortnox.state.seed_reference({**reference, "settings": {"vat_rounding": vat_rounding,
+                                                                              "half_rounding": half_rounding}})
         first = date.fromisoformat(DEMO_START)
         last = first + timedelta(days=DEMO_DAYS - 1)
         measured = calibrate_from_env(data_dir())   # as an operator does first: `woofort fortnox calibrate`
@@ -78,6 +94,9 @@ def register(subparsers) -> None:
     parser.add_argument("--orders", type=int, default=150)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON (money as strings)")
+    parser.add_argument("--mode", choices=("invoices", "daily_vouchers"), default="invoices",
+                        help="invoicing.mode: daily_vouchers books the paid Swedish sales on one voucher per day "
+                             "and payment method (docs/accounting.md §13)")
     parser.add_argument("--fortnox-vat-model", choices=VAT_MODELS, default=VAT_MODELS[0],
                         help="how the sandbox Fortnox rounds VAT (vat_rounding/half_rounding); the demo calibrates "
                              "first and books for what it measures")

@@ -29,6 +29,9 @@ def print_reconciliation(max_days: int = 62) -> bool:
         set_aside = con.execute("SELECT coalesce(sum(set_aside), 0), coalesce(sum(set_aside_gross_sek), 0) "
                                 "FROM reconciliation.by_day WHERE shop = ?", [shop]).fetchone()
         outcomes = evaluate(con, shop)
+        vouchers = con.execute("SELECT day, payment_method, members, vouchers, woo_money, fx_money, difference "
+                               "FROM reconciliation.voucher_days WHERE shop = ? ORDER BY day, payment_method",
+                               [shop]).fetchall() if _exists(con, "reconciliation", "voucher_days") else []
     print()
     print("reconciliation per invoice date (SEK; WooCommerce orders minus refunds vs Fortnox invoices minus credits):")
     header = f"  {'day':<10} {'orders':>6} {'invoiced':>8} {'excluded':>8} {'WooCommerce gross':>18} " \
@@ -45,8 +48,20 @@ def print_reconciliation(max_days: int = 62) -> bool:
     if set_aside[0]:
         print(f"  set aside: {set_aside[0]} document(s), {_money(set_aside[1])} SEK that Fortnox rejected "
               "(dead letters), not compared")
+    if vouchers:
+        _print_voucher_days(vouchers[-max_days:])
     failed = [o for o in outcomes if not o.passed]
     print(f"reconciliation checks: {len(outcomes) - len(failed)} passed, {len(failed)} failed")
     for o in failed:
         print(f"  {o.severity:<5} {o.name}: {o.count} difference(s); first: {o.rows[0] if o.rows else ''}")
     return not [o for o in failed if o.severity == "ERROR"]
+
+
+def _print_voucher_days(rows: list[tuple]) -> None:
+    print("daily vouchers per day and payment method (SEK; WooCommerce sales minus refunds vs the vouchers' "
+          "payment account):")
+    print(f"  {'day':<10} {'method':<16} {'orders+refunds':>14} {'vouchers':>8} {'WooCommerce':>12} "
+          f"{'Fortnox':>12} {'difference':>10}")
+    for day, method, members, vouchers, woo, fx, diff in rows:
+        print(f"  {str(day):<10} {method[:16]:<16} {members:>14} {vouchers:>8} {_money(woo):>12} {_money(fx):>12} "
+              f"{_money(diff):>10}")

@@ -49,6 +49,10 @@ SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
                      "Credit invoices for refunds and cancels of invoiced orders."),
     "payment_delta": (("orders", "refunds", "products", "customers", "tax_rates"), ("invoice_delta", "credit_delta"),
                       "Invoice payments of paid orders and refunds paid back."),
+    "daily_voucher_delta": (("orders", "refunds", "products", "customers", "tax_rates"), ("credit_delta",),
+                            "invoicing.mode daily_vouchers: the paid Swedish sales and their refunds on one voucher "
+                            "per day and payment method, and a correction voucher when a day changes; "
+                            "deltas.voucher_lines holds each order's and refund's rows."),
     "fee_voucher_delta": (("orders",), (),
                           "Payment-provider fees from the orders' meta: a voucher per day and payment method, and "
                           "a correction voucher when a day's fees change; deltas.fee_exclusions lists the rest."),

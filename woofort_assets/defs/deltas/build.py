@@ -24,10 +24,14 @@ DELTAS: dict[str, tuple[str, ...]] = {
     "invoice_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
     "credit_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
     "payment_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
+    "daily_voucher_delta": ("_articles", "_buyers", "_rates", "_line_rates", "_orders"),
     "fee_voucher_delta": (),
 }
+# deltas whose SQL reads another's TEMP tables, which a build then makes too
+NEEDS = {"daily_voucher_delta": ("credit_delta",)}
 # tables a delta's SQL writes besides deltas.<name>, other than the order deltas' (scope.WRITES)
-COMPANIONS: dict[str, tuple[str, ...]] = {"fee_voucher_delta": ("fee_voucher_orders", "fee_exclusions")}
+COMPANIONS: dict[str, tuple[str, ...]] = {"fee_voucher_delta": ("fee_voucher_orders", "fee_exclusions"),
+                                          "daily_voucher_delta": ("daily_voucher_held",)}
 # DuckDB memory per order in a slice of the steps that cannot spill to disk ($part in sql/deltas/_orders.sql):
 # measured: 1,000,000 orders build within memory_limit 500MB in 3 slices, within 1GB in 2
 MEMORY_PER_ORDER_BYTES = 1_500
@@ -40,11 +44,11 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
                  vies: ViesResource | None = None, full: bool = False) -> dict[str, int]:
     """Rebuilds deltas.<name> (and its companion tables) for each of `names`; returns their row counts. `vies`:
     the buyers' VAT numbers are also put to VIES when it is enabled (lib/buyers.py). The order deltas price only
-    the orders whose inputs changed when all four are built and `full` is not asked (scope.py)."""
+    the orders whose inputs changed when every order delta is built and `full` is not asked (scope.py)."""
     unknown = [n for n in names if n not in DELTAS]
     if unknown:
         raise ValueError(f"unknown delta(s) {', '.join(map(repr, unknown))}; known: {', '.join(DELTAS)}")
-    wanted = [n for n in DELTAS if n in names]
+    wanted = [n for n in DELTAS if n in names or any(n in NEEDS.get(m, ()) for m in names)]
     helpers = dict.fromkeys(h for n in wanted for h in DELTAS[n])
     # No enclosing transaction: DuckDB keeps a transaction's temp tables in memory it cannot spill, and every
     # delta table is replaced atomically on its own; a failed build fails the step, so no sink reads a mix.
@@ -70,7 +74,8 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
             scope.merge(table)
     if scope:
         scope.record()
-    return {n: con.execute(f"SELECT count(*) FROM deltas.{n} WHERE shop = ?", [shop]).fetchone()[0] for n in wanted}
+    return {n: con.execute(f"SELECT count(*) FROM deltas.{n} WHERE shop = ?", [shop]).fetchone()[0]
+            for n in wanted if n in names}
 
 
 def sql_params(con, orders: int) -> dict[str, object]:

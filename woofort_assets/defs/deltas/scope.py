@@ -25,7 +25,8 @@ from woofort_assets.lib.sql import run_sql_file
 WRITES = {"customer_delta": ("customer_delta",),
           "invoice_delta": ("invoice_delta", "invoice_drift", "invoice_exclusions"),
           "credit_delta": ("credit_delta",),
-          "payment_delta": ("payment_delta", "payment_exclusions", "settlement_orders")}
+          "payment_delta": ("payment_delta", "payment_exclusions", "settlement_orders"),
+          "daily_voucher_delta": ("voucher_lines",)}
 # rows of a delta table that belong to the scope besides those of its orders: the cards of its customers
 _ALSO_REPLACED = {"customer_delta": "source_key IN (SELECT customer_number FROM wf_scope_customers)"}
 # the Python code the deltas' results depend on besides the SQL files: a new version prices every order again
@@ -49,7 +50,7 @@ class Scope:
     shop: str
     full: bool
     shared: str
-    complete: bool      # all four order deltas are built: only then may the next build price less than every order
+    complete: bool      # every order delta is built: only then may the next build price less than every order
 
     @classmethod
     def choose(cls, con, shop: str, deltas: list[str], full: bool) -> Scope:

@@ -17,7 +17,7 @@ from woofort_assets.defs.fortnox.kinds.master import ARTICLE, CUSTOMER, sync_mas
 from woofort_assets.defs.fortnox.kinds.payments import sync_payments
 from woofort_assets.defs.fortnox.kinds.prices import sync_prices
 from woofort_assets.defs.fortnox.kinds.stock import sync_stock
-from woofort_assets.defs.fortnox.kinds.vouchers import sync_fee_vouchers
+from woofort_assets.defs.fortnox.kinds.vouchers import DAYS, FEES, sync_vouchers
 from woofort_assets.lib.mapping import MappingError, load_mapping
 from woofort_assets.lib.settings import ConfigError, mapping_path, shop_key
 
@@ -135,8 +135,17 @@ def fortnox_stock(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) 
                       "correction voucher when a day's fees change, from deltas.fee_voucher_delta.", **_COMMON)
 def fortnox_fee_vouchers(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) -> dg.MaterializeResult:
     return run_sink(context, config, ("fee_voucher_delta",),
-                    lambda sink, deltas: sync_fee_vouchers(sink, deltas["fee_voucher_delta"]))
+                    lambda sink, deltas: sync_vouchers(sink, FEES, deltas["fee_voucher_delta"]))
+
+
+@dg.asset(key=sink_key("daily_vouchers"), deps=[PREFLIGHT, delta_key("daily_voucher_delta")],
+          description="invoicing.mode daily_vouchers: the day's paid sales and refunds per payment method as a "
+                      "voucher, and a correction voucher when a day changes, from deltas.daily_voucher_delta.",
+          **_COMMON)
+def fortnox_daily_vouchers(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) -> dg.MaterializeResult:
+    return run_sink(context, config, ("daily_voucher_delta",),
+                    lambda sink, deltas: sync_vouchers(sink, DAYS, deltas["daily_voucher_delta"]))
 
 
 sink_assets = [fortnox_articles, fortnox_customers, fortnox_invoices, fortnox_credit_invoices,
-               fortnox_invoice_payments, fortnox_stock, fortnox_fee_vouchers]
+               fortnox_invoice_payments, fortnox_stock, fortnox_fee_vouchers, fortnox_daily_vouchers]

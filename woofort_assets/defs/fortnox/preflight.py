@@ -64,6 +64,7 @@ TABLE_SCOPES = {
     "credit_delta": ("invoice",),
     "payment_delta": ("payment", "settings"),
     "fee_voucher_delta": ("bookkeeping", "inbox", "connectfile"),
+    "daily_voucher_delta": ("bookkeeping", "inbox", "connectfile"),
 }
 
 
@@ -188,7 +189,8 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
                             "Fortnox; no pending payment uses it yet")
 
     problems.extend(terms_problems(client, mapping, deltas.get("invoice_delta") or [], checked))
-    problems.extend(series_problems(client, mapping, deltas.get("fee_voucher_delta") or [], checked))
+    problems.extend(series_problems(client, mapping, [*(deltas.get("fee_voucher_delta") or []),
+                                                      *(deltas.get("daily_voucher_delta") or [])], checked))
     # 6. EU distance sales
     warnings.extend(distance_sales_warnings(client, deltas.get("invoice_delta") or [], mapping, checked))
     return problems, warnings, checked

@@ -15,7 +15,7 @@ from woofort_assets.lib.unmapped import unmapped_values
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxError
 
 DATE_FIELDS = {"invoice_delta": "InvoiceDate", "credit_delta": "InvoiceDate", "payment_delta": "PaymentDate",
-               "fee_voucher_delta": "TransactionDate"}
+               "fee_voucher_delta": "TransactionDate", "daily_voucher_delta": "TransactionDate"}
 
 
 def mapped_accounts(mapping) -> dict[int, list[str]]:
@@ -37,6 +37,8 @@ def mapped_accounts(mapping) -> dict[int, list[str]]:
                     out[fee.deductible_vat_account].append(f"payments.methods.{method}.fee.input_vat_account")
                 if fee.vat == "reverse_charge":
                     out[fee.output_vat_account].append(f"payments.methods.{method}.fee.output_vat_account")
+    for rate, account in mapping.vouchers.vat_accounts.items():
+        out[account].append(f"vouchers.vat_accounts.{rate}")
     return out
 
 

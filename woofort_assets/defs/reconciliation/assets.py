@@ -14,7 +14,8 @@ from woofort_assets.lib.settings import mapping_path, shop_key, start_date
 BOOKS = dg.AssetKey(["reconciliation", "books"])
 UPSTREAM = [MIRROR, dg.AssetKey(["deltas", "invoice_delta"]), dg.AssetKey(["deltas", "payment_delta"]),
             dg.AssetKey(["staging", "orders"]), dg.AssetKey(["staging", "refunds"]),
-            dg.AssetKey(["deltas", "fee_voucher_delta"]), dg.AssetKey(["fortnox", "fee_vouchers"])]
+            dg.AssetKey(["deltas", "fee_voucher_delta"]), dg.AssetKey(["fortnox", "fee_vouchers"]),
+            dg.AssetKey(["fortnox", "daily_vouchers"])]
 
 SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.WARN}
 
@@ -25,8 +26,8 @@ SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.
     check_specs=[dg.AssetCheckSpec(name, asset=BOOKS, description=desc) for name, (_, desc, _) in CHECKS.items()],
     description="WooCommerce against Fortnox per order (revenue, VAT, open balance), per invoice date and VAT rate "
                 "and per payment (reconciliation.order_balances, order_vat, by_day, by_day_currency, by_day_rate, "
-                "orders, payments, fortnox_document_problems), and the payment-provider fees per day "
-                "(fee_days).",
+                "orders, payments, fortnox_document_problems), the payment-provider fees per day "
+                "(fee_days) and the daily vouchers' money per day and method (voucher_days).",
 )
 def reconciliation_books(context: dg.AssetExecutionContext, config: MirrorConfig) -> dg.MaterializeResult:
     """`dry_run` (set by `woofort sync --dry-run`): nothing was sent, so the differences are expected; the tables

@@ -48,6 +48,7 @@ def reconcile(con, shop: str, full: bool = False) -> Scope:
     scope.merge_days()
     run_sql_file(con, "reconciliation/oss.sql", params)
     run_sql_file(con, "reconciliation/fees.sql", params)
+    run_sql_file(con, "reconciliation/daily_vouchers.sql", params)
     scope.record()
     return scope
 
@@ -145,6 +146,13 @@ CHECKS: dict[str, tuple[str, str, str]] = {
         "listed in deltas.fee_exclusions are not counted.",
         "SELECT day, payment_method, orders, vouchers, woo_fee, fx_fee, difference FROM reconciliation.fee_days "
         "WHERE shop = ? AND difference <> 0 ORDER BY day, payment_method"),
+    "daily_vouchers_match": (
+        "ERROR",
+        "invoicing.mode daily_vouchers: per day and payment method, the money WooCommerce took less what it paid "
+        "back for the orders booked by voucher equals what Fortnox's daily vouchers put on the method's account "
+        "(docs/accounting.md §13).",
+        "SELECT day, payment_method, members, vouchers, woo_money, fx_money, difference "
+        "FROM reconciliation.voucher_days WHERE shop = ? AND difference <> 0 ORDER BY day, payment_method"),
 }
 
 

@@ -197,6 +197,10 @@ class Invoicing(_Strict):
     # where a foreign-currency order's rate is read first, in this order (then Fortnox's register, then the rate file)
     currency_rate_meta_keys: list[RateMetaKey] = Field(default=DEFAULT_RATE_META_KEYS)
     legal_texts: LegalTexts = LegalTexts()
+    # invoices: one invoice per order; daily_vouchers: the paid Swedish SEK sales on one voucher per day and payment
+    # method (docs/accounting.md §13), from `mode_from` on (by invoice date; earlier orders keep their invoices)
+    mode: Literal["invoices", "daily_vouchers"] = "invoices"
+    mode_from: date | None = None
 
     @field_validator("trigger_statuses")
     @classmethod
@@ -328,6 +332,14 @@ class Payments(_Strict):
 class Vouchers(_Strict):
     # the voucher series woofort books in; one the company creates for it (e.g. W), not a standard series
     series: str | None = None
+    # daily_vouchers: the output VAT account of each Swedish rate (BAS 2611, 2621, 2631)
+    vat_accounts: dict[Decimal, int] = {}
+
+    @field_validator("vat_accounts")
+    @classmethod
+    def _vat_accounts(cls, v: dict[Decimal, int]) -> dict[Decimal, int]:
+        return {_check_rate(rate): _check_account(account, 2600, 2699, "BAS output VAT account (26xx, e.g. 2611)")
+                for rate, account in v.items()}
 
     @field_validator("series")
     @classmethod
@@ -456,6 +468,21 @@ class Mapping(_Strict):
         if with_fee and self.vouchers.series is None:
             raise ValueError(f"payments.methods.{with_fee[0]}.fee is booked on vouchers: set vouchers.series "
                              "(a series the Fortnox company has, e.g. W)")
+        return self
+
+    @model_validator(mode="after")
+    def _daily_vouchers_mapped(self) -> "Mapping":
+        if self.invoicing.mode != "daily_vouchers":
+            return self
+        if self.vouchers.series is None:
+            raise ValueError("invoicing.mode daily_vouchers books on vouchers: set vouchers.series "
+                             "(a series the Fortnox company has, e.g. W)")
+        rates = [r for r in self.accounts.sweden.sales if r > 0]  # type: ignore[union-attr]
+        missing = [r for r in rates if r not in self.vouchers.vat_accounts]
+        if missing:
+            raise ValueError(f"invoicing.mode daily_vouchers: vouchers.vat_accounts has no account for "
+                             f"{', '.join(f'{r:g} %' for r in missing)} (accounts.sweden.sales has the rate), "
+                             "e.g. {25: 2611, 12: 2621, 6: 2631}")
         return self
 
     # ---- derived lookups -------------------------------------------------------------------------------

@@ -28,13 +28,15 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
             ?::INTEGER AS description_max_length, ?::BOOLEAN AS article_prices_include_tax,
             ?::VARCHAR AS price_source, ?::VARCHAR AS manual_refund_mode, ?::INTEGER AS manual_refund_account,
             ?::VARCHAR AS clearing_mode, ?::INTEGER AS clearing_account, ?::VARCHAR AS text_reverse_charge,
-            ?::VARCHAR AS text_intra_eu_goods, ?::VARCHAR AS text_export, ?::VARCHAR AS voucher_series""",
+            ?::VARCHAR AS text_intra_eu_goods, ?::VARCHAR AS text_export, ?::VARCHAR AS voucher_series,
+            ?::VARCHAR AS invoicing_mode, ?::DATE AS mode_from""",
         [shop, start_date, mapping.home_country, inv.price_list, inv.invoice_date, inv.bookkeep,
          inv.skip_zero_total, mapping.accounts.round_off, cust.registered_prefix, cust.guest_email_prefix,
          cust.guest_order_prefix, art.sku_pattern, art.derived_prefix, art.description_max_length,
          art.prices_include_tax, art.price_source, manual and manual.mode_of_payment, manual and manual.account,
          clearing and clearing.mode_of_payment, clearing and clearing.account, inv.legal_texts.reverse_charge,
-         inv.legal_texts.intra_eu_goods, inv.legal_texts.export, mapping.vouchers.series],
+         inv.legal_texts.intra_eu_goods, inv.legal_texts.export, mapping.vouchers.series, inv.mode,
+         inv.mode_from or start_date],
     )
     con.execute("CREATE OR REPLACE TEMP TABLE map_trigger_statuses (status VARCHAR)")
     _insert(con, "map_trigger_statuses", [[s] for s in inv.trigger_statuses])
@@ -68,6 +70,8 @@ def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
         [m, key, i, p.fee.currency_meta_key, p.account, p.fee.account, p.fee.vat, str(p.fee.vat_rate),
          p.fee.deductible_vat_account, p.fee.output_vat_account, p.fee.from_date]
         for m, p in mapping.payments.methods.items() if p.fee is not None for i, key in enumerate(p.fee.meta_keys)])
+    con.execute("CREATE OR REPLACE TEMP TABLE map_voucher_vat_accounts (vat_rate DECIMAL(9, 4), account INTEGER)")
+    _insert(con, "map_voucher_vat_accounts", [[str(r), a] for r, a in mapping.vouchers.vat_accounts.items()])
     con.execute("CREATE OR REPLACE TEMP TABLE map_country_names (country VARCHAR, name VARCHAR)")
     _insert(con, "map_country_names", [[code, name] for code, name in COUNTRY_NAMES.items()])
     con.execute("CREATE OR REPLACE TEMP TABLE map_dimension_rules (dimension VARCHAR, priority INTEGER, "

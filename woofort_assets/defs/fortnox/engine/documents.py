@@ -23,7 +23,8 @@ VOUCHER_ROW_FIELDS = ("Account", "Debit", "Credit", "Removed")
 
 # ledger entity -> mirrored kind
 KIND_OF_ENTITY = {"invoice": "invoice", "credit_invoice": "invoice", "invoice_reissue": "invoice",
-                  "invoice_payment": "invoice_payment", "fee_voucher": "voucher"}
+                  "invoice_payment": "invoice_payment", "fee_voucher": "voucher",
+                  "daily_voucher": "voucher"}
 
 
 def voucher_number(doc: dict) -> str:

@@ -17,7 +17,7 @@ from woofort_assets.lib.duckdb import HeldConnection, transaction
 from woofort_assets.lib.sql import load_sql
 
 DELTA_TABLES = ("article_delta", "price_delta", "stock_delta", "customer_delta", "invoice_delta", "credit_delta",
-                "payment_delta", "fee_voucher_delta")
+                "payment_delta", "fee_voucher_delta", "daily_voucher_delta")
 
 DONE = ("synced", "adopted")
 # A dead letter also waits for the documents it names: an invoice rejected because its customer or article was
@@ -147,6 +147,11 @@ class Ledger:
         """(order id, fee) behind fee voucher `key` (deltas.fee_voucher_orders), for its file."""
         self.flush()
         return self.con().execute(_sql("fee_voucher_orders"), [self.shop, key]).fetchall()
+
+    def voucher_lines(self, key: str) -> list[tuple]:
+        """(member, account, VAT rate, amount) behind daily voucher `key` (deltas.voucher_lines), for its file."""
+        self.flush()
+        return self.con().execute(_sql("voucher_lines"), [self.shop, key]).fetchall()
 
     def unbooked(self, entity: str) -> list[tuple[str, str]]:
         self.flush()

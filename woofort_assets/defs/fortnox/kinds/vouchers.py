@@ -1,30 +1,52 @@
-"""Vouchers woofort composes itself: the payment providers' fees (docs/accounting.md §15). A voucher is created
-once and never changed (Fortnox has no PUT for it); a change is the delta's next voucher of the day. After an
-unknown outcome the voucher is found by its Description, which is the delta's key and unique, among the series'
-vouchers of its date, then read in full so that the ledger's mirror holds its rows.
+"""Vouchers woofort composes itself: the payment providers' fees (docs/accounting.md §15) and, in invoicing.mode
+daily_vouchers, the day's sales and refunds per payment method (§13). A voucher is created once and never changed
+(Fortnox has no PUT for it); a change is the delta's next voucher of the day. After an unknown outcome the voucher
+is found by its Description, which is the delta's key and unique, among the series' vouchers of its date, then read
+in full so that the ledger's mirror holds its rows.
 
-Each booked voucher then gets its underlying record in Fortnox, so that the verification stands on its own: the
-day's orders and their fees as a CSV file, uploaded to the inbox's voucher folder and connected to the voucher
-(two writes, each exactly once: after a lost answer the file is found by its name, the connection by its voucher).
+Each booked voucher then gets its underlying record in Fortnox, so that the verification stands on its own: what
+the day's voucher holds, order by order, as a CSV file without personal data, uploaded to the inbox's voucher folder
+and connected to the voucher (two writes, each exactly once: after a lost answer the file is found by its name, the
+connection by its voucher).
 
-Ledger keys: the delta's source_key for all three. fortnox_number: `fee_voucher` <series>-<number>-<financial
-year id>; `fee_voucher_file` and `fee_voucher_file_connection` the inbox file's Id."""
+Ledger keys: the delta's source_key for all three entities of a kind. fortnox_number: the voucher
+<series>-<number>-<financial year id>; the file and the connection the inbox file's Id."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from typing import Callable
 
 from woofort_assets.defs.fortnox.engine.documents import voucher_number
-from woofort_assets.defs.fortnox.engine.ledger import DeltaRow
+from woofort_assets.defs.fortnox.engine.ledger import DeltaRow, Ledger
 from woofort_assets.defs.fortnox.engine.protocol import Sink
 from woofort_assets.defs.fortnox.engine.steps import Write, each_row, envelope_of, is_done, send
 from woofort_assets.defs.fortnox.engine.texts import fit
 from woofort_assets.resources.fortnox.endpoints import INBOX, VOUCHER_FILE_CONNECTIONS, VOUCHERS
 
-ENTITY = "fee_voucher"
-FILE = "fee_voucher_file"
-CONNECTION = "fee_voucher_file_connection"
 FOLDER = "Inbox_v"      # [SPEC] tag fortnox_Inbox: the folder "Vouchers"
+
+
+@dataclass(frozen=True)
+class VoucherKind:
+    """A kind of voucher: its ledger entity (the file's and the connection's are named after it) and its file's
+    columns and rows, the last column an amount in SEK that the file totals."""
+    entity: str
+    columns: str
+    lines: Callable[[Ledger, str], list[tuple]]
+
+    @property
+    def file(self) -> str:
+        return f"{self.entity}_file"
+
+    @property
+    def connection(self) -> str:
+        return f"{self.entity}_file_connection"
+
+
+FEES = VoucherKind("fee_voucher", "order;fee_sek", Ledger.fee_orders)
+DAYS = VoucherKind("daily_voucher", "member;account;vat_rate;amount_sek", Ledger.voucher_lines)
 
 
 def find_voucher(client, series: str, date: str, description: str) -> dict | None:
@@ -39,13 +61,13 @@ def find_voucher(client, series: str, date: str, description: str) -> dict | Non
     return None
 
 
-def sync_fee_vouchers(sink: Sink, rows: list[DeltaRow]) -> None:
-    vouchers = sink.ledger.rows(ENTITY)
+def sync_vouchers(sink: Sink, kind: VoucherKind, rows: list[DeltaRow]) -> None:
+    vouchers = sink.ledger.rows(kind.entity)
 
     def one(row: DeltaRow) -> None:
         led = vouchers.get(row.source_key)
         if is_done(led):        # built before the voucher was booked: the next build corrects from what it holds
-            sink.outcome(ENTITY, row.source_key, "unchanged", led.fortnox_number)
+            sink.outcome(kind.entity, row.source_key, "unchanged", led.fortnox_number)
             return
         voucher = envelope_of(fit(VOUCHERS, row.payload))[1]      # as sent: the look-up compares its texts
 
@@ -53,49 +75,49 @@ def sync_fee_vouchers(sink: Sink, rows: list[DeltaRow]) -> None:
             return find_voucher(sink.client, voucher["VoucherSeries"], voucher["TransactionDate"],
                                 voucher["Description"])
 
-        send(sink, ENTITY, row, led, Write("create", "POST", VOUCHERS.path, row.payload, VOUCHERS,
+        send(sink, kind.entity, row, led, Write("create", "POST", VOUCHERS.path, row.payload, VOUCHERS,
                                            number=voucher_number, lookup=lookup, booked=lambda doc: True,
                                            note=voucher["Description"]))
 
-    each_row(sink, ENTITY, rows, one)
-    attach_order_lists(sink)
+    each_row(sink, kind.entity, rows, one)
+    attach_order_lists(sink, kind)
 
 
-def order_list(sink: Sink, key: str, number: str) -> tuple[str, bytes]:
-    """The file behind voucher `key` (`fee <day> <method> <n>`): the day's orders and fees, no personal data."""
-    orders = sink.ledger.fee_orders(key)
-    lines = [f"woofort {key}; voucher {number}", "order;fee_sek",
-             *(f"{order_id};{fee}" for order_id, fee in orders),
-             f"total;{sum((fee for _, fee in orders), 0):.2f}"]
+def order_list(sink: Sink, kind: VoucherKind, key: str, number: str) -> tuple[str, bytes]:
+    """The file behind voucher `key` (`<word> <day> <method> <n>`): what the day holds, no personal data."""
+    lines = kind.lines(sink.ledger, key)
+    text = [f"woofort {key}; voucher {number}", kind.columns,
+            *(";".join(str(v) for v in line) for line in lines),
+            f"total;{sum((line[-1] for line in lines), 0):.2f}"]
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in key.replace(" ", "-"))
-    return f"woofort-{safe}.csv", ("\n".join(lines) + "\n").encode()
+    return f"woofort-{safe}.csv", ("\n".join(text) + "\n").encode()
 
 
-def attach_order_lists(sink: Sink) -> None:
-    """Every booked fee voucher without its connected file gets one (also those booked by an earlier run)."""
-    files, connections = sink.ledger.rows(FILE), sink.ledger.rows(CONNECTION)
-    for key, voucher in sorted(sink.ledger.rows(ENTITY).items()):
+def attach_order_lists(sink: Sink, kind: VoucherKind) -> None:
+    """Every booked voucher of the kind without its connected file gets one (also those booked by an earlier run)."""
+    files, connections = sink.ledger.rows(kind.file), sink.ledger.rows(kind.connection)
+    for key, voucher in sorted(sink.ledger.rows(kind.entity).items()):
         if not is_done(voucher) or is_done(connections.get(key)):
             continue
-        name, content = order_list(sink, key, voucher.fortnox_number)
-        row = DeltaRow(key, FILE, "create", None, None, hashlib.md5(content).hexdigest(), None, None, None)
-        file_id = files[key].fortnox_number if is_done(files.get(key)) else upload(sink, row, files.get(key),
-                                                                                  name, content)
+        name, content = order_list(sink, kind, key, voucher.fortnox_number)
+        row = DeltaRow(key, kind.file, "create", None, None, hashlib.md5(content).hexdigest(), None, None, None)
+        file_id = (files[key].fortnox_number if is_done(files.get(key))
+                   else upload(sink, kind, row, files.get(key), name, content))
         if file_id is not None:
-            connect(sink, row, connections.get(key), file_id, voucher.fortnox_number)
+            connect(sink, kind, row, connections.get(key), file_id, voucher.fortnox_number)
 
 
-def upload(sink: Sink, row: DeltaRow, led, name: str, content: bytes) -> str | None:
+def upload(sink: Sink, kind: VoucherKind, row: DeltaRow, led, name: str, content: bytes) -> str | None:
     def lookup() -> dict | None:
         folder = sink.client.get(f"{INBOX.path}/{FOLDER}").get("Folder") or {}
         return next((f for f in folder.get("Files") or [] if f.get("Name") == name), None)
 
-    return send(sink, FILE, row, led, Write("create", "POST", f"{INBOX.path}?folderId={FOLDER}", None, INBOX,
+    return send(sink, kind.file, row, led, Write("create", "POST", f"{INBOX.path}?folderId={FOLDER}", None, INBOX,
                                             lookup=lookup, upload=(name, content), booked=lambda doc: True,
                                             record_payload={"file": name}, note=f"upload {name}"))
 
 
-def connect(sink: Sink, row: DeltaRow, led, file_id: str, number: str) -> None:
+def connect(sink: Sink, kind: VoucherKind, row: DeltaRow, led, file_id: str, number: str) -> None:
     series, voucher, year = number.rsplit("-", 2)
     body = {"VoucherFileConnection": {"FileId": file_id, "VoucherNumber": voucher, "VoucherSeries": series,
                                       "VoucherYear": int(year)}}
@@ -105,6 +127,6 @@ def connect(sink: Sink, row: DeltaRow, led, file_id: str, number: str) -> None:
                                                                 "voucheryear": year})
         return next((c for c in found if c.get("FileId") == file_id), None)
 
-    send(sink, CONNECTION, row, led, Write("create", "POST", VOUCHER_FILE_CONNECTIONS.path, body,
+    send(sink, kind.connection, row, led, Write("create", "POST", VOUCHER_FILE_CONNECTIONS.path, body,
                                            VOUCHER_FILE_CONNECTIONS, lookup=lookup,
                                            booked=lambda doc: True, note=f"connect file {file_id} to {number}"))
