@@ -1,10 +1,11 @@
-"""python -m bench [b1|b2|b3|b4 ...] [--quick]  — runs the benchmarks and writes bench/results.json + results.md.
+"""python -m bench [b1|b2|b3|b4|b5 ...] [--quick]  — runs the benchmarks and writes bench/results.json + results.md.
 
     python -m bench                 all four at the default sizes (B1 100,000 orders; B2 100,000 and 1,000,000;
                                     B3 300 paid orders, extrapolated to 2,000; B4 a 1,000-order batch against
-                                    histories of 100,000 and 1,000,000)
+                                    histories of 100,000 and 1,000,000; B5 10,000 orders over 30 days in
+                                    daily-voucher mode, day by day, ~20 min at 25 requests / 5 s)
     python -m bench b2 --quick      one benchmark at smoke-test sizes (B1 2,000; B2 2,000; B3 50;
-                                    B4 100 orders against 2,000)
+                                    B4 100 orders against 2,000; B5 600 orders)
     python -m bench b3 --b3-orders 2000    B3 at the full 2,000 orders (~25 min at 25 requests / 5 s)
     python -m bench --merge FILE    merge the JSON printed by `python -m bench.bN_... run` into results.json
     python -m bench --render        only re-render results.md from results.json
@@ -51,7 +52,7 @@ def _sizes(text: str) -> list[int]:
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("which", nargs="*", default=[], help="b1, b2, b3 and/or b4 (default: all)")
+    p.add_argument("which", nargs="*", default=[], help="b1, b2, b3, b4 and/or b5 (default: all)")
     p.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     p.add_argument("--b1-orders", type=int)
     p.add_argument("--b2-sizes", type=_sizes, help="comma-separated order counts (default 100000,1000000)")
@@ -60,11 +61,12 @@ def main(argv: list[str]) -> int:
     p.add_argument("--b3-orders", type=int, help="paid orders for B3 (default 300; --quick 50)")
     p.add_argument("--b4-sizes", type=_sizes, help="comma-separated history sizes in orders (default 100000,1000000)")
     p.add_argument("--b4-batch", type=int, help="changed orders in the batch (default 1000; --quick 100)")
+    p.add_argument("--b5-orders", type=int, help="orders for B5 (default 10000; --quick 600)")
     p.add_argument("--merge", metavar="FILE", help="merge a result JSON printed by a benchmark module's `run`")
     p.add_argument("--render", action="store_true")
     a = p.parse_args(argv)
-    if any(w not in ("b1", "b2", "b3", "b4") for w in a.which):
-        p.error(f"unknown benchmark(s) {a.which}: choose from b1, b2, b3, b4")
+    if any(w not in ("b1", "b2", "b3", "b4", "b5") for w in a.which):
+        p.error(f"unknown benchmark(s) {a.which}: choose from b1, b2, b3, b4, b5")
     results = _load()
     if a.render:
         _save(results)
@@ -72,7 +74,7 @@ def main(argv: list[str]) -> int:
     if a.merge:
         data = json.loads(open(a.merge).read())
         key = {"B1 extraction": "b1", "B2 transformation": "b2", "B3 Fortnox": "b3",
-               "B4 incremental": "b4"}[data["benchmark"]]
+               "B4 incremental": "b4", "B5 daily vouchers": "b5"}[data["benchmark"]]
         if key == "b2" and "b2" in results:   # sizes accumulate (100,000 and 1,000,000 may come from two runs)
             results["b2"]["sizes"].update(data["sizes"])
             results["b2"]["pandas_bound"] = data["pandas_bound"]
@@ -82,7 +84,7 @@ def main(argv: list[str]) -> int:
             results[key] = data
         _save(results)
         return 0
-    which = a.which or ["b1", "b2", "b3", "b4"]
+    which = a.which or ["b1", "b2", "b3", "b4", "b5"]
     results["last_run_machine"] = machine()
     results["last_run_quick"] = a.quick
     for name in which:
@@ -103,6 +105,10 @@ def main(argv: list[str]) -> int:
             from bench import b4_incremental
 
             results["b4"] = b4_incremental.run(a.quick, a.b4_sizes, a.b4_batch)
+        elif name == "b5":
+            from bench import b5_vouchers
+
+            results["b5"] = b5_vouchers.run(a.quick, a.b5_orders)
         _save(results)   # after each benchmark, so a later failure keeps the earlier figures
     return 0
 

@@ -183,9 +183,9 @@ CREATE OR REPLACE TEMP MACRO wf_oss_rate_valid(cc, rate, day) AS
                           AND day BETWEEN coalesce(v.valid_from, DATE '0001-01-01')
                                       AND coalesce(v.valid_to, DATE '9999-12-31'));
 
--- The vouchers woofort composes (fee_voucher_delta, daily_voucher_delta) are keyed `<word> <day> <method> <n>`:
--- the books of a day and payment method are the sum of its vouchers in Fortnox, and the next voucher of the day
--- books the difference. wf_ledger_vouchers: the ledger's vouchers of an entity, with the rows Fortnox answered
+-- The vouchers woofort composes are keyed `<word> <day> <method> <n>` (fee_voucher_delta) or `<word> <day> <n>`
+-- (daily_voucher_delta: every method on one voucher; payment_method is then ''): the books of a day (and method)
+-- are the sum of its vouchers in Fortnox, and the next voucher of the day books the difference. wf_ledger_vouchers: the ledger's vouchers of an entity, with the rows Fortnox answered
 -- (NULL: in the ledger but not mirrored); wf_voucher_sums: what they hold per account, debit positive.
 CREATE OR REPLACE TEMP MACRO wf_ledger_vouchers(entity_name) AS TABLE
 SELECT CAST(regexp_extract(d.source_key, '^\S+ (\d{4}-\d{2}-\d{2}) ', 1) AS DATE) AS voucher_date,

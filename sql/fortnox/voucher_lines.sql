@@ -1,6 +1,7 @@
--- The members behind one daily voucher, for the file attached to it (kinds/vouchers.py): the rows each order and
--- refund of the day and method its key `day <day> <method> <n>` names adds (a correction lists the whole day too).
+-- What one day's voucher holds, for the file attached to it (kinds/vouchers.py): the rows each order and refund of
+-- the day its key `day <day> <n>` names adds (a correction's file lists the day as it is then).
 -- Params: shop, source_key
-SELECT member, account, coalesce(CAST(CAST(vat_rate AS DOUBLE) AS VARCHAR), ''), amount FROM deltas.voucher_lines
-WHERE shop = ? AND 'day ' || strftime(voucher_date, '%Y-%m-%d') || ' ' || payment_method || ' ' = rtrim(?, '0123456789')
-ORDER BY order_id, member, account
+SELECT member, payment_method, account, coalesce(CAST(CAST(vat_rate AS DOUBLE) AS VARCHAR), ''), amount
+FROM deltas.voucher_lines
+WHERE shop = ? AND voucher_date = CAST(regexp_extract(?, '^day (\S+) ', 1) AS DATE)
+ORDER BY order_id, member, payment_method, account

@@ -1,5 +1,5 @@
-"""invoicing.mode daily_vouchers (docs/accounting.md §13): the paid Swedish sales of a day on one voucher per payment
-method in the Fortnox sandbox, over HTTP, with WooCommerce's own amounts and the day's order list attached. A refund
+"""invoicing.mode daily_vouchers (docs/accounting.md §13): the paid Swedish sales of a day on one voucher, a debit row
+per payment method's account, in the Fortnox sandbox, over HTTP, with WooCommerce's own amounts and the day's order list attached. A refund
 or a late order is a new voucher, never an edit; a lost answer books nothing twice; a mode switch at a date books
 every order once, by invoice before it and by voucher from it."""
 
@@ -58,7 +58,7 @@ class Shop:
                           key=lambda v: v["VoucherNumber"])
 
 
-def test_a_day_is_one_balanced_voucher_per_payment_method_and_no_invoice(h):
+def test_a_day_is_one_balanced_voucher_with_a_row_per_payment_account_and_no_invoice(h):
     shop = Shop(h)
     mixed = [f.item(1, Decimal("100.00"), 2, Decimal(25), gross=True), f.item(2, Decimal("56.00"), 1, Decimal(12),
                                                                                gross=True),
@@ -67,23 +67,27 @@ def test_a_day_is_one_balanced_voucher_per_payment_method_and_no_invoice(h):
              order(1004, day=16))
     shop.sync()
     vouchers = shop.vouchers()
-    assert [v["Description"] for v in vouchers] == ["woofort day 2026-10-15 stripe 1", "woofort day 2026-10-15 swish 1",
-                                                    "woofort day 2026-10-16 stripe 1"]
+    assert [v["Description"] for v in vouchers] == ["woofort day 2026-10-15 1", "woofort day 2026-10-16 1"]
     assert all(sum(balance(v).values()) == 0 for v in vouchers), "every voucher balances"
     # 1001: 100 + 25 VAT; 1002: 2 x 80 + 40 VAT, 50 + 6 VAT, freight 39.20 + 9.80 VAT
-    assert balance(vouchers[0]) == {1580: Decimal("430.00"), 3001: Decimal("-260.00"), 3002: Decimal("-50.00"),
-                                    3520: Decimal("-39.20"), 2611: Decimal("-74.80"), 2621: Decimal("-6.00")}
-    assert balance(vouchers[1]) == {1930: Decimal("125.00"), 3001: Decimal("-100.00"), 2611: Decimal("-25.00")}
+    # stripe 1001 + 1002 on 1580, swish 1003 on 1930
+    assert balance(vouchers[0]) == {1580: Decimal("430.00"), 1930: Decimal("125.00"), 3001: Decimal("-360.00"),
+                                    3002: Decimal("-50.00"), 3520: Decimal("-39.20"), 2611: Decimal("-99.80"),
+                                    2621: Decimal("-6.00")}
+    assert balance(vouchers[1]) == {1580: Decimal("125.00"), 3001: Decimal("-100.00"), 2611: Decimal("-25.00")}
     assert h.invoices() == [], "orders on vouchers get no invoice"
     assert h.sql("SELECT count(*) FROM ledger.documents WHERE entity IN ('customer', 'invoice_payment')") == [(0,)]
     assert h.sql("SELECT order_id, reason FROM deltas.invoice_exclusions ORDER BY 1") == [
         (i, "on_daily_voucher") for i in (1001, 1002, 1003, 1004)]
-    # each voucher carries its order list, with no personal data
-    assert len(h.ledger("daily_voucher_file_connection")) == 3
+    # each voucher carries its day's order list, with no personal data
+    assert {s for s, *_ in h.ledger("daily_voucher_file_connection").values()} == {"synced"}
     with h.sb.state.lock:
         files = {d["Name"]: d["_content"].decode() for d in h.sb.state.docs["inbox"].values()}
-    day = files["woofort-day-2026-10-15-stripe-1.csv"]
-    assert "order 1001;1580;;125.00" in day and "order 1002;2621;12.0;-6.00" in day and "total;0.00" in day
+        connections = len(h.sb.state.docs["voucherfileconnections"])
+    assert sorted(files) == ["woofort-day-2026-10-15-1.csv", "woofort-day-2026-10-16-1.csv"] and connections == 2
+    day = files["woofort-day-2026-10-15-1.csv"]
+    assert "order 1001;stripe;1580;;125.00" in day and "order 1002;stripe;2621;12.0;-6.00" in day
+    assert "order 1003;swish;1930;;125.00" in day and day.endswith("total;0.00\n")
     assert not any("Anna" in text or "example.se" in text for text in files.values())
 
     before = h.writes()
@@ -102,9 +106,9 @@ def test_a_refund_and_a_late_order_are_new_vouchers_and_the_first_stays(h):
     vouchers = shop.vouchers()
     assert vouchers[0] == first, "a booked voucher is never changed"
     assert [(v["Description"], balance(v)) for v in vouchers[1:]] == [
-        ("woofort day 2026-10-15 stripe 2", {1580: Decimal("125.00"), 3001: Decimal("-100.00"),
+        ("woofort day 2026-10-15 2", {1580: Decimal("125.00"), 3001: Decimal("-100.00"),
                                              2611: Decimal("-25.00")}),
-        ("woofort day 2026-10-20 stripe 1", {1580: Decimal("-125.00"), 3001: Decimal("100.00"),
+        ("woofort day 2026-10-20 1", {1580: Decimal("-125.00"), 3001: Decimal("100.00"),
                                              2611: Decimal("25.00")})]
     assert h.sql("SELECT count(*) FROM ledger.documents WHERE entity = 'credit_invoice'") == [(0,)], \
         "a refund follows its order onto the voucher"
@@ -152,7 +156,7 @@ def voucher_differences(h, shop: Shop) -> list[tuple]:
         build_reconciliation(con, shop.mapping, "default", "2026-10-01")
         [check] = [o for o in evaluate(con, "default") if o.name == "daily_vouchers_match"]
         assert not [o.name for o in evaluate(con, "default") if not o.passed and o.name != "daily_vouchers_match"]
-    return [(str(day), method, woo, fx) for day, method, _, _, woo, fx, _ in check.rows]
+    return [(str(day), account, woo, fx) for day, account, _, _, woo, fx, _ in check.rows]
 
 
 def test_the_reconciliation_finds_money_the_vouchers_do_not_hold(h):
@@ -161,12 +165,13 @@ def test_the_reconciliation_finds_money_the_vouchers_do_not_hold(h):
     shop.sync()
     assert voucher_differences(h, shop) == []
     shop.put(order(1003, day=16, refunds=[f.Refund(5003, Decimal("25.00"))]))      # refunded since the last sync
-    assert voucher_differences(h, shop) == [("2026-10-20", "stripe", Decimal("-25.00"), Decimal("0.00"))]
+    assert voucher_differences(h, shop) == [("2026-10-20", 1580, Decimal("-25.00"), Decimal("0.00"))]
     shop.sync()
     assert voucher_differences(h, shop) == []
     h.sql("DELETE FROM ledger.fortnox_documents WHERE kind = 'voucher' AND json_extract_string(document, "
-          "'$.Description') = 'woofort day 2026-10-15 swish 1'")                 # Fortnox holds nothing for it
-    assert voucher_differences(h, shop) == [("2026-10-15", "swish", Decimal("125.00"), Decimal("0.00"))]
+          "'$.Description') = 'woofort day 2026-10-15 1'")                       # Fortnox holds nothing for it
+    assert voucher_differences(h, shop) == [("2026-10-15", 1580, Decimal("125.00"), Decimal("0.00")),
+                                            ("2026-10-15", 1930, Decimal("125.00"), Decimal("0.00"))]
 
 
 def test_the_mapping_needs_a_vat_account_for_each_swedish_rate():

@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import duckdb_rows, sync_range
 
 CHECK_NAMES = ("revenue_per_order", "open_balance_per_order", "gross_per_day", "vat_per_rate", "net_per_rate",
-               "fortnox_rounding_off", "every_order_once", "no_duplicate_invoices", "payments_match", "fees_booked")
+               "fortnox_rounding_off", "every_order_once", "no_duplicate_invoices", "payments_match", "fees_booked",
+               "daily_vouchers_match")
 
 
 def check_results(result) -> dict[str, object]:

@@ -96,7 +96,7 @@ def register(subparsers) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON (money as strings)")
     parser.add_argument("--mode", choices=("invoices", "daily_vouchers"), default="invoices",
                         help="invoicing.mode: daily_vouchers books the paid Swedish sales on one voucher per day "
-                             "and payment method (docs/accounting.md §13)")
+                             "(docs/accounting.md §13)")
     parser.add_argument("--fortnox-vat-model", choices=VAT_MODELS, default=VAT_MODELS[0],
                         help="how the sandbox Fortnox rounds VAT (vat_rounding/half_rounding); the demo calibrates "
                              "first and books for what it measures")

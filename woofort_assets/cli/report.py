@@ -29,8 +29,8 @@ def print_reconciliation(max_days: int = 62) -> bool:
         set_aside = con.execute("SELECT coalesce(sum(set_aside), 0), coalesce(sum(set_aside_gross_sek), 0) "
                                 "FROM reconciliation.by_day WHERE shop = ?", [shop]).fetchone()
         outcomes = evaluate(con, shop)
-        vouchers = con.execute("SELECT day, payment_method, members, vouchers, woo_money, fx_money, difference "
-                               "FROM reconciliation.voucher_days WHERE shop = ? ORDER BY day, payment_method",
+        vouchers = con.execute("SELECT day, account, members, vouchers, woo_money, fx_money, difference "
+                               "FROM reconciliation.voucher_days WHERE shop = ? ORDER BY day, account",
                                [shop]).fetchall() if _exists(con, "reconciliation", "voucher_days") else []
     print()
     print("reconciliation per invoice date (SEK; WooCommerce orders minus refunds vs Fortnox invoices minus credits):")
@@ -58,10 +58,9 @@ def print_reconciliation(max_days: int = 62) -> bool:
 
 
 def _print_voucher_days(rows: list[tuple]) -> None:
-    print("daily vouchers per day and payment method (SEK; WooCommerce sales minus refunds vs the vouchers' "
-          "payment account):")
-    print(f"  {'day':<10} {'method':<16} {'orders+refunds':>14} {'vouchers':>8} {'WooCommerce':>12} "
+    print("daily vouchers per day and payment account (SEK; WooCommerce sales minus refunds vs the vouchers):")
+    print(f"  {'day':<10} {'account':>7} {'orders+refunds':>14} {'vouchers':>8} {'WooCommerce':>12} "
           f"{'Fortnox':>12} {'difference':>10}")
-    for day, method, members, vouchers, woo, fx, diff in rows:
-        print(f"  {str(day):<10} {method[:16]:<16} {members:>14} {vouchers:>8} {_money(woo):>12} {_money(fx):>12} "
+    for day, account, members, vouchers, woo, fx, diff in rows:
+        print(f"  {str(day):<10} {account:>7} {members:>14} {vouchers:>8} {_money(woo):>12} {_money(fx):>12} "
               f"{_money(diff):>10}")

@@ -51,7 +51,7 @@ SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
                       "Invoice payments of paid orders and refunds paid back."),
     "daily_voucher_delta": (("orders", "refunds", "products", "customers", "tax_rates"), ("credit_delta",),
                             "invoicing.mode daily_vouchers: the paid Swedish sales and their refunds on one voucher "
-                            "per day and payment method, and a correction voucher when a day changes; "
+                            "per day, and a correction voucher when a day changes; "
                             "deltas.voucher_lines holds each order's and refund's rows."),
     "fee_voucher_delta": (("orders",), (),
                           "Payment-provider fees from the orders' meta: a voucher per day and payment method, and "

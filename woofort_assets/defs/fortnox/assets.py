@@ -139,8 +139,8 @@ def fortnox_fee_vouchers(context: dg.AssetExecutionContext, config: FortnoxSinkC
 
 
 @dg.asset(key=sink_key("daily_vouchers"), deps=[PREFLIGHT, delta_key("daily_voucher_delta")],
-          description="invoicing.mode daily_vouchers: the day's paid sales and refunds per payment method as a "
-                      "voucher, and a correction voucher when a day changes, from deltas.daily_voucher_delta.",
+          description="invoicing.mode daily_vouchers: the day's paid sales and refunds as one voucher, and a "
+                      "correction voucher when a day changes, from deltas.daily_voucher_delta.",
           **_COMMON)
 def fortnox_daily_vouchers(context: dg.AssetExecutionContext, config: FortnoxSinkConfig) -> dg.MaterializeResult:
     return run_sink(context, config, ("daily_voucher_delta",),

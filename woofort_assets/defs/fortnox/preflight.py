@@ -167,8 +167,11 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
     for account, users in accounts_used.items():
         wanted[account].append(f"payloads: {sample(users, 3)}")
     checked["accounts"] = sorted(wanted)
+    # one listing (a BAS chart: 2-3 pages of 500) instead of a GET per account: a daily run's preflight costs a
+    # few calls, not one per mapped account (B5, docs/performance.md)
+    chart = {int(a["Number"]): a for a in ACCOUNTS.iterate(client) if str(a.get("Number", "")).isdigit()}
     for account in sorted(wanted):
-        doc = ACCOUNTS.get_or_none(client, str(account))
+        doc = chart.get(account)
         where = "; ".join(wanted[account][:4])
         if doc is None:
             problems.append(f"account {account} does not exist in Fortnox (used by {where})")

@@ -27,7 +27,7 @@ SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.
     description="WooCommerce against Fortnox per order (revenue, VAT, open balance), per invoice date and VAT rate "
                 "and per payment (reconciliation.order_balances, order_vat, by_day, by_day_currency, by_day_rate, "
                 "orders, payments, fortnox_document_problems), the payment-provider fees per day "
-                "(fee_days) and the daily vouchers' money per day and method (voucher_days).",
+                "(fee_days) and the daily vouchers' money per day and payment account (voucher_days).",
 )
 def reconciliation_books(context: dg.AssetExecutionContext, config: MirrorConfig) -> dg.MaterializeResult:
     """`dry_run` (set by `woofort sync --dry-run`): nothing was sent, so the differences are expected; the tables

@@ -148,11 +148,11 @@ CHECKS: dict[str, tuple[str, str, str]] = {
         "WHERE shop = ? AND difference <> 0 ORDER BY day, payment_method"),
     "daily_vouchers_match": (
         "ERROR",
-        "invoicing.mode daily_vouchers: per day and payment method, the money WooCommerce took less what it paid "
-        "back for the orders booked by voucher equals what Fortnox's daily vouchers put on the method's account "
+        "invoicing.mode daily_vouchers: per day and payment account, the money WooCommerce took less what it paid "
+        "back for the orders booked by voucher equals what Fortnox's daily vouchers put on the account "
         "(docs/accounting.md §13).",
-        "SELECT day, payment_method, members, vouchers, woo_money, fx_money, difference "
-        "FROM reconciliation.voucher_days WHERE shop = ? AND difference <> 0 ORDER BY day, payment_method"),
+        "SELECT day, account, members, vouchers, woo_money, fx_money, difference "
+        "FROM reconciliation.voucher_days WHERE shop = ? AND difference <> 0 ORDER BY day, account"),
 }
 
 

@@ -197,8 +197,8 @@ class Invoicing(_Strict):
     # where a foreign-currency order's rate is read first, in this order (then Fortnox's register, then the rate file)
     currency_rate_meta_keys: list[RateMetaKey] = Field(default=DEFAULT_RATE_META_KEYS)
     legal_texts: LegalTexts = LegalTexts()
-    # invoices: one invoice per order; daily_vouchers: the paid Swedish SEK sales on one voucher per day and payment
-    # method (docs/accounting.md §13), from `mode_from` on (by invoice date; earlier orders keep their invoices)
+    # invoices: one invoice per order; daily_vouchers: the paid Swedish SEK sales on one voucher per day
+    # (docs/accounting.md §13), from `mode_from` on (by invoice date; earlier orders keep their invoices)
     mode: Literal["invoices", "daily_vouchers"] = "invoices"
     mode_from: date | None = None
 

@@ -46,7 +46,7 @@ class VoucherKind:
 
 
 FEES = VoucherKind("fee_voucher", "order;fee_sek", Ledger.fee_orders)
-DAYS = VoucherKind("daily_voucher", "member;account;vat_rate;amount_sek", Ledger.voucher_lines)
+DAYS = VoucherKind("daily_voucher", "member;payment_method;account;vat_rate;amount_sek", Ledger.voucher_lines)
 
 
 def find_voucher(client, series: str, date: str, description: str) -> dict | None:
@@ -84,7 +84,8 @@ def sync_vouchers(sink: Sink, kind: VoucherKind, rows: list[DeltaRow]) -> None:
 
 
 def order_list(sink: Sink, kind: VoucherKind, key: str, number: str) -> tuple[str, bytes]:
-    """The file behind voucher `key` (`<word> <day> <method> <n>`): what the day holds, no personal data."""
+    """The file behind voucher `key` (`fee <day> <method> <n>`, `day <day> <n>`): what the day holds, no personal
+    data."""
     lines = kind.lines(sink.ledger, key)
     text = [f"woofort {key}; voucher {number}", kind.columns,
             *(";".join(str(v) for v in line) for line in lines),
