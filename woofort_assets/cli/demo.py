@@ -45,23 +45,25 @@ def demo_instance(demo_dir: Path) -> Path:
     return home
 
 
-def _use_daily_vouchers() -> dict:
-    """`--mode daily_vouchers`: the mapping in use switched to daily vouchers in series W with BAS's VAT accounts,
-    written as the demo's own mapping file; returns what the sandbox Fortnox must have for it."""
+def _daily_voucher_mapping() -> Path:
+    """`--mode daily_vouchers`: the mapping in use switched to daily vouchers in series W (which the demo seeds in
+    the sandbox) with BAS's VAT accounts, written as the demo's own mapping file."""
     mapping = load_mapping(mapping_path()).model_dump(mode="json", by_alias=True, exclude_none=True)
     mapping["invoicing"]["mode"] = "daily_vouchers"
     mapping["vouchers"] = {**mapping["vouchers"], "series": "W", "vat_accounts": {25: 2611, 12: 2621, 6: 2631}}
     path = data_dir() / "mapping-daily-vouchers.yaml"
     path.write_text(yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    os.environ["WOOFORT_MAPPING"] = str(path)
-    return {"voucherseries": [{"Code": "W", "Description": "woofort"}]}
+    return path
 
 
 def _handle(args: argparse.Namespace) -> int:
     if not sandboxes_installed("demo"):  # before the demo's data dir is wiped
         return EXIT_USAGE
     _fresh_data_dir()
-    reference = _use_daily_vouchers() if args.mode == "daily_vouchers" else {}
+    reference = {}
+    if args.mode == "daily_vouchers":
+        os.environ["WOOFORT_MAPPING"] = str(_daily_voucher_mapping())
+        reference = {"voucherseries": [{"Code": "W", "Description": "woofort"}]}
     with running_sandboxes(args.orders, args.seed, fortnox_rate_limit=args.fortnox_rate_limit) as sandboxes:
         os.environ.update(sandboxes.environment(), FORTNOX_RATE_LIMIT=str(args.fortnox_rate_limit))
         vat_rounding, half_rounding = args.fortnox_vat_model.split("/")
