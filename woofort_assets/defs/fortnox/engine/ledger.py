@@ -149,7 +149,8 @@ class Ledger:
         return self.con().execute(_sql("fee_voucher_orders"), [self.shop, key]).fetchall()
 
     def voucher_lines(self, key: str) -> list[tuple]:
-        """(member, account, VAT rate, amount) behind daily voucher `key` (deltas.voucher_lines), for its file."""
+        """(member, payment method, account, VAT rate, amount) of daily voucher `key`'s day (deltas.voucher_lines),
+        for its file."""
         self.flush()
         return self.con().execute(_sql("voucher_lines"), [self.shop, key]).fetchall()
 

@@ -1,5 +1,5 @@
 """Vouchers woofort composes itself: the payment providers' fees (docs/accounting.md §15) and, in invoicing.mode
-daily_vouchers, the day's sales and refunds per payment method (§13). A voucher is created once and never changed
+daily_vouchers, the day's sales and refunds, a debit row per payment account (§13). A voucher is created once and never changed
 (Fortnox has no PUT for it); a change is the delta's next voucher of the day. After an unknown outcome the voucher
 is found by its Description, which is the delta's key and unique, among the series' vouchers of its date, then read
 in full so that the ledger's mirror holds its rows.
