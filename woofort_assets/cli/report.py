@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from woofort_assets.defs.reconciliation.build import evaluate
-from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.duckdb import connect, table_exists
 from woofort_assets.lib.settings import duckdb_path, shop_key
-
-
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                            [schema, table]).fetchone()[0])
 
 
 def _money(value) -> str:
@@ -21,7 +16,7 @@ def print_reconciliation(max_days: int = 62) -> bool:
     (built by the asset reconciliation/books). Returns True when WooCommerce and Fortnox agree."""
     shop = shop_key()
     with connect(duckdb_path()) as con:
-        if not _exists(con, "reconciliation", "by_day"):
+        if not table_exists(con, "reconciliation", "by_day"):
             print("reconciliation: not built (materialize reconciliation/books)")
             return False
         days = con.execute("SELECT day, orders, invoiced, excluded, woo_gross_sek, fx_gross_sek, difference_sek "
@@ -31,7 +26,7 @@ def print_reconciliation(max_days: int = 62) -> bool:
         outcomes = evaluate(con, shop)
         vouchers = con.execute("SELECT day, account, members, vouchers, woo_money, fx_money, difference "
                                "FROM reconciliation.voucher_days WHERE shop = ? ORDER BY day, account",
-                               [shop]).fetchall() if _exists(con, "reconciliation", "voucher_days") else []
+                               [shop]).fetchall() if table_exists(con, "reconciliation", "voucher_days") else []
     print()
     print("reconciliation per invoice date (SEK; WooCommerce orders minus refunds vs Fortnox invoices minus credits):")
     header = f"  {'day':<10} {'orders':>6} {'invoiced':>8} {'excluded':>8} {'WooCommerce gross':>18} " \

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from woofort_assets.defs.fortnox.engine.queries import dead_letters
-from woofort_assets.lib.duckdb import connect
+from woofort_assets.lib.duckdb import connect, table_exists
 from woofort_assets.lib.mapping import load_mapping
 from woofort_assets.lib.settings import duckdb_path, mapping_path, shop_key, value
 from woofort_assets.lib.sql import load_sql
@@ -43,11 +43,6 @@ def _sek(text: str) -> str:
     return f"{Decimal(text):,.2f}".replace(",", " ")
 
 
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                            [schema, table]).fetchone()[0])
-
-
 def _booked(con, shop: str, since: datetime | None) -> dict:
     days: dict[str, dict] = {}
     total = {kind: {"count": 0, "amount_sek": Decimal(0)} for kind, _ in KINDS}
@@ -63,7 +58,7 @@ def _booked(con, shop: str, since: datetime | None) -> dict:
 
 
 def _left_out(con, shop: str) -> list[dict]:
-    if not all(_exists(con, "deltas", t)
+    if not all(table_exists(con, "deltas", t)
                for t in ("invoice_exclusions", "payment_exclusions", "fee_exclusions", "invoice_drift")):
         return []
     return [{"what": what, "reason": reason, "orders": orders, "first_orders": list(first), "detail": detail}
@@ -122,7 +117,7 @@ def collect(outcome=None, *, since: datetime | None = None, first: date | None =
         "shop": shop,
     }
     with connect(duckdb_path()) as con:
-        if not _exists(con, "ledger", "fortnox_documents"):
+        if not table_exists(con, "ledger", "fortnox_documents"):
             summary.update(booked={"days": [], "total": {}}, left_out=[], attention={})
             return summary
         summary["booked"] = _booked(con, shop, since)

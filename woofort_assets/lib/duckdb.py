@@ -63,6 +63,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return newly_applied
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether schema.table exists: tables a delta build creates are missing until the first build."""
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                            [schema, table]).fetchone()[0])
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM meta.schema_migrations").fetchone()[0]
 

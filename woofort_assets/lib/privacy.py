@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from woofort_assets.lib.duckdb import transaction
+from woofort_assets.lib.duckdb import table_exists, transaction
 from woofort_assets.lib.settings import ConfigError, pii_retention_days
 from woofort_assets.lib.sql import STRING_OR_COMMENT, statements
 
@@ -61,17 +61,12 @@ class ErasureResult:
 def _run(con: duckdb.DuckDBPyConnection, relative_path: str, params: dict, counts: dict[str, int] | None) -> None:
     for statement, used in statements(relative_path, params):
         target = _TARGET.search(STRING_OR_COMMENT.sub("", statement))
-        if target and not _table_exists(con, *target.group(1).split(".")):
+        if target and not table_exists(con, *target.group(1).split(".")):
             continue   # a table of a later or optional migration
         cur = con.execute(statement, used) if used else con.execute(statement)
         if counts is not None and target:
             changed = cur.fetchone()[0]
             counts[target.group(1)] = counts.get(target.group(1), 0) + int(changed)
-
-
-def _table_exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-                            [schema, table]).fetchone()[0])
 
 
 def _log(con, shop: str, action: str, cutoff, counts: dict[str, int]) -> None:
@@ -105,7 +100,7 @@ def unsettled_orders(con: duckdb.DuckDBPyConnection, shop: str, order_ids: list[
         return []
     busy: set[int] = set()
     for delta in ("invoice_delta", "credit_delta", "payment_delta"):
-        if _table_exists(con, "deltas", delta):
+        if table_exists(con, "deltas", delta):
             busy.update(r[0] for r in con.execute(
                 f"SELECT DISTINCT order_id FROM deltas.{delta} WHERE shop = ? AND list_contains(?, order_id)",
                 [shop, order_ids]).fetchall())
@@ -129,7 +124,7 @@ def forget(con: duckdb.DuckDBPyConnection, shop: str, email: str, dry_run: bool 
         if busy:
             raise ForgetRefused(busy)
         _run(con, "privacy/forget.sql", params, result.counts)
-        if _table_exists(con, "deltas", "customer_delta"):
+        if table_exists(con, "deltas", "customer_delta"):
             cur = con.execute("DELETE FROM deltas.customer_delta WHERE shop = $shop AND "
                               "contains(lower(CAST(payload AS VARCHAR)), $email)", params)
             result.counts["deltas.customer_delta"] = int(cur.fetchone()[0])

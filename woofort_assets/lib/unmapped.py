@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from woofort_assets.defs.deltas.scope import price_every_order
 from woofort_assets.lib.buyers import register_buyer_numbers
+from woofort_assets.lib.duckdb import table_exists
 from woofort_assets.lib.mapping import DatedRate, Mapping, register_mapping
 from woofort_assets.lib.sql import load_sql, run_sql_file
 
@@ -37,11 +38,6 @@ class Unmapped:
     def as_dict(self) -> dict:
         return {"kind": self.kind, "value": self.value, "where": self.where, "orders": self.orders,
                 "first_orders": list(self.first_orders), "mapping_lines": self.mapping_lines, "effect": self.effect}
-
-
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                            [schema, table]).fetchone()[0])
 
 
 def _rate(value: Decimal) -> str:
@@ -82,7 +78,7 @@ def _rate_lines(mapping: Mapping, region: str, country: str | None, rate: str) -
 
 def unmapped_values(con, mapping: Mapping, shop: str, start_date: str) -> list[Unmapped]:
     """Payment methods and VAT rates of the shop's staged, invoiceable orders that `mapping` lacks."""
-    if not _exists(con, "staging", "orders"):
+    if not table_exists(con, "staging", "orders"):
         return []
     register_mapping(con, mapping, shop, start_date)
     run_sql_file(con, "deltas/_macros.sql", {})

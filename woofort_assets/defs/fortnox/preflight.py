@@ -89,10 +89,42 @@ def series_problems(client, mapping, vouchers: list[DeltaRow], checked: dict) ->
             "Inställningar > Bokföring > Verifikationsserier"]
 
 
+def scope_problem(scope: str, needed_by: list[str], path: str, err: FortnoxError) -> tuple[str | None, str | None]:
+    """(problem, warning) for a probe of `scope` that Fortnox refused."""
+    used = ", ".join(needed_by)
+    if err.code == 2000663:
+        return (f"scope '{scope}' missing from the authorization (needed for {used}): Fortnox says "
+                f"'{err.message}' (2000663). Add the scope to the integration and run `woofort fortnox connect` "
+                "again."), None
+    if err.code == 2001101:
+        return (f"the company has no active licence for the module behind scope '{scope}' (needed for {used}): "
+                f"Fortnox says '{err.message}' (2001101). Activate the module in Fortnox."), None
+    if err.code == 2001103:
+        return f"the company has no API licence (2001103): {err.message}", None
+    if err.http_status == 404:
+        return None, f"could not probe scope '{scope}' (GET {path}: 404)"
+    return f"GET {path} failed: {err}", None
+
+
+def modes_problems(client, mapping, modes_used: dict[str, set[str]], checked: dict) -> tuple[list[str], list[str]]:
+    """4. Every ModeOfPayment a pending payload names exists (a problem); every mapped one too (a warning: a shop may
+    map a method it never sees)."""
+    existing = {str(m.get("Code")) for m in client.iterate("/3/modesofpayments", "ModesOfPayments")}
+    mapped = mapped_modes(mapping)
+    checked["modes_of_payment"] = sorted(set(mapped) | set(modes_used))
+    problems = [f"mode of payment {code} does not exist in Fortnox (used by {sample(users, 3)}; create it under "
+                "Inställningar > Betalningssätt)" for code, users in sorted(modes_used.items()) if code not in existing]
+    warnings = [f"mode of payment {code} (mapped for {', '.join(methods)}) does not exist in Fortnox; no pending "
+                "payment uses it yet" for code, methods in sorted(mapped.items())
+                if code not in existing and code not in modes_used]
+    return problems, warnings
+
+
 def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_problem: str | None,
                   unmapped: list[str] | None = None):
     """(problems, warnings, checked): lists of strings and a dict of what was checked. `unmapped`: warnings from
-    `unmapped_warnings`, listed first (they never block)."""
+    `unmapped_warnings`, listed first (they never block). Each step runs only when something pending needs it, so
+    a run with nothing to write makes no call and a day of vouchers makes a few (B5, docs/performance.md)."""
     problems: list[str] = []
     warnings: list[str] = list(unmapped or [])
     checked: dict[str, object] = {}
@@ -100,47 +132,42 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
         problems.append(mapping_problem)
 
     tables = [t for t, rows in deltas.items() if rows]
+    if not tables:
+        checked["pending"] = "nothing: no call made"
+        return problems, warnings, checked
     scopes: dict[str, list[str]] = defaultdict(list)
     for t in tables:
         for scope in TABLE_SCOPES[t]:
             scopes[scope].append(t)
     scopes["bookkeeping"].append("financial year / account checks")
     checked["scopes"] = sorted(scopes)
+    accounts_used, modes_used, dates = payload_refs(deltas)
+    months = sorted(dates)
 
-    # 1. scopes and licences
+    # 1. scopes and licences (the bookkeeping scope's probe is the first month's financial-year GET, kept for 2)
+    answers: dict[str, dict] = {}
     for scope, needed_by in sorted(scopes.items()):
         path, _ = PROBES[scope]
+        params = {"date": min(dates[months[0]])} if scope == "bookkeeping" and months else {"limit": 1}
         try:
-            client.get(path, {"limit": 1})
+            answers[scope] = client.get(path, params)
         except FortnoxAuthError as err:
             problems.append(f"not connected to Fortnox ({err.message}): run `woofort fortnox connect`")
             return problems, warnings, checked
         except FortnoxError as err:
-            if err.code == 2000663:
-                problems.append(f"scope '{scope}' missing from the authorization (needed for "
-                                f"{', '.join(needed_by)}): Fortnox says '{err.message}' (2000663). Add the scope "
-                                "to the integration and run `woofort fortnox connect` again.")
-            elif err.code == 2001101:
-                problems.append(f"the company has no active licence for the module behind scope '{scope}' "
-                                f"(needed for {', '.join(needed_by)}): Fortnox says '{err.message}' (2001101). "
-                                "Activate the module in Fortnox.")
-            elif err.code == 2001103:
-                problems.append(f"the company has no API licence (2001103): {err.message}")
-            elif err.http_status == 404:
-                warnings.append(f"could not probe scope '{scope}' (GET {path}: 404)")
-            else:
-                problems.append(f"GET {path} failed: {err}")
+            problem, warning = scope_problem(scope, needed_by, path, err)
+            problems.extend([problem] if problem else [])
+            warnings.extend([warning] if warning else [])
     if problems:
         return problems, warnings, checked
 
-    accounts_used, modes_used, dates = payload_refs(deltas)
-
     # 2. financial years, one date per month
-    months = sorted(dates)
     checked["months"] = months
     for month in months:
         day = min(dates[month])
-        years = client.get("/3/financialyears", {"date": day}).get("FinancialYears") or []
+        answer = (answers["bookkeeping"] if month == months[0] and "bookkeeping" in answers
+                  else client.get("/3/financialyears", {"date": day}))
+        years = answer.get("FinancialYears") or []
         if not years:
             problems.append(f"no financial year is open in Fortnox for {day} ({len(dates[month])} document(s) "
                             f"dated {month}): create the financial year in Fortnox (Inställningar > Räkenskapsår)")
@@ -178,18 +205,11 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
         elif doc.get("Active") is not None and not is_true(doc.get("Active")):
             problems.append(f"account {account} is inactive in Fortnox (used by {where})")
 
-    # 4. modes of payment
-    existing = {str(m.get("Code")) for m in client.iterate("/3/modesofpayments", "ModesOfPayments")}
-    mapped = mapped_modes(mapping)
-    checked["modes_of_payment"] = sorted(set(mapped) | set(modes_used))
-    for code, users in sorted(modes_used.items()):
-        if code not in existing:
-            problems.append(f"mode of payment {code} does not exist in Fortnox (used by {sample(users, 3)}; "
-                            "create it under Inställningar > Betalningssätt)")
-    for code, methods in sorted(mapped.items()):
-        if code not in existing and code not in modes_used:
-            warnings.append(f"mode of payment {code} (mapped for {', '.join(methods)}) does not exist in "
-                            "Fortnox; no pending payment uses it yet")
+    # 4. modes of payment, when a pending payload names one
+    if modes_used or deltas.get("payment_delta"):
+        problems_, warnings_ = modes_problems(client, mapping, modes_used, checked)
+        problems.extend(problems_)
+        warnings.extend(warnings_)
 
     problems.extend(terms_problems(client, mapping, deltas.get("invoice_delta") or [], checked))
     problems.extend(series_problems(client, mapping, [*(deltas.get("fee_voucher_delta") or []),
@@ -213,9 +233,10 @@ def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     unmapped = unmapped_warnings(context.resources.duckdb.database, mapping)
     client = context.resources.fortnox.get_client()
     problems, warnings, checked = run_preflight(client, deltas, mapping, mapping_problem, unmapped)
-    currency_checks(client, context.resources.duckdb.database, mapping, problems, warnings, checked)
+    invoices_pending = bool(deltas.get("invoice_delta") or deltas.get("credit_delta"))
+    currency_checks(client, context.resources.duckdb.database, mapping, invoices_pending, problems, warnings, checked)
     calibrate = value("FORTNOX_PREFLIGHT_CALIBRATE")
-    if calibrate != "off" and not problems and (deltas.get("invoice_delta") or deltas.get("credit_delta")):
+    if calibrate != "off" and not problems and invoices_pending:
         more = preflight_step(client, context.resources.duckdb.database, shop_key(), calibrate, mapping)
         problems.extend(more[0])
         warnings.extend(more[1])

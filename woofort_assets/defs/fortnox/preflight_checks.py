@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from woofort_assets.defs.fortnox.engine.ledger import DeltaRow
 from woofort_assets.defs.fortnox.engine.lookups import is_true
+from woofort_assets.defs.fortnox.engine.queries import orders_waiting_for_rate
 from woofort_assets.defs.fortnox.engine.steps import envelope_of
 from woofort_assets.lib.base_currency import currency_problem, stored_store_currency
 from woofort_assets.lib.duckdb import connect
@@ -100,7 +101,10 @@ def unmapped_warnings(database, mapping) -> list[str]:
 
 def terms_problems(client, mapping, invoices: list[DeltaRow], checked: dict) -> list[str]:
     """4b. Every TermsOfPayment the mapping gives a payment method, or a pending invoice carries, exists in the
-    company (/3/termsofpayments): Fortnox refuses an invoice naming one it lacks (GUESS, docs/fortnox-fidelity.md)."""
+    company (/3/termsofpayments): Fortnox refuses an invoice naming one it lacks (GUESS, docs/fortnox-fidelity.md).
+    Read only when invoices are pending: no other document carries terms."""
+    if not invoices:
+        return []
     users: dict[str, list[str]] = defaultdict(list)
     specs = {**mapping.payments.methods, None: mapping.payments.default} if mapping else {}
     for method, spec in specs.items():
@@ -149,8 +153,10 @@ def distance_sales_warnings(client, invoices: list[DeltaRow], mapping, checked: 
     return out
 
 
-def currency_checks(client, database, mapping, problems: list, warnings: list, checked: dict) -> None:
-    """Check 7: refuses a store whose base currency is not the company's; stores Fortnox's currency register."""
+def currency_checks(client, database, mapping, invoices_pending: bool, problems: list, warnings: list,
+                    checked: dict) -> None:
+    """Check 7: refuses a store whose base currency is not the company's; stores Fortnox's currency register when
+    invoices are pending or orders wait for a rate (the next delta build dates their rate by it)."""
     with connect(database) as con:
         store = stored_store_currency(con, shop_key())
         checked["store_currency"] = store
@@ -158,7 +164,7 @@ def currency_checks(client, database, mapping, problems: list, warnings: list, c
             warnings.append("base currency: the store's is not known yet (the WooCommerce orders crawl reads it)")
         elif problem := currency_problem(store):
             problems.append(problem)
-        if mapping is not None:
+        if mapping is not None and (invoices_pending or orders_waiting_for_rate(con, shop_key())):
             rates, unread = read_register(client, mapping.invoicing.allowed_currencies)
             warnings.extend(unread)
             store_register(con, shop_key(), rates)

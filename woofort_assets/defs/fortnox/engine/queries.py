@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from woofort_assets.lib.duckdb import transaction
+from woofort_assets.lib.duckdb import table_exists, transaction
 from woofort_assets.lib.sql import load_sql
 
 DEAD_LETTER_COLUMNS = ("entity", "source_key", "status", "error_code", "error_message", "http_status", "attempts",
@@ -96,3 +96,10 @@ def settlement_orders(con, shop: str) -> list[tuple]:
     exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'deltas' "
                          "AND table_name = 'settlement_orders'").fetchone()[0]
     return con.execute(_sql("settlement_orders"), [shop]).fetchall() if exists else []
+
+
+def orders_waiting_for_rate(con, shop: str) -> int:
+    """Orders excluded for want of an exchange rate on their invoice date: the currency register may bring it."""
+    if not table_exists(con, "deltas", "invoice_exclusions"):
+        return 0
+    return con.execute(_sql("orders_waiting_for_rate"), {"shop": shop}).fetchone()[0]
