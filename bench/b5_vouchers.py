@@ -3,11 +3,12 @@ sandbox at its real limit (25 requests / 5 s, strict, with jitter as in B3).
 
 State: paid Swedish SEK orders (processing/completed) of four payment methods (klarna_payments, stripe, swish,
 invoice), built with the WooCommerce sandbox generator with their refunds, landed and staged one day at a time
-(each order on the day it was created, each refund on its own day), as a daily schedule would. Each day: the
-deltas (build_all), then fortnox/preflight and fortnox/daily_vouchers, each its own dg.materialize, with the
-sandbox's request counters read before and after each. Reported per day: the calls the voucher sink made (the
-voucher, its file upload and its file connection; a correction voucher on a day a refund or a late change
-touches) and the preflight's, which a run pays whatever the order count.
+(each order on the day it was created, each refund on its own day). Each day has two syncs, at 02:30 (which books
+the day before: vouchers.book_after is 02:00) and at noon, after the day's orders landed (the day is not over, so
+it books nothing); a sync is the deltas (build_all, with the store's clock at that time), then fortnox/preflight
+and fortnox/daily_vouchers, each its own dg.materialize, with the sandbox's request counters read before and after
+each. Reported per day: every Fortnox call of its two syncs, the preflight's and the voucher sink's (the voucher,
+its file upload and its file connection; a correction voucher on a day a refund or a late change touches).
 
 Then the same 30 days again on a fresh sandbox and database with half the voucher POSTs answered by a dropped
 connection after Fortnox committed (commit_then_drop), and one clean sync after: no Description twice, the same
@@ -24,7 +25,7 @@ import sys
 import time
 import warnings
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import yaml
 
@@ -34,6 +35,7 @@ CLIENT_ID, CLIENT_SECRET, TENANT = "bench-client", "bench-secret", "1234567"
 START, DAYS, SEED = "2026-10-01", 30, 11
 RATE, WINDOW, RATE_MODE, JITTER_S, JITTER_SEED = 25, 5.0, "strict", 0.2, 16
 METHODS = ("klarna_payments", "stripe", "swish", "invoice")
+BOOK_RUN, DAY_RUN = timedelta(hours=2, minutes=30), timedelta(hours=12)   # vouchers.book_after is 02:00
 
 
 def _shop(n_wanted: int) -> tuple[dict[str, list[dict]], dict[str, list[dict]], dict]:
@@ -91,7 +93,7 @@ def _sync_month(workdir: str, label: str, shop, faults: bool) -> dict:
     from dagster_duckdb import DuckDBResource
 
     from woofort_assets.defs.deltas.build import build_all
-    from woofort_assets.defs.fortnox.assets import fortnox_daily_vouchers
+    from woofort_assets.defs.fortnox.assets import fortnox_daily_vouchers, sink_assets
     from woofort_assets.defs.fortnox.preflight import fortnox_preflight
     from woofort_assets.defs.reconciliation.build import build_reconciliation, evaluate
     from woofort_assets.defs.woocommerce.landing import land
@@ -127,9 +129,9 @@ def _sync_month(workdir: str, label: str, shop, faults: bool) -> dict:
         return sum(v for k, v in sb.counters_snapshot().items()
                    if k.split(" ", 1)[0] in ("GET", "POST", "PUT", "DELETE") and " /3/" in k)
 
-    def sync() -> tuple[int, int]:
+    def sync(now: datetime | None = None) -> tuple[int, int]:
         with connect(db) as con:
-            build_all(con, mapping, "default", START)
+            build_all(con, mapping, "default", START, now=now)
         before = calls()
         dg.materialize([fortnox_preflight], resources=resources, raise_on_error=False)
         middle = calls()
@@ -138,21 +140,30 @@ def _sync_month(workdir: str, label: str, shop, faults: bool) -> dict:
             raise SystemExit(f"{label}: fortnox/daily_vouchers failed")
         return middle - before, calls() - middle
 
+    # the catalogue once, before the month, as a shop's first sync does: articles and prices are not the vouchers'
+    before = calls()
+    with connect(db) as con:
+        build_all(con, mapping, "default", START)
+    if not dg.materialize([fortnox_preflight, *sink_assets], resources=resources, raise_on_error=False).success:
+        raise SystemExit(f"{label}: the catalogue's sync failed")
+    setup_calls = calls() - before
     per_day, started = {}, time.monotonic()
     first = date.fromisoformat(START)
-    for i in range(DAYS + 12):          # refunds run on past the month
-        day = (first + timedelta(days=i)).isoformat()
-        if not orders.get(day) and not refunds.get(day):
-            continue
-        land(db, "orders", "default", f"{label}-{day}", orders.get(day, []))
-        if refunds.get(day):
-            land(db, "refunds", "default", f"{label}-{day}", refunds[day])
-        with connect(db) as con:
-            for entity in ("orders", "refunds"):
-                stage_batch(con, entity, shop="default", run_id=f"{label}-{day}")
-        preflight, vouchers = sync()
-        per_day[day] = {"orders": len(orders.get(day, [])), "refunds": len(refunds.get(day, [])),
-                        "preflight_calls": preflight, "voucher_calls": vouchers}
+    for i in range(DAYS + 13):          # refunds run on past the month; the last day is booked the day after
+        day = first + timedelta(days=i)
+        key = day.isoformat()
+        night = sync(datetime.combine(day, datetime.min.time()) + BOOK_RUN)   # books the day before
+        if orders.get(key) or refunds.get(key):
+            land(db, "orders", "default", f"{label}-{key}", orders.get(key, []))
+            if refunds.get(key):
+                land(db, "refunds", "default", f"{label}-{key}", refunds[key])
+            with connect(db) as con:
+                for entity in ("orders", "refunds"):
+                    stage_batch(con, entity, shop="default", run_id=f"{label}-{key}")
+        noon = sync(datetime.combine(day, datetime.min.time()) + DAY_RUN)        # the day is not over: books nothing
+        per_day[key] = {"orders": len(orders.get(key, [])), "refunds": len(refunds.get(key, [])),
+                        "preflight_calls": night[0] + noon[0], "voucher_calls": night[1] + noon[1],
+                        "calls": sum(night) + sum(noon), "calls_before_the_day_is_over": sum(noon)}
     wall = time.monotonic() - started
     too_many = sb.counters_snapshot().get("429_sent", 0)
     sb.clear_faults()
@@ -178,7 +189,8 @@ def _sync_month(workdir: str, label: str, shop, faults: bool) -> dict:
         members = con.execute("SELECT count(DISTINCT member) FROM deltas.voucher_lines").fetchone()[0]
     unbalanced = [v["Description"] for v in vouchers
                   if sum(float(r["Debit"]) - float(r["Credit"]) for r in v["VoucherRows"]) > 0.005]
-    return {"days": per_day, "wall_s": round(wall, 1), "orders": sum(len(o) for o in orders.values()),
+    return {"days": per_day, "wall_s": round(wall, 1), "catalogue_calls": setup_calls,
+            "orders": sum(len(o) for o in orders.values()),
             "refunds": sum(len(r) for r in refunds.values()), "voucher_members": members,
             "vouchers": len(vouchers), "file_connections": connections, "unbalanced_vouchers": unbalanced,
             "descriptions_twice": [d for d, n in descriptions.items() if n > 1], "dropped_after_commit": dropped,
@@ -199,9 +211,11 @@ def child(n: int, workdir: str) -> None:
     days = clean["days"].values()
     emit({"orders": clean["orders"], "refunds": clean["refunds"], "methods": list(METHODS), "rate_mode": RATE_MODE,
           "setup_s": round(setup_s, 1), "days_synced": len(clean["days"]),
-          "calls_per_day_max": max(d["voucher_calls"] for d in days),
-          "calls_per_day_mean": round(sum(d["voucher_calls"] for d in days) / len(clean["days"]), 2),
-          "preflight_calls_per_run_max": max(d["preflight_calls"] for d in days),
+          "calls_per_day_max": max(d["calls"] for d in days),
+          "calls_per_day_mean": round(sum(d["calls"] for d in days) / len(clean["days"]), 2),
+          "voucher_calls_per_day_max": max(d["voucher_calls"] for d in days),
+          "preflight_calls_per_day_max": max(d["preflight_calls"] for d in days),
+          "calls_before_the_day_is_over_max": max(d["calls_before_the_day_is_over"] for d in days),
           "orders_per_day_max": max(d["orders"] for d in days),
           "clean": {k: v for k, v in clean.items() if k != "totals"},
           "fault": {k: v for k, v in fault.items() if k != "totals"},

@@ -206,7 +206,8 @@ GROUP BY ALL;
 
 -- Per day and method whose vouchers in Fortnox differ from what they must hold in all (`target_table`: voucher_date,
 -- payment_method, account, amount): the next voucher's number of the day `n` and its `entries` (account, amount,
--- debit positive). A day with a voucher not mirrored is not booked again (the delta lists it instead).
+-- debit positive). A day with a voucher not mirrored is not booked again (the delta lists it instead); a day not
+-- over yet (run_clock.voucher_days_before, vouchers.book_after) waits, so it is booked once, not every run.
 CREATE OR REPLACE TEMP MACRO wf_voucher_corrections(target_table, entity_name) AS TABLE
 WITH vouchers AS (
     FROM wf_ledger_vouchers(entity_name)
@@ -223,7 +224,7 @@ SELECT d.voucher_date, d.payment_method,
             WHERE v.voucher_date = d.voucher_date AND v.payment_method = d.payment_method) AS n,
        list({'account': d.account, 'amount': CAST(d.amount AS DECIMAL(18, 2))} ORDER BY d.account) AS entries
 FROM diff d
-WHERE d.amount <> 0
+WHERE d.amount <> 0 AND d.voucher_date < (SELECT voucher_days_before FROM run_clock)
   AND NOT EXISTS (SELECT 1 FROM vouchers v WHERE v.voucher_date = d.voucher_date
                   AND v.payment_method = d.payment_method AND v.document IS NULL)
 GROUP BY d.voucher_date, d.payment_method;

@@ -5,7 +5,7 @@
 -- accountant decides), each reason with its count and the first order ids. Params: $shop. Columns: (what, reason, orders, first order ids, an example detail).
 SELECT 'invoice' AS what, reason, count(*) AS orders, list(order_id ORDER BY order_id)[1:5] AS first_orders,
        min(detail) AS detail
-FROM deltas.invoice_exclusions WHERE shop = $shop GROUP BY ALL
+FROM deltas.invoice_exclusions WHERE shop = $shop AND reason <> 'on_daily_voucher' GROUP BY ALL  -- booked: vouchers
 UNION ALL
 SELECT 'payment', reason, count(DISTINCT order_id), list(DISTINCT order_id ORDER BY order_id)[1:5], min(detail)
 FROM deltas.payment_exclusions WHERE shop = $shop GROUP BY ALL

@@ -8,6 +8,7 @@
 --                on the account of its payment method (payments.methods, else payments.default)
 --   fortnox      Σ (debit − credit) on each payment account of the vouchers Fortnox answered
 --                (ledger.fortnox_documents, kind voucher) whose Description names the day
+--   waiting      a day not over yet (vouchers.book_after) without a voucher: not a difference yet
 CREATE OR REPLACE TEMP TABLE rc_voucher_money AS
 WITH orders AS (
     SELECT o.order_id, coalesce(nullif(o.payment_method, ''), 'none') AS payment_method, o.total,
@@ -45,6 +46,7 @@ WITH accounts AS (
 )
 SELECT (SELECT shop FROM map_settings) AS shop, coalesce(w.day, f.day) AS day, coalesce(w.account, f.account) AS account,
        coalesce(w.members, 0) AS members, coalesce(f.vouchers, 0) AS vouchers, coalesce(w.money, 0) AS woo_money,
-       coalesce(f.money, 0) AS fx_money, coalesce(f.money, 0) - coalesce(w.money, 0) AS difference
+       coalesce(f.money, 0) AS fx_money, coalesce(f.money, 0) - coalesce(w.money, 0) AS difference,
+       coalesce(f.day IS NULL AND w.day >= (SELECT voucher_days_before FROM run_clock), false) AS waiting
 FROM woo w FULL JOIN fx f ON f.day = w.day AND f.account = w.account
 ORDER BY day, account;

@@ -7,6 +7,7 @@
 --                deltas.fee_exclusions lists with a reason
 --   fortnox      Σ (credit − debit) on the method's account of the vouchers Fortnox answered
 --                (ledger.fortnox_documents, kind voucher) whose Description names the day and the method
+--   waiting      a day not over yet (vouchers.book_after) without a voucher: not a difference yet
 CREATE OR REPLACE TEMP TABLE rc_fee_orders AS
 WITH entries AS (
     SELECT o.order_id, o.payment_method, CAST(o.date_paid AS DATE) AS day,
@@ -38,6 +39,7 @@ WITH woo AS (
 SELECT (SELECT shop FROM map_settings) AS shop, coalesce(w.day, f.day) AS day,
        coalesce(w.payment_method, f.payment_method) AS payment_method, coalesce(w.orders, 0) AS orders,
        coalesce(f.vouchers, 0) AS vouchers, coalesce(w.fee, 0) AS woo_fee, coalesce(f.fee, 0) AS fx_fee,
-       coalesce(f.fee, 0) - coalesce(w.fee, 0) AS difference
+       coalesce(f.fee, 0) - coalesce(w.fee, 0) AS difference,
+       coalesce(f.day IS NULL AND w.day >= (SELECT voucher_days_before FROM run_clock), false) AS waiting
 FROM woo w FULL JOIN fx f ON f.day = w.day AND f.payment_method = w.payment_method
 ORDER BY day, payment_method;

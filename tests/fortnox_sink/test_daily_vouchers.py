@@ -5,18 +5,23 @@ every order once, by invoice before it and by voucher from it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import io
+import shutil
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from rich.console import Console
 
 from tests.accounting import factory as f
 from tests.fortnox_sink.test_fee_vouchers import balance, total
+from woofort_assets.cli.summary import collect, render
 from woofort_assets.defs.deltas.build import build_all
 from woofort_assets.defs.reconciliation.build import build_reconciliation, evaluate
 from woofort_assets.lib.duckdb import connect
 from woofort_assets.lib.mapping import MappingError, parse_mapping
-from woofort_assets.lib.settings import CHECKOUT_DIR
+from woofort_assets.lib.settings import CHECKOUT_DIR, duckdb_path
 
 SHIPPED = (CHECKOUT_DIR / "mapping" / "mapping.yaml").read_text(encoding="utf-8")
 VAT_ACCOUNTS = "vat_accounts: {25: 2611, 12: 2621, 6: 2631}"
@@ -31,8 +36,8 @@ def mapping_text(mode_from: str | None = None, vat_accounts: str = VAT_ACCOUNTS)
 def order(order_id: int, day: int = 15, method: str = "stripe", lines: list[f.Line] | None = None,
           **kw) -> f.Order:
     lines = lines or [f.item(1, Decimal("100.00"), 1, Decimal(25), gross=False)]
-    return f.Order(order_id, lines, payment_method=method, date_created=datetime(2026, 10, day, 10, 30),
-                   date_paid=datetime(2026, 10, day, 10, 31), **kw)
+    kw = {"date_created": datetime(2026, 10, day, 10, 30), "date_paid": datetime(2026, 10, day, 10, 31), **kw}
+    return f.Order(order_id, lines, payment_method=method, **kw)
 
 
 class Shop:
@@ -47,9 +52,9 @@ class Shop:
                     con.execute(f"DELETE FROM staging.{table} WHERE order_id = ?", [o.order_id])
                 f.insert_order(con, o)
 
-    def sync(self):
+    def sync(self, now: datetime | None = None):
         with connect(self.h.db) as con:
-            build_all(con, self.mapping, "default", "2026-10-01")
+            build_all(con, self.mapping, "default", "2026-10-01", now=now)
         return self.h.materialize()
 
     def vouchers(self) -> list[dict]:
@@ -148,12 +153,12 @@ def test_a_mode_switch_books_each_order_once_and_a_refund_follows_its_order(h):
         ("2026-10-20", {1580: Decimal("-125.00"), 3001: Decimal("100.00"), 2611: Decimal("25.00")})]
 
 
-def voucher_differences(h, shop: Shop) -> list[tuple]:
+def voucher_differences(h, shop: Shop, now: datetime | None = None) -> list[tuple]:
     """The reconciliation's voucher check (its own SQL, sql/reconciliation/daily_vouchers.sql): the days it finds
     wrong, after a build of the deltas (which classify the orders) without a sync."""
     with connect(h.db) as con:
-        build_all(con, shop.mapping, "default", "2026-10-01")
-        build_reconciliation(con, shop.mapping, "default", "2026-10-01")
+        build_all(con, shop.mapping, "default", "2026-10-01", now=now)
+        build_reconciliation(con, shop.mapping, "default", "2026-10-01", now=now)
         [check] = [o for o in evaluate(con, "default") if o.name == "daily_vouchers_match"]
         assert not [o.name for o in evaluate(con, "default") if not o.passed and o.name != "daily_vouchers_match"]
     return [(str(day), account, woo, fx) for day, account, _, _, woo, fx, _ in check.rows]
@@ -174,6 +179,66 @@ def test_the_reconciliation_finds_money_the_vouchers_do_not_hold(h):
                                             ("2026-10-15", 1930, Decimal("125.00"), Decimal("0.00"))]
 
 
+def test_a_day_is_booked_once_it_is_over_however_often_the_sync_runs(h):
+    """vouchers.book_after (default 02:00): the 15th is booked from 02:00 on the 16th, in the store's time; the
+    syncs before book nothing and the reconciliation counts the open day as waiting, not as a difference."""
+    shop = Shop(h)
+    shop.put(order(1001, day=15), order(1002, day=16))
+    for hour in (0, 1):
+        shop.sync(now=datetime(2026, 10, 16, hour, 45))
+        assert shop.vouchers() == []
+    assert voucher_differences(h, shop, now=datetime(2026, 10, 16, 1, 45)) == []
+    assert h.sql("SELECT day, waiting FROM reconciliation.voucher_days ORDER BY 1") == [
+        (date(2026, 10, 15), True), (date(2026, 10, 16), True)]
+    for minute in (0, 15, 30, 45):
+        shop.sync(now=datetime(2026, 10, 16, 2, minute))
+    assert [v["Description"] for v in shop.vouchers()] == ["woofort day 2026-10-15 1"]
+    assert voucher_differences(h, shop, now=datetime(2026, 10, 16, 3, 0)) == []
+    shop.sync(now=datetime(2026, 10, 17, 2, 0))
+    assert [v["Description"] for v in shop.vouchers()] == ["woofort day 2026-10-15 1", "woofort day 2026-10-16 1"]
+    with connect(h.db) as con:                     # the 15th is over and Fortnox holds nothing for it: a difference
+        con.execute("DELETE FROM ledger.fortnox_documents WHERE kind = 'voucher' AND json_extract_string(document, "
+                    "'$.Description') = 'woofort day 2026-10-15 1'")
+    assert voucher_differences(h, shop, now=datetime(2026, 10, 17, 3, 0)) == [
+        ("2026-10-15", 1580, Decimal("125.00"), Decimal("0.00"))]
+
+
+def with_book_after(value: str) -> str:
+    return mapping_text().replace("vouchers: {series: W,", f"vouchers: {{book_after: {value}, series: W,")
+
+
+def test_book_after_is_a_time_of_day():
+    assert parse_mapping(with_book_after("06:30")).vouchers.book_days_before(datetime(2026, 10, 16, 6, 29)) == \
+        date(2026, 10, 15)
+    for value in ("'24:00'", "2", "'2:00'"):
+        with pytest.raises(MappingError, match=r"book_after .*: a time of day, hours and minutes, e.g. '02:00'"):
+            parse_mapping(with_book_after(value))
+
+
 def test_the_mapping_needs_a_vat_account_for_each_swedish_rate():
     with pytest.raises(MappingError, match=r"vouchers.vat_accounts has no account for 6 %"):
         parse_mapping(mapping_text(vat_accounts="vat_accounts: {25: 2611, 12: 2621}"))
+
+
+def test_the_sync_summary_shows_vouchers_as_booked_and_the_day_that_waits(h, monkeypatch):
+    """`woofort sync`'s receipt: the vouchers among what was booked (their turnover), the voucher orders not
+    among the left out, and today's orders waiting for the day to end."""
+    shop = Shop(h)
+    (h.tmp / "mapping.yaml").write_text(mapping_text(), encoding="utf-8")
+    monkeypatch.setenv("WOOFORT_MAPPING", str(h.tmp / "mapping.yaml"))
+    monkeypatch.setenv("WOOFORT_TIMEZONE", "Europe/Stockholm")
+    now = datetime.now(ZoneInfo("Europe/Stockholm")).replace(tzinfo=None)
+    shop.put(order(1001), order(1002, date_created=now, date_paid=now))
+    shop.sync()
+    duckdb_path().parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(h.db, duckdb_path())
+    summary = collect(None)
+    assert summary["booked"]["total"]["vouchers"] == {"count": 1, "amount_sek": "125.00"}
+    assert summary["booked"]["total"]["invoices"]["count"] == 0
+    assert not [x for x in summary["left_out"] if x["reason"] == "on_daily_voucher"]
+    assert summary["on_vouchers"] == {"members": 2, "book_after": "02:00",
+                                      "waiting_days": [{"day": now.date().isoformat(), "members": 1}]}
+    out = io.StringIO()
+    render(summary, Console(file=out, width=200))
+    assert f"waiting for their day to end (booked after 02:00 the next day): {now.date().isoformat()} (1)" \
+        in out.getvalue()

@@ -22,7 +22,7 @@ from tests.accounting.helpers import START, default_mapping
 from woofort_assets.defs.reconciliation import build as rbuild
 from woofort_assets.defs.reconciliation import scope as rscope
 from woofort_assets.defs.reconciliation.build import HELPERS, build_reconciliation, evaluate, reconcile
-from woofort_assets.lib.mapping import register_mapping
+from woofort_assets.lib.mapping import register_clock, register_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = ROOT / "sql" / "reconciliation"
@@ -162,6 +162,7 @@ def test_manual_refund_mode_read_defensively(hand):
 
     def run(alter: str | None):
         register_mapping(hand, mapping, "default", START)
+        register_clock(hand, mapping)
         if alter:
             hand.execute(alter)
         reconcile(hand, "default")

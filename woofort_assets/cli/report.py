@@ -24,7 +24,7 @@ def print_reconciliation(max_days: int = 62) -> bool:
         set_aside = con.execute("SELECT coalesce(sum(set_aside), 0), coalesce(sum(set_aside_gross_sek), 0) "
                                 "FROM reconciliation.by_day WHERE shop = ?", [shop]).fetchone()
         outcomes = evaluate(con, shop)
-        vouchers = con.execute("SELECT day, account, members, vouchers, woo_money, fx_money, difference "
+        vouchers = con.execute("SELECT day, account, members, vouchers, woo_money, fx_money, difference, waiting "
                                "FROM reconciliation.voucher_days WHERE shop = ? ORDER BY day, account",
                                [shop]).fetchall() if table_exists(con, "reconciliation", "voucher_days") else []
     print()
@@ -56,6 +56,6 @@ def _print_voucher_days(rows: list[tuple]) -> None:
     print("daily vouchers per day and payment account (SEK; WooCommerce sales minus refunds vs the vouchers):")
     print(f"  {'day':<10} {'account':>7} {'orders+refunds':>14} {'vouchers':>8} {'WooCommerce':>12} "
           f"{'Fortnox':>12} {'difference':>10}")
-    for day, account, members, vouchers, woo, fx, diff in rows:
+    for day, account, members, vouchers, woo, fx, diff, waiting in rows:
         print(f"  {str(day):<10} {account:>7} {members:>14} {vouchers:>8} {_money(woo):>12} {_money(fx):>12} "
-              f"{_money(diff):>10}")
+              f"{_money(diff):>10}" + ("  (day not over: booked after vouchers.book_after)" if waiting else ""))

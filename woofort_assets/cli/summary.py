@@ -24,12 +24,13 @@ from rich.table import Table
 
 from woofort_assets.defs.fortnox.engine.queries import dead_letters
 from woofort_assets.lib.duckdb import connect, table_exists
-from woofort_assets.lib.mapping import load_mapping
+from woofort_assets.lib.mapping import load_mapping, voucher_days_before
 from woofort_assets.lib.settings import duckdb_path, mapping_path, shop_key, value
 from woofort_assets.lib.sql import load_sql
 from woofort_assets.lib.unmapped import unmapped_values
 
-KINDS = (("invoices", "invoices"), ("credit_notes", "credit notes"), ("payments", "payments"))
+KINDS = (("invoices", "invoices"), ("credit_notes", "credit notes"), ("payments", "payments"),
+         ("vouchers", "vouchers"))
 UI = "the Dagster UI (woofort dev, http://127.0.0.1:3000)"
 FIRST = 5
 
@@ -66,12 +67,31 @@ def _left_out(con, shop: str) -> list[dict]:
             in con.execute(load_sql("operations/summary_exclusions.sql"), {"shop": shop}).fetchall()]
 
 
-def _unmapped(con, shop: str) -> tuple[list[dict], str | None]:
+def _mapping():
+    """(mapping or None, problem or None): the sync reports a broken mapping itself."""
     try:
-        mapping = load_mapping(mapping_path())
-    except Exception as err:  # noqa: BLE001 - the sync reports the mapping error itself
-        return [], f"mapping: {err}"
+        return load_mapping(mapping_path()), None
+    except Exception as err:  # noqa: BLE001 - reported, never raised
+        return None, f"mapping: {err}"
+
+
+def _unmapped(con, shop: str) -> tuple[list[dict], str | None]:
+    mapping, problem = _mapping()
+    if mapping is None:
+        return [], problem
     return [u.as_dict() for u in unmapped_values(con, mapping, shop, str(value("WOOFORT_START_DATE")))], None
+
+
+def _on_vouchers(con, shop: str) -> dict:
+    """invoicing.mode daily_vouchers: how many orders and refunds the daily vouchers hold, and the days not over
+    yet, whose vouchers a later sync books (vouchers.book_after)."""
+    mapping, _ = _mapping()
+    if mapping is None or not table_exists(con, "deltas", "voucher_lines"):
+        return {"members": 0, "waiting_days": [], "book_after": None}
+    days = con.execute(load_sql("operations/summary_voucher_days.sql"),
+                       {"shop": shop, "days_before": voucher_days_before(mapping, None)}).fetchall()
+    return {"members": sum(n for _, n, _ in days), "book_after": mapping.vouchers.book_after,
+            "waiting_days": [{"day": day.isoformat(), "members": n} for day, n, waiting in days if waiting]}
 
 
 def _attention(con, shop: str, outcome) -> dict:
@@ -118,10 +138,11 @@ def collect(outcome=None, *, since: datetime | None = None, first: date | None =
     }
     with connect(duckdb_path()) as con:
         if not table_exists(con, "ledger", "fortnox_documents"):
-            summary.update(booked={"days": [], "total": {}}, left_out=[], attention={})
+            summary.update(booked={"days": [], "total": {}}, left_out=[], on_vouchers={}, attention={})
             return summary
         summary["booked"] = _booked(con, shop, since)
         summary["left_out"] = _left_out(con, shop)
+        summary["on_vouchers"] = _on_vouchers(con, shop)
         summary["attention"] = _attention(con, shop, outcome)
     return summary
 
@@ -174,9 +195,16 @@ def render(summary: dict, console: Console) -> None:
     else:
         console.print("Booked in Fortnox: nothing new in this run.")
 
+    on_vouchers = summary.get("on_vouchers") or {}
+    if on_vouchers.get("members"):
+        waiting = on_vouchers["waiting_days"]
+        console.print(f"Daily vouchers hold {on_vouchers['members']} order(s) and refund(s)"
+                      + (f"; waiting for their day to end (booked after {on_vouchers['book_after']} the next day): "
+                         + ", ".join(f"{d['day']} ({d['members']})" for d in waiting) if waiting else ""),
+                      markup=False, highlight=False)
     console.print()
     left = summary.get("left_out") or []
-    console.print("[bold]Left out[/bold]" + ("" if left else ": nothing, every order was invoiced"))
+    console.print("[bold]Left out[/bold]" + ("" if left else ": nothing, every order was booked"))
     for item in left:
         noun = "order(s) not invoiced" if item["what"] == "invoice" else "payment(s) not registered"
         console.print(f"  {item['orders']:>4} {noun}: {item['reason']} ({_short(item['detail'])}); "

@@ -6,11 +6,12 @@ Used by the Dagster multi-asset (assets.py), the benchmarks and the tests; one f
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from woofort_assets.defs.deltas.scope import WRITES, Scope
 from woofort_assets.lib.buyers import register_buyer_numbers
 from woofort_assets.lib.fx_rates import register_rates
-from woofort_assets.lib.mapping import Mapping, register_mapping
+from woofort_assets.lib.mapping import Mapping, register_clock, register_mapping
 from woofort_assets.lib.sql import run_sql_file
 from woofort_assets.resources.vies import ViesResource
 
@@ -41,10 +42,11 @@ _UNITS = {"bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**1
 
 
 def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
-                 vies: ViesResource | None = None, full: bool = False) -> dict[str, int]:
+                 vies: ViesResource | None = None, full: bool = False, now: datetime | None = None) -> dict[str, int]:
     """Rebuilds deltas.<name> (and its companion tables) for each of `names`; returns their row counts. `vies`:
     the buyers' VAT numbers are also put to VIES when it is enabled (lib/buyers.py). The order deltas price only
-    the orders whose inputs changed when every order delta is built and `full` is not asked (scope.py)."""
+    the orders whose inputs changed when every order delta is built and `full` is not asked (scope.py). `now`: the
+    store's local time that decides which voucher days are over (default the clock)."""
     unknown = [n for n in names if n not in DELTAS]
     if unknown:
         raise ValueError(f"unknown delta(s) {', '.join(map(repr, unknown))}; known: {', '.join(DELTAS)}")
@@ -53,6 +55,7 @@ def build_deltas(con, names, mapping: Mapping, shop: str, start_date: str,
     # No enclosing transaction: DuckDB keeps a transaction's temp tables in memory it cannot spill, and every
     # delta table is replaced atomically on its own; a failed build fails the step, so no sink reads a mix.
     register_mapping(con, mapping, shop, start_date)
+    register_clock(con, mapping, now)
     run_sql_file(con, "deltas/_macros.sql", {})
     scope = None
     order_deltas = [n for n in wanted if n in WRITES]
@@ -91,5 +94,6 @@ def build_delta(con, name: str, mapping: Mapping, shop: str, start_date: str) ->
     return build_deltas(con, [name], mapping, shop, start_date)[name]
 
 
-def build_all(con, mapping: Mapping, shop: str, start_date: str, full: bool = False) -> dict[str, int]:
-    return build_deltas(con, list(DELTAS), mapping, shop, start_date, full=full)
+def build_all(con, mapping: Mapping, shop: str, start_date: str, full: bool = False,
+              now: datetime | None = None) -> dict[str, int]:
+    return build_deltas(con, list(DELTAS), mapping, shop, start_date, full=full, now=now)

@@ -2,24 +2,26 @@
 
 The asset reads the delta tables (GETs only against Fortnox) and carries a blocking ERROR check,
 `fortnox_ready`; every sink asset depends on it, so a failing preflight stops the sinks of the same run and
-nothing is written. Checks:
+nothing is written. Each check runs only when a pending document needs it, so a run with nothing pending makes no
+call. Checks:
 1. scopes and licences: one cheap GET per resource that will be written (2000663 -> missing scope,
-   2001101 -> missing module licence, 401 -> not connected);
+   2001101 -> missing module licence, 401 -> not connected); the bookkeeping scope's is the first month's check 2;
 2. financial year: one GET /3/financialyears?date= per month of document dates (Swedish financial years start
    on the first of a month) and, when Fortnox has it, the locked period (/3/settings/lockedperiod);
-3. accounts: every account of the mapping and every AccountNumber / ModeOfPaymentAccount in the payloads exists
-   and is active (GET /3/accounts/{n});
-4. modes of payment: every ModeOfPayment the payment payloads use exists (/3/modesofpayments). Mapped modes no
-   pending payment uses are listed as warnings (they do not block: a shop may map a method it never sees);
-   terms of payment: every TermsOfPayment the mapping or a pending invoice names exists (/3/termsofpayments);
+3. accounts: every account of the mapping and every AccountNumber / ModeOfPaymentAccount / voucher row Account in
+   the payloads exists and is active (one listing of the chart, GET /3/accounts);
+4. modes of payment, when a payload names one: every ModeOfPayment the payloads use exists (/3/modesofpayments).
+   Mapped modes no pending payment uses are listed as warnings (they do not block: a shop may map a method it never
+   sees); terms of payment, with invoices pending: every TermsOfPayment the mapping or a pending invoice names
+   exists (/3/termsofpayments); the voucher series, with vouchers pending;
 5. unmapped values (warnings, never blocking): payment methods of paid orders and VAT rates of order lines that
    the mapping lacks (woofort_assets/lib/unmapped.py, the same list `woofort sync`'s summary shows);
 6. EU distance sales (warnings): invoices that charge home VAT to consumers in other member states while
    Fortnox counts the year's or last year's distance sales over the threshold (/3/euvatlimitregulation);
 7. currency: the store's base currency (read by the orders crawl) must be the company's, SEK
-   (lib/base_currency.py); and Fortnox's currency register is read into ledger.fortnox_currency_rates for the
-   next delta build (lib/fx_rates.py: a foreign-currency invoice takes its rate only when the register's date is
-   the invoice date).
+   (lib/base_currency.py); and, with invoices pending or orders waiting for a rate, Fortnox's currency register is
+   read into ledger.fortnox_currency_rates for the next delta build (lib/fx_rates.py: a foreign-currency invoice
+   takes its rate only when the register's date is the invoice date).
 8. VAT model (opt-in, FORTNOX_PREFLIGHT_CALIBRATE, only with invoices or credits pending): a probe order or
    invoice, cancelled at once, measures how Fortnox rounds VAT (defs/fortnox/calibration.py); a model other than
    the one the invoices were built for blocks the run (the next build uses the stored model).
@@ -113,7 +115,8 @@ def modes_problems(client, mapping, modes_used: dict[str, set[str]], checked: di
     mapped = mapped_modes(mapping)
     checked["modes_of_payment"] = sorted(set(mapped) | set(modes_used))
     problems = [f"mode of payment {code} does not exist in Fortnox (used by {sample(users, 3)}; create it under "
-                "Inställningar > Betalningssätt)" for code, users in sorted(modes_used.items()) if code not in existing]
+                "Inställningar > Betalningssätt)"
+                for code, users in sorted(modes_used.items()) if code not in existing]
     warnings = [f"mode of payment {code} (mapped for {', '.join(methods)}) does not exist in Fortnox; no pending "
                 "payment uses it yet" for code, methods in sorted(mapped.items())
                 if code not in existing and code not in modes_used]

@@ -4,9 +4,11 @@ Dagster asset, the CLI report and the tests."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from woofort_assets.defs.reconciliation.scope import Scope
-from woofort_assets.lib.mapping import Mapping, register_mapping
+from woofort_assets.lib.duckdb import table_exists
+from woofort_assets.lib.mapping import Mapping, register_clock, register_mapping
 from woofort_assets.lib.sql import run_sql_file
 
 # The reconciliation runs only its own SQL: it must not share a mistake with the deltas it checks (no
@@ -21,18 +23,19 @@ MAX_ROWS = 50
 
 
 def missing_inputs(con) -> list[str]:
-    return [f"{s}.{t}" for s, t in NEEDED
-            if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
-                               "table_name = ?", [s, t]).fetchone()[0]]
+    return [f"{s}.{t}" for s, t in NEEDED if not table_exists(con, s, t)]
 
 
-def build_reconciliation(con, mapping: Mapping, shop: str, start_date: str, full: bool = False) -> Scope:
+def build_reconciliation(con, mapping: Mapping, shop: str, start_date: str, full: bool = False,
+                         now: datetime | None = None) -> Scope:
     """Brings reconciliation.* up to date: the rows of the orders whose inputs changed, or every row when `full`
-    is asked or the shared inputs changed (scope.py). Each table is replaced on its own, as the deltas are."""
+    is asked or the shared inputs changed (scope.py). Each table is replaced on its own, as the deltas are. `now`:
+    the store's local time that decides which voucher days are over (default the clock)."""
     missing = missing_inputs(con)
     if missing:
         raise RuntimeError(f"reconciliation needs {', '.join(missing)}: materialize the deltas first")
     register_mapping(con, mapping, shop, start_date)
+    register_clock(con, mapping, now)
     return reconcile(con, shop, full)
 
 
@@ -143,16 +146,16 @@ CHECKS: dict[str, tuple[str, str, str]] = {
         "ERROR",
         "Per paid day and payment method with a fee mapping, the fees the payment plugin stored on WooCommerce's "
         "orders equal what Fortnox's fee vouchers take off the method's account (docs/accounting.md §15); orders "
-        "listed in deltas.fee_exclusions are not counted.",
+        "listed in deltas.fee_exclusions, and days not over yet (vouchers.book_after), are not counted.",
         "SELECT day, payment_method, orders, vouchers, woo_fee, fx_fee, difference FROM reconciliation.fee_days "
-        "WHERE shop = ? AND difference <> 0 ORDER BY day, payment_method"),
+        "WHERE shop = ? AND difference <> 0 AND NOT waiting ORDER BY day, payment_method"),
     "daily_vouchers_match": (
         "ERROR",
         "invoicing.mode daily_vouchers: per day and payment account, the money WooCommerce took less what it paid "
         "back for the orders booked by voucher equals what Fortnox's daily vouchers put on the account "
-        "(docs/accounting.md §13).",
+        "(docs/accounting.md §13); days not over yet (vouchers.book_after) are not counted.",
         "SELECT day, account, members, vouchers, woo_money, fx_money, difference "
-        "FROM reconciliation.voucher_days WHERE shop = ? AND difference <> 0 ORDER BY day, account"),
+        "FROM reconciliation.voucher_days WHERE shop = ? AND difference <> 0 AND NOT waiting ORDER BY day, account"),
 }
 
 

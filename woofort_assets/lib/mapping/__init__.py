@@ -32,10 +32,11 @@ from woofort_assets.lib.mapping.models import (
     RuleWhen,
     SwedenAccounts,
 )
-from woofort_assets.lib.mapping.tables import register_mapping
+from woofort_assets.lib.mapping.tables import register_clock, register_mapping, voucher_days_before
 
 __all__ = [
     "EU_COUNTRIES", "KINDS", "REGIONS", "Accounts", "Articles", "Customers", "DatedRate", "Dimension", "Dimensions",
     "EuConsumerAccounts", "Invoicing", "Mapping", "MappingError", "OssCountry", "PaymentMethod", "Payments",
-    "RegionAccounts", "Rule", "RuleWhen", "SwedenAccounts", "load_mapping", "parse_mapping", "register_mapping",
+    "RegionAccounts", "Rule", "RuleWhen", "SwedenAccounts", "load_mapping", "parse_mapping", "register_clock",
+    "register_mapping", "voucher_days_before",
 ]

@@ -5,7 +5,7 @@ Validators raise ValueError with a sentence naming the bad value; `loader.parse_
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -334,6 +334,20 @@ class Vouchers(_Strict):
     series: str | None = None
     # daily_vouchers: the output VAT account of each Swedish rate (BAS 2611, 2621, 2631)
     vat_accounts: dict[Decimal, int] = {}
+    # a day's vouchers (sales and fees) are booked once the next day's clock, in the store's timezone, has passed
+    # this time, so that the day is complete and a sync every 15 minutes does not book a correction each time
+    book_after: str = "02:00"
+
+    @field_validator("book_after", mode="before")
+    @classmethod
+    def _book_after(cls, v: object) -> str:
+        return _check_format(v if isinstance(v, str) else "", r"([01][0-9]|2[0-3]):[0-5][0-9]",
+                             f"book_after {v!r}: a time of day, hours and minutes, e.g. '02:00'")
+
+    def book_days_before(self, now: datetime) -> date:
+        """The first day whose vouchers wait: `now` (the store's local time) less `book_after`."""
+        hours, minutes = map(int, self.book_after.split(":"))
+        return (now - timedelta(hours=hours, minutes=minutes)).date()
 
     @field_validator("vat_accounts")
     @classmethod

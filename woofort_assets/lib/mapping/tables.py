@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from woofort_assets.lib.mapping.countries import COUNTRY_NAMES
 from woofort_assets.lib.mapping.models import EU_COUNTRIES, Dimension, Mapping
 
@@ -13,6 +16,26 @@ def _insert(con, table: str, rows: list[list]) -> None:
     width = len(rows[0])
     values = ", ".join(["(" + ", ".join(["?"] * width) + ")"] * len(rows))
     con.execute(f"INSERT INTO {table} VALUES {values}", [v for row in rows for v in row])
+
+
+def voucher_days_before(mapping: Mapping, now: datetime | None) -> date | None:
+    """The first day whose vouchers still wait (the day is not over): `now` in the store's timezone, by default the
+    clock's; None when the mapping books no vouchers."""
+    if mapping.vouchers.series is None:
+        return None
+    if now is None:
+        from woofort_assets.lib.partitions import store_timezone  # lazy: it may ask the store for its timezone
+
+        now = datetime.now(ZoneInfo(store_timezone()))
+    return mapping.vouchers.book_days_before(now)
+
+
+def register_clock(con, mapping: Mapping, now: datetime | None = None) -> None:
+    """TEMP table run_clock: which voucher days are over. Not a map_* table, so the build digests (which cover the
+    mapping) do not change at midnight: only the vouchers' last step reads it. `now`: the store's local time
+    (tests pass one)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE run_clock AS SELECT ?::DATE AS voucher_days_before",
+                [voucher_days_before(mapping, now)])
 
 
 def register_mapping(con, mapping: Mapping, shop: str, start_date: str) -> None:
