@@ -55,6 +55,8 @@ def test_a_day_of_vouchers_costs_six_calls(h, monkeypatch):
     assert result.get_asset_check_evaluations()[0].passed
     assert calls == {"GET /3/inbox": 1, "GET /3/voucherfileconnections": 1, "GET /3/financialyears": 1,
                      "GET /3/settings/lockedperiod": 1, "GET /3/accounts": 1, "GET /3/voucherseries/<code>": 1}
+    with h.sb.state.lock:
+        assert checked(result)["chart_of_accounts"] == len(h.sb.state.docs["accounts"]) <= 500
 
 
 def test_orders_waiting_for_a_rate_get_the_register_read_with_nothing_pending(h):

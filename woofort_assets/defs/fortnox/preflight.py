@@ -200,6 +200,7 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
     # one listing (a BAS chart: 2-3 pages of 500) instead of a GET per account: a daily run's preflight costs a
     # few calls, not one per mapped account (B5, docs/performance.md)
     chart = {int(a["Number"]): a for a in ACCOUNTS.iterate(client) if str(a.get("Number", "")).isdigit()}
+    checked["chart_of_accounts"] = len(chart)   # pages of 500: what the listing cost
     for account in sorted(wanted):
         doc = chart.get(account)
         where = "; ".join(wanted[account][:4])
