@@ -232,15 +232,29 @@ SELECT doc AS order_id, * EXCLUDE (doc) FROM wf_vat_rounding('wf_invoice_vat_row
 -- 3b. invoicing.mode daily_vouchers (docs/accounting.md §13): the orders a day's voucher books instead of an
 -- invoice, when nothing else keeps them out: paid Swedish sales in SEK through a method with an account (the
 -- voucher's debit), with an invoice date on or after mode_from, whose invoice the sink has not started (a booked
--- invoice is history). An order not paid when it is synced is invoiced: the buyer pays against the invoice.
+-- invoice is history). An order not paid when it is synced is invoiced: the buyer pays against the invoice. An
+-- order on a day whose voucher the ledger holds stays on it whatever the mode (a booked voucher is history too), so
+-- a switch back to invoices books by invoice only the orders of the days not booked yet.
 CREATE OR REPLACE TEMP TABLE wf_voucher_orders AS
+WITH booked_days AS (
+    SELECT DISTINCT CAST(regexp_extract(d.source_key, '^day (\d{4}-\d{2}-\d{2}) ', 1) AS DATE) AS voucher_date
+    FROM ledger.documents d JOIN map_settings s ON d.shop = s.shop
+    WHERE d.entity = 'daily_voucher' AND d.status <> 'failed'
+), on_booked_voucher AS (
+    SELECT DISTINCT l.order_id
+    FROM deltas.voucher_lines l JOIN map_settings s ON l.shop = s.shop
+    WHERE l.member = 'order ' || l.order_id AND l.order_id IN (SELECT order_id FROM wf_orders)
+      AND l.voucher_date IN (SELECT voucher_date FROM booked_days)
+)
 SELECT o.order_id, coalesce(pm.account, dm.account) AS payment_account
 FROM wf_orders o
-JOIN map_settings s ON s.invoicing_mode = 'daily_vouchers'
+JOIN map_settings s ON true
 LEFT JOIN map_payment_methods pm ON pm.payment_method = o.payment_method AND NOT pm.is_default
 LEFT JOIN map_payment_methods dm ON dm.is_default
-WHERE o.region = 'sweden' AND upper(o.currency) = 'SEK' AND o.invoice_date >= s.mode_from AND NOT o.invoice_started
-  AND o.date_paid IS NOT NULL AND coalesce(pm.account, dm.account) IS NOT NULL;
+WHERE o.region = 'sweden' AND upper(o.currency) = 'SEK' AND NOT o.invoice_started
+  AND o.date_paid IS NOT NULL AND coalesce(pm.account, dm.account) IS NOT NULL
+  AND (s.invoicing_mode = 'daily_vouchers' AND o.invoice_date >= s.mode_from
+       OR o.order_id IN (SELECT order_id FROM on_booked_voucher));
 
 -- 4. One invoice per order: header and totals (4a), rows (4b: lines, VAT rounding rows, the round-off row),
 -- the payload (4c).

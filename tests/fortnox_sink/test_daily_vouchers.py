@@ -153,6 +153,30 @@ def test_a_mode_switch_books_each_order_once_and_a_refund_follows_its_order(h):
         ("2026-10-20", {1580: Decimal("-125.00"), 3001: Decimal("100.00"), 2611: Decimal("25.00")})]
 
 
+def test_a_switch_back_to_invoices_leaves_the_booked_days_on_their_vouchers(h):
+    """A booked voucher is history: its orders stay on it and their refunds follow it; the orders of the days not
+    booked yet, and the new ones, are invoiced."""
+    shop = Shop(h)
+    shop.put(order(1001, day=15), order(1002, day=16))
+    shop.sync(now=datetime(2026, 10, 16, 3, 0))                 # the 15th is booked, the 16th waits
+    shop.mapping = parse_mapping(SHIPPED.replace("vouchers: {series: null}",
+                                                 f"vouchers: {{series: W, {VAT_ACCOUNTS}}}"))
+    assert shop.mapping.invoicing.mode == "invoices"
+    shop.put(order(1001, day=15, refunds=[f.Refund(5001, Decimal("125.00"),
+                                                   date_created=datetime(2026, 10, 18, 9, 0))]),
+             order(1003, day=17))
+    shop.sync(now=datetime(2026, 10, 20, 3, 0))
+    assert sorted(i["ExternalInvoiceReference1"] for i in h.invoices()) == ["1002", "1003"]
+    assert h.sql("SELECT count(*) FROM ledger.documents WHERE entity = 'credit_invoice'") == [(0,)]
+    assert [(v["Description"], balance(v)) for v in shop.vouchers()] == [
+        ("woofort day 2026-10-15 1", {1580: Decimal("125.00"), 3001: Decimal("-100.00"), 2611: Decimal("-25.00")}),
+        ("woofort day 2026-10-18 1", {1580: Decimal("-125.00"), 3001: Decimal("100.00"), 2611: Decimal("25.00")})]
+    assert h.sql("SELECT order_id FROM deltas.invoice_exclusions WHERE reason = 'on_daily_voucher'") == [(1001,)]
+    before = h.writes()
+    shop.sync(now=datetime(2026, 10, 21, 3, 0))
+    assert h.writes() == before
+
+
 def voucher_differences(h, shop: Shop, now: datetime | None = None) -> list[tuple]:
     """The reconciliation's voucher check (its own SQL, sql/reconciliation/daily_vouchers.sql): the days it finds
     wrong, after a build of the deltas (which classify the orders) without a sync."""
