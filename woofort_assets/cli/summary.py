@@ -24,7 +24,7 @@ from rich.table import Table
 
 from woofort_assets.defs.fortnox.engine.queries import dead_letters
 from woofort_assets.lib.duckdb import connect, table_exists
-from woofort_assets.lib.mapping import load_mapping, voucher_days_before
+from woofort_assets.lib.mapping import mapping_or_problem, voucher_days_before
 from woofort_assets.lib.settings import duckdb_path, mapping_path, shop_key, value
 from woofort_assets.lib.sql import load_sql
 from woofort_assets.lib.unmapped import unmapped_values
@@ -67,25 +67,15 @@ def _left_out(con, shop: str) -> list[dict]:
             in con.execute(load_sql("operations/summary_exclusions.sql"), {"shop": shop}).fetchall()]
 
 
-def _mapping():
-    """(mapping or None, problem or None): the sync reports a broken mapping itself."""
-    try:
-        return load_mapping(mapping_path()), None
-    except Exception as err:  # noqa: BLE001 - reported, never raised
-        return None, f"mapping: {err}"
-
-
-def _unmapped(con, shop: str) -> tuple[list[dict], str | None]:
-    mapping, problem = _mapping()
+def _unmapped(con, shop: str, mapping) -> list[dict]:
     if mapping is None:
-        return [], problem
-    return [u.as_dict() for u in unmapped_values(con, mapping, shop, str(value("WOOFORT_START_DATE")))], None
+        return []
+    return [u.as_dict() for u in unmapped_values(con, mapping, shop, str(value("WOOFORT_START_DATE")))]
 
 
-def _on_vouchers(con, shop: str) -> dict:
+def _on_vouchers(con, shop: str, mapping) -> dict:
     """invoicing.mode daily_vouchers: how many orders and refunds the daily vouchers hold, and the days not over
     yet, whose vouchers a later sync books (vouchers.book_after)."""
-    mapping, _ = _mapping()
     if mapping is None or not table_exists(con, "deltas", "voucher_lines"):
         return {"members": 0, "waiting_days": [], "book_after": None}
     days = con.execute(load_sql("operations/summary_voucher_days.sql"),
@@ -94,7 +84,7 @@ def _on_vouchers(con, shop: str) -> dict:
             "waiting_days": [{"day": day.isoformat(), "members": n} for day, n, waiting in days if waiting]}
 
 
-def _attention(con, shop: str, outcome) -> dict:
+def _attention(con, shop: str, outcome, mapping, mapping_problem: str | None) -> dict:
     quarantine = [{"entity": e, "reason": r, "records": n, "first_keys": list(k),
                    "how": f"woofort quarantine list --entity {e}; fix the record in WooCommerce, then "
                           f"woofort quarantine retry {e} KEY (or skip)"}
@@ -117,7 +107,7 @@ def _attention(con, shop: str, outcome) -> dict:
             asset = name.split(":", 1)[0]
             checks.append({"check": name, "severity": severity,
                            "how": f"{UI}: asset {asset}, tab Checks, shows the failing rows"})
-    unmapped, mapping_problem = _unmapped(con, shop)
+    unmapped = _unmapped(con, shop, mapping)
     for u in unmapped:
         u["how"] = "add the lines to mapping/mapping.yaml (WOOFORT_MAPPING), then run woofort sync again"
     return {"quarantine": quarantine, "dead_letters": list(letters.values()), "checks": checks,
@@ -142,8 +132,9 @@ def collect(outcome=None, *, since: datetime | None = None, first: date | None =
             return summary
         summary["booked"] = _booked(con, shop, since)
         summary["left_out"] = _left_out(con, shop)
-        summary["on_vouchers"] = _on_vouchers(con, shop)
-        summary["attention"] = _attention(con, shop, outcome)
+        mapping, mapping_problem = mapping_or_problem(mapping_path())   # read once for both
+        summary["on_vouchers"] = _on_vouchers(con, shop, mapping)
+        summary["attention"] = _attention(con, shop, outcome, mapping, mapping_problem)
     return summary
 
 

@@ -38,7 +38,7 @@ from woofort_assets.defs.fortnox.engine.lookups import is_true
 from woofort_assets.defs.fortnox.preflight_checks import (
     currency_checks, distance_sales_warnings, mapped_accounts, mapped_modes, payload_refs, sample, terms_problems,
     unmapped_warnings)
-from woofort_assets.lib.mapping import load_mapping
+from woofort_assets.lib.mapping import mapping_or_problem
 from woofort_assets.lib.settings import mapping_path, shop_key, value
 from woofort_assets.resources.fortnox import FortnoxAuthError, FortnoxError
 from woofort_assets.resources.fortnox.endpoints import ACCOUNTS, VOUCHER_SERIES
@@ -68,14 +68,6 @@ TABLE_SCOPES = {
     "fee_voucher_delta": ("bookkeeping", "inbox", "connectfile"),
     "daily_voucher_delta": ("bookkeeping", "inbox", "connectfile"),
 }
-
-
-def _mapping():
-    """(mapping or None, problem or None)."""
-    try:
-        return load_mapping(mapping_path()), None
-    except Exception as err:  # noqa: BLE001 - reported as a preflight problem
-        return None, f"mapping: {err}"
 
 
 def series_problems(client, mapping, vouchers: list[DeltaRow], checked: dict) -> list[str]:
@@ -233,7 +225,7 @@ def run_preflight(client, deltas: dict[str, list[DeltaRow]], mapping, mapping_pr
 def fortnox_preflight(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     with Ledger(context.resources.duckdb.database, shop_key()) as ledger:
         deltas = {t: ledger.delta_rows(t) or [] for t in DELTA_TABLES}
-    mapping, mapping_problem = _mapping()
+    mapping, mapping_problem = mapping_or_problem(mapping_path())
     unmapped = unmapped_warnings(context.resources.duckdb.database, mapping)
     client = context.resources.fortnox.get_client()
     problems, warnings, checked = run_preflight(client, deltas, mapping, mapping_problem, unmapped)

@@ -9,7 +9,7 @@ SQL files in sql/deltas/ join against; the SQL itself never sees Python values.
 `models` holds the pydantic models (what a valid mapping is), `loader` the YAML with line numbers and the error
 messages, `tables` the DuckDB lookup tables."""
 
-from woofort_assets.lib.mapping.loader import load_mapping, parse_mapping
+from woofort_assets.lib.mapping.loader import load_mapping, mapping_or_problem, parse_mapping
 from woofort_assets.lib.mapping.models import (
     EU_COUNTRIES,
     KINDS,
@@ -37,6 +37,6 @@ from woofort_assets.lib.mapping.tables import register_clock, register_mapping, 
 __all__ = [
     "EU_COUNTRIES", "KINDS", "REGIONS", "Accounts", "Articles", "Customers", "DatedRate", "Dimension", "Dimensions",
     "EuConsumerAccounts", "Invoicing", "Mapping", "MappingError", "OssCountry", "PaymentMethod", "Payments",
-    "RegionAccounts", "Rule", "RuleWhen", "SwedenAccounts", "load_mapping", "parse_mapping", "register_clock",
+    "RegionAccounts", "Rule", "RuleWhen", "SwedenAccounts", "load_mapping", "mapping_or_problem", "parse_mapping", "register_clock",
     "register_mapping", "voucher_days_before",
 ]

@@ -15,6 +15,15 @@ def parse_mapping(text: str, source: str = "mapping.yaml") -> Mapping:
     return located_yaml.validate(Mapping, located, source, MappingError, "accounting mapping", "docs/accounting.md")
 
 
+def mapping_or_problem(path: Path | str) -> tuple[Mapping | None, str | None]:
+    """(mapping, None), or (None, "mapping: <why>") for a caller that reports a broken mapping instead of failing
+    (the preflight's check, the sync's summary)."""
+    try:
+        return load_mapping(path), None
+    except Exception as err:  # noqa: BLE001 - reported by the caller, never raised
+        return None, f"mapping: {err}"
+
+
 def load_mapping(path: Path | str) -> Mapping:
     path = Path(path)
     try:
